@@ -1,0 +1,21 @@
+import { action } from "@prismatic-io/spectral";
+import { createDataverseClient, retrieveRecord } from "../../client";
+import { connectionInput, entityId, entityType, expandPropertyNames, fieldNames } from "../../inputs/entities";
+import { exampleAccount } from "../examples";
+
+export const getEntity = action({
+  display: {
+    label: "[CRM] Get Entity",
+    description: "Retrieve a single Microsoft Dynamics 365 CRM entity record.",
+  },
+  inputs: { entityType, entityId, fieldNames, expandPropertyNames, connection: connectionInput },
+  perform: async (_context, params) => {
+    const client = createDataverseClient(params.connection);
+    const record = await retrieveRecord(client, params.entityType, params.entityId, {
+      select: params.fieldNames,
+      expand: params.expandPropertyNames,
+    });
+    return { data: record };
+  },
+  examplePayload: { data: exampleAccount },
+});

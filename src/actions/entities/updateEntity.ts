@@ -1,0 +1,23 @@
+import { action } from "@prismatic-io/spectral";
+import { createDataverseClient, updateRecord } from "../../client";
+import { connectionInput, dynamicValues, entityId, entityType, fieldValues, mergeRecordValues } from "../../inputs/entities";
+import { exampleAccount, EXAMPLE_ACCOUNT_ID } from "../examples";
+
+export const updateEntity = action({
+  display: {
+    label: "[CRM] Update Entity",
+    description: "Update a Microsoft Dynamics 365 CRM entity record.",
+  },
+  inputs: { entityType, entityId, fieldValues, dynamicValues, connection: connectionInput },
+  perform: async (_context, params) => {
+    const client = createDataverseClient(params.connection);
+    const { id, record } = await updateRecord(
+      client,
+      params.entityType,
+      params.entityId,
+      mergeRecordValues(params.fieldValues, params.dynamicValues),
+    );
+    return { data: { id, record } };
+  },
+  examplePayload: { data: { id: EXAMPLE_ACCOUNT_ID, record: exampleAccount } },
+});

@@ -1,0 +1,23 @@
+import { action } from "@prismatic-io/spectral";
+import { createDataverseClient, upsertRecord } from "../../client";
+import { connectionInput, dynamicValues, entityId, entityType, fieldValues, mergeRecordValues } from "../../inputs/entities";
+import { exampleAccount, EXAMPLE_ACCOUNT_ID } from "../examples";
+
+export const upsertEntity = action({
+  display: {
+    label: "[CRM] Upsert Entity",
+    description: "Upsert a Microsoft Dynamics 365 CRM entity record.",
+  },
+  inputs: { entityType, entityId, fieldValues, dynamicValues, connection: connectionInput },
+  perform: async (_context, params) => {
+    const client = createDataverseClient(params.connection);
+    const { id, created, record } = await upsertRecord(
+      client,
+      params.entityType,
+      params.entityId,
+      mergeRecordValues(params.fieldValues, params.dynamicValues),
+    );
+    return { data: { id, created, record } };
+  },
+  examplePayload: { data: { id: EXAMPLE_ACCOUNT_ID, created: false, record: exampleAccount } },
+});

@@ -1,0 +1,3 @@
+import entities from "./entities";
+
+export default { ...entities };

@@ -1,0 +1,7 @@
+export * from "./errors";
+export * from "./http";
+export * from "./names";
+export * from "./query";
+export * from "./records";
+export * from "./retry";
+export * from "./url";

@@ -1,0 +1,143 @@
+import { DataverseError } from "./errors";
+import type { DataverseClient } from "./http";
+import { describeRecordKey, normalizeGuid, recordPath, type RecordKey } from "./names";
+
+export type EntityRecord = Record<string, unknown>;
+
+export interface RecordShape {
+  select?: string[];
+  expand?: string[];
+}
+
+const RETURN_REPRESENTATION = "return=representation";
+
+const shapeQuery = ({ select, expand }: RecordShape = {}) => ({
+  $select: select?.length ? select.join(",") : undefined,
+  $expand: expand?.length ? expand.join(",") : undefined,
+});
+
+/** The GUID at the end of an `OData-EntityId` header (`…/accounts(<guid>)`), if it has one. */
+export const idFromEntityIdHeader = (header: string | undefined): string | undefined => {
+  const match = header ? /\(([^()]*)\)\s*$/.exec(header) : null;
+  return match ? normalizeGuid(match[1]) : undefined;
+};
+
+const singularForms = (entitySetName: string): string[] => {
+  const forms = [entitySetName];
+  if (entitySetName.endsWith("ies")) forms.push(`${entitySetName.slice(0, -3)}y`);
+  if (entitySetName.endsWith("es")) forms.push(entitySetName.slice(0, -2));
+  if (entitySetName.endsWith("s")) forms.push(entitySetName.slice(0, -1));
+  if (entitySetName.endsWith("set")) forms.push(entitySetName.slice(0, -3));
+  return forms;
+};
+
+/**
+ * A record's own id. A create with `return=representation` gets no OData-EntityId header,
+ * so the id is read from the primary key column, which Dataverse names `<logical name>id`
+ * and always returns. The logical name is usually the entity set name's singular form;
+ * when no such column is there, the only GUID-valued `…id` column is taken.
+ */
+export const recordIdOf = (entitySetName: string, record: EntityRecord | undefined): string | undefined => {
+  if (!record) {
+    return undefined;
+  }
+  for (const singular of singularForms(entitySetName)) {
+    const value = record[`${singular}id`];
+    if (typeof value === "string" && normalizeGuid(value)) {
+      return normalizeGuid(value);
+    }
+  }
+  const candidates = Object.entries(record).filter(
+    ([name, value]) => !name.startsWith("_") && name.endsWith("id") && typeof value === "string" && normalizeGuid(value),
+  );
+  return candidates.length === 1 ? normalizeGuid(candidates[0][1] as string) : undefined;
+};
+
+export interface WrittenRecord {
+  id?: string;
+  record?: EntityRecord;
+}
+
+export const createRecord = async (
+  client: DataverseClient,
+  entitySetName: string,
+  data: EntityRecord,
+  shape: RecordShape = {},
+): Promise<WrittenRecord> => {
+  const response = await client.send<EntityRecord>({
+    method: "POST",
+    path: entitySetName,
+    query: shapeQuery(shape),
+    prefer: [RETURN_REPRESENTATION],
+    body: data,
+  });
+  const record = response.data;
+  return { id: recordIdOf(entitySetName, record) ?? idFromEntityIdHeader(response.headers["odata-entityid"]), record };
+};
+
+export const retrieveRecord = async (
+  client: DataverseClient,
+  entitySetName: string,
+  key: RecordKey,
+  shape: RecordShape = {},
+): Promise<EntityRecord> => {
+  const response = await client.send<EntityRecord>({
+    method: "GET",
+    path: recordPath(entitySetName, key),
+    query: shapeQuery(shape),
+  });
+  return response.data;
+};
+
+/** `If-Match: *` makes Dataverse refuse (404) instead of creating a record that is not there. */
+export const updateRecord = async (
+  client: DataverseClient,
+  entitySetName: string,
+  key: RecordKey,
+  data: EntityRecord,
+): Promise<WrittenRecord> => {
+  const response = await client.send<EntityRecord>({
+    method: "PATCH",
+    path: recordPath(entitySetName, key),
+    headers: { "If-Match": "*" },
+    prefer: [RETURN_REPRESENTATION],
+    body: data,
+  });
+  const id = key.kind === "id" ? key.id : recordIdOf(entitySetName, response.data);
+  return { id: id ?? idFromEntityIdHeader(response.headers["odata-entityid"]), record: response.data };
+};
+
+export interface UpsertedRecord extends WrittenRecord {
+  created: boolean;
+}
+
+/**
+ * A PATCH without `If-Match` creates the record when the key matches none. Both outcomes
+ * answer 204 unless a representation is asked for; then 201 means created and 200 updated.
+ */
+export const upsertRecord = async (
+  client: DataverseClient,
+  entitySetName: string,
+  key: RecordKey,
+  data: EntityRecord,
+): Promise<UpsertedRecord> => {
+  const response = await client.send<EntityRecord>({
+    method: "PATCH",
+    path: recordPath(entitySetName, key),
+    prefer: [RETURN_REPRESENTATION],
+    body: data,
+  });
+  if (response.status !== 200 && response.status !== 201) {
+    throw new DataverseError(`unexpected status ${response.status} for an upsert of ${describeRecordKey(key)}`, {
+      status: response.status,
+      method: "PATCH",
+      path: recordPath(entitySetName, key),
+    });
+  }
+  const id = recordIdOf(entitySetName, response.data) ?? (key.kind === "id" ? key.id : undefined);
+  return { created: response.status === 201, id, record: response.data };
+};
+
+export const deleteRecord = async (client: DataverseClient, entitySetName: string, key: RecordKey): Promise<void> => {
+  await client.send({ method: "DELETE", path: recordPath(entitySetName, key) });
+};

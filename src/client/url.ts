@@ -1,0 +1,71 @@
+import { InputError } from "./errors";
+
+export const API_PATH = "/api/data/v9.2/";
+
+/** Where a connection's Dataverse lives. */
+export interface WebApiUrl {
+  /** `https://org.crm.dynamics.com`: the only host that ever receives the connection's token. */
+  origin: string;
+  /** `https://org.crm.dynamics.com/api/data/v9.2/` */
+  root: string;
+}
+
+const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
+const API_DATA_PATH = /^\/api\/data\/v\d+(\.\d+)?\/?$/i;
+
+/**
+ * Accepts the organization URL with or without a trailing slash, or with `/api/data/v9.x`
+ * already on it. Older integrations were configured with v9.0 or v9.1; every operation this
+ * component sends means the same in v9.2, so the version is always normalised to v9.2.
+ * Plain http is allowed only for loopback hosts (the local emulator), so a token is never
+ * sent unencrypted over a network.
+ */
+export const parseWebApiUrl = (value: unknown, inputLabel = "Web API URL"): WebApiUrl => {
+  const text = typeof value === "string" ? value.trim() : "";
+  if (!text) {
+    throw new InputError(inputLabel, "is required: give your organization URL, for example https://my-org.crm.dynamics.com.");
+  }
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new InputError(inputLabel, `'${text}' is not a URL: give your organization URL, for example https://my-org.crm.dynamics.com.`);
+  }
+  const secure = url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK.has(url.hostname));
+  if (!secure) {
+    throw new InputError(inputLabel, `'${text}' must use https (for example https://my-org.crm.dynamics.com).`);
+  }
+  if (url.username || url.password || url.search || url.hash) {
+    throw new InputError(inputLabel, "must not contain credentials, a query or a fragment: give only the organization URL.");
+  }
+  if (url.pathname !== "/" && !API_DATA_PATH.test(url.pathname)) {
+    throw new InputError(
+      inputLabel,
+      `'${text}' has an unexpected path '${url.pathname}': give the organization URL (https://my-org.crm.dynamics.com), optionally followed by /api/data/v9.2.`,
+    );
+  }
+  return { origin: url.origin, root: `${url.origin}${API_PATH}` };
+};
+
+export type QueryOptions = Record<string, string | number | boolean | undefined>;
+
+/**
+ * OData wants `%20` for spaces and keeps `$`, `(`, `)`, `'` and `,` readable; URLSearchParams
+ * would write `+`, which OData reads as a literal plus.
+ */
+const encodeQueryValue = (value: string): string =>
+  encodeURIComponent(value).replace(/%24/g, "$").replace(/%2C/g, ",");
+
+export const buildQueryString = (query: QueryOptions = {}): string =>
+  Object.entries(query)
+    .filter(([, value]) => value !== undefined && value !== "")
+    .map(([key, value]) => `${key}=${encodeQueryValue(String(value))}`)
+    .join("&");
+
+export const withQuery = (path: string, query?: QueryOptions): string => {
+  const queryString = buildQueryString(query);
+  if (!queryString) {
+    return path;
+  }
+  return `${path}${path.includes("?") ? "&" : "?"}${queryString}`;
+};

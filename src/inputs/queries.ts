@@ -1,0 +1,70 @@
+import { input } from "@prismatic-io/spectral";
+import { InputError, MAX_PAGE_SIZE } from "../client";
+import { toBoolean, toIntegerInRange, toOptionalString, toStringList } from "./clean";
+
+export const filterExpression = input({
+  label: "Filter Expression",
+  type: "string",
+  required: false,
+  example: "name eq 'Contoso' and statecode eq 0",
+  comments: "The filter expression that used for querying entity collections",
+  clean: toOptionalString,
+});
+
+const ORDER_BY = /^([A-Za-z_][A-Za-z0-9_]*)(?:\s+(asc|desc))?$/i;
+
+/** `name` or `name desc`. */
+export const orderByFieldNames = input({
+  label: "Order By Field Name",
+  type: "string",
+  collection: "valuelist",
+  required: false,
+  example: "createdon desc",
+  comments: "The names of the fields to order by",
+  clean: (value: unknown) =>
+    toStringList(value).map((item) => {
+      const match = ORDER_BY.exec(item);
+      if (!match) {
+        throw new InputError(
+          "Order By Field Name",
+          `'${item}' is not a column to order by: use a column name, optionally followed by asc or desc (for example 'createdon desc').`,
+        );
+      }
+      return match[2] ? `${match[1]} ${match[2].toLowerCase()}` : match[1];
+    }),
+});
+
+export const recordsPerPage = input({
+  label: "Records Per Page",
+  type: "string",
+  required: false,
+  default: "100",
+  comments: "The number of record to retrieve per page",
+  clean: (value: unknown) => toIntegerInRange(value, "Records Per Page", { min: 1, max: MAX_PAGE_SIZE, fallback: 100 }) as number,
+});
+
+export const nextPageId = input({
+  label: "Next Page Id",
+  type: "string",
+  required: false,
+  comments: "The id or cookie to use for retrieving the next page of results when paginating through a large result set",
+  clean: toOptionalString,
+});
+
+export const fetchAll = input({
+  label: "Fetch All",
+  type: "boolean",
+  required: false,
+  default: "false",
+  comments: "Follow every next page and return all records at once (up to 100,000). Records Per Page and Next Page Id are then ignored.",
+  clean: (value: unknown) => toBoolean(value),
+});
+
+export const includeCount = input({
+  label: "Include Count",
+  type: "boolean",
+  required: false,
+  default: "false",
+  comments: "Also return the number of matching records (Dataverse counts at most 5000).",
+  clean: (value: unknown) => toBoolean(value),
+});
