@@ -1,0 +1,224 @@
+/**
+ * The emulator's HTTP server on 127.0.0.1: the Web API under `/api/data/v9.2/` behind a
+ * bearer-token check (401 without a token it issued), the Entra ID stand-in, a record of
+ * every request it received, and injectable faults (throttling, gateway errors, dropped
+ * connections, HTML or cut-off bodies) for testing how clients cope.
+ */
+import { randomUUID } from "crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "http";
+import type { AddressInfo, Socket } from "net";
+import { dispatch } from "./router";
+import { seedStore } from "./seed";
+import { Store } from "./store";
+import { answerTokenRequest, authorizeRedirect, createTokenIssuer, type TokenIssuer } from "./token";
+import type { EmuContext, EmuRequest, EmuResponse } from "./types";
+import { startWebhookDelivery, webhookTables } from "./webhooks";
+
+const API_PREFIX = "/api/data/v9.2/";
+const JSON_TYPE = "application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8";
+
+export interface RecordedRequest {
+  method: string;
+  /** Relative to the Web API root and URL-decoded: `accounts(…)`. */
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface InjectedFault {
+  method?: string;
+  /** Matches the decoded path relative to the Web API root. */
+  path?: string | RegExp;
+  /** How many matching requests it answers (default 1). */
+  times?: number;
+  status?: number;
+  headers?: Record<string, string>;
+  /** A string is sent as it is (HTML, cut-off JSON); an object as JSON. */
+  body?: unknown;
+  /** Close the connection without an answer. */
+  drop?: boolean;
+  /** Carry the request out first, then answer with the fault: a write whose answer is lost. */
+  afterHandling?: boolean;
+}
+
+export interface EmulatorOptions {
+  port?: number;
+  /** Seed realistic data (default true). */
+  seed?: boolean;
+}
+
+export interface Emulator {
+  /** `http://127.0.0.1:<port>`: the Web API URL a connection uses. */
+  url: string;
+  apiRoot: string;
+  tokenUrl: string;
+  authorizeUrl: string;
+  /** A token the Web API accepts, for tests that skip the OAuth dance. */
+  accessToken: string;
+  issuer: TokenIssuer;
+  store: Store;
+  requests: RecordedRequest[];
+  inject(fault: InjectedFault): void;
+  /** Requests to the Web API that arrived since the last call (and forgets them). */
+  takeRequests(): RecordedRequest[];
+  stop(): Promise<void>;
+}
+
+const readBody = (request: IncomingMessage): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    request.on("error", reject);
+  });
+
+const lowerHeaders = (request: IncomingMessage): Record<string, string> =>
+  Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name.toLowerCase(), Array.isArray(value) ? value.join(", ") : String(value ?? "")]));
+
+/** Query options decoded, keeping `+` as a plus: OData does not read it as a space. */
+const parseQuery = (rawQuery: string): Record<string, string> => {
+  const query: Record<string, string> = {};
+  for (const part of rawQuery.split("&")) {
+    if (!part) continue;
+    const eq = part.indexOf("=");
+    const name = decodeURIComponent(eq < 0 ? part : part.slice(0, eq));
+    query[name] = eq < 0 ? "" : decodeURIComponent(part.slice(eq + 1));
+  }
+  return query;
+};
+
+const send = (response: ServerResponse, answer: EmuResponse): void => {
+  const headers: Record<string, string> = { "OData-Version": "4.0", "x-ms-service-request-id": randomUUID(), ...answer.headers };
+  let body = "";
+  if (answer.body !== undefined) {
+    if (typeof answer.body === "string") {
+      body = answer.body;
+    } else {
+      body = JSON.stringify(answer.body);
+      headers["Content-Type"] = headers["Content-Type"] ?? JSON_TYPE;
+    }
+  }
+  response.writeHead(answer.status, headers);
+  response.end(body);
+};
+
+const matches = (fault: InjectedFault, method: string, path: string): boolean =>
+  (!fault.method || fault.method.toUpperCase() === method) &&
+  (!fault.path || (typeof fault.path === "string" ? path.startsWith(fault.path) : fault.path.test(path)));
+
+export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emulator> => {
+  const store = new Store();
+  webhookTables().forEach((table) => store.addTable(table));
+  if (options.seed !== false) seedStore(store);
+  const requests: RecordedRequest[] = [];
+  const faults: (InjectedFault & { remaining: number })[] = [];
+  let origin = "";
+  const issuer = createTokenIssuer(() => origin);
+  const context: EmuContext = {
+    store,
+    get apiRoot() {
+      return `${origin}${API_PREFIX}`;
+    },
+    dispatch: (request: EmuRequest) => dispatch(request, context),
+  };
+
+  const handleApi = async (request: IncomingMessage, response: ServerResponse, url: URL, rawQuery: string): Promise<void> => {
+    const method = (request.method ?? "GET").toUpperCase();
+    const headers = lowerHeaders(request);
+    const body = await readBody(request);
+    const emuRequest: EmuRequest = { method, path: url.pathname.slice(API_PREFIX.length), query: parseQuery(rawQuery), headers, body };
+    const decodedPath = decodeURIComponent(emuRequest.path);
+    requests.push({ method, path: decodedPath, query: emuRequest.query, headers, body });
+    const bearer = /^Bearer (.+)$/.exec(headers.authorization ?? "")?.[1];
+    if (!bearer || !issuer.accessTokens.has(bearer)) {
+      send(response, { status: 401, headers: { "WWW-Authenticate": `Bearer authorization_uri=${origin}/common/oauth2/authorize` }, body: "" });
+      return;
+    }
+    const fault = faults.find((candidate) => candidate.remaining > 0 && matches(candidate, method, decodedPath));
+    if (fault) fault.remaining -= 1;
+    if (fault && !fault.afterHandling) {
+      answerFault(response, fault);
+      return;
+    }
+    const answer = await dispatch(emuRequest, context);
+    if (fault) {
+      answerFault(response, fault);
+      return;
+    }
+    send(response, answer);
+  };
+
+  const answerFault = (response: ServerResponse, fault: InjectedFault): void => {
+    if (fault.drop) {
+      response.socket?.destroy();
+      return;
+    }
+    const headers = { ...fault.headers };
+    if (typeof fault.body === "string" && !Object.keys(headers).some((name) => name.toLowerCase() === "content-type")) {
+      headers["Content-Type"] = "text/html; charset=utf-8";
+    }
+    send(response, { status: fault.status ?? 500, headers, body: fault.body });
+  };
+
+  const handleOAuth = async (request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> => {
+    if (url.pathname.endsWith("/oauth2/v2.0/authorize")) {
+      const location = authorizeRedirect(issuer, url.searchParams);
+      response.writeHead(location ? 302 : 400, location ? { Location: location } : {});
+      response.end();
+      return;
+    }
+    const form = new URLSearchParams(await readBody(request));
+    const basic = /^Basic (.+)$/.exec(request.headers.authorization ?? "")?.[1];
+    const answer = answerTokenRequest(issuer, form, basic);
+    response.writeHead(answer.status, { "Content-Type": "application/json; charset=utf-8" });
+    response.end(JSON.stringify(answer.body));
+  };
+
+  const server: Server = createServer((request, response) => {
+    const rawUrl = request.url ?? "/";
+    const url = new URL(rawUrl, origin || "http://127.0.0.1");
+    const rawQuery = rawUrl.includes("?") ? rawUrl.slice(rawUrl.indexOf("?") + 1) : "";
+    const work = url.pathname.startsWith(API_PREFIX) || url.pathname === API_PREFIX.slice(0, -1)
+      ? handleApi(request, response, new URL(url.pathname.endsWith("/v9.2") ? `${url.pathname}/` : url.pathname, origin), rawQuery)
+      : /\/oauth2\/v2\.0\/(token|authorize)$/.test(url.pathname)
+        ? handleOAuth(request, response, url)
+        : Promise.resolve(send(response, { status: 404, body: { error: { code: "0x8006088a", message: `Resource not found for the segment '${url.pathname}'.` } } }));
+    work.catch((error: Error) => {
+      if (!response.headersSent) send(response, { status: 500, body: { error: { code: "0x80040216", message: error.message } } });
+    });
+  });
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
+  });
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const stopDelivery = startWebhookDelivery(store);
+
+  return {
+    url: origin,
+    apiRoot: `${origin}${API_PREFIX}`,
+    tokenUrl: `${origin}/organizations/oauth2/v2.0/token`,
+    authorizeUrl: `${origin}/organizations/oauth2/v2.0/authorize`,
+    accessToken: issuer.issue(),
+    issuer,
+    store,
+    requests,
+    inject(fault) {
+      faults.push({ ...fault, remaining: fault.times ?? 1 });
+    },
+    takeRequests() {
+      return requests.splice(0, requests.length);
+    },
+    async stop() {
+      await stopDelivery();
+      sockets.forEach((socket) => socket.destroy());
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+};

@@ -1,0 +1,89 @@
+/**
+ * Shared test set-up: one emulator per test file, a connection pointing at it, and
+ * spectral's harness around the real component.
+ */
+import type { Connection } from "@prismatic-io/spectral";
+import { createConnection, createHarness } from "@prismatic-io/spectral/dist/testing";
+import component from "../src";
+import { clientCredentials } from "../src/connections";
+import { startEmulator, type Emulator, type EmulatorOptions } from "./emulator/server";
+
+export const harness = createHarness(component);
+
+export const connectionFor = (emulator: Emulator, webApiUrl: string = emulator.url): Connection =>
+  createConnection(
+    clientCredentials,
+    {
+      webApiUrl,
+      tokenUrl: emulator.tokenUrl,
+      scopes: `${emulator.url}/.default`,
+      clientId: emulator.issuer.clientId,
+      clientSecret: emulator.issuer.clientSecret,
+    },
+    { access_token: emulator.accessToken, token_type: "Bearer" },
+  ) as Connection;
+
+export interface EmulatorFixture {
+  emulator: Emulator;
+  connection: Connection;
+}
+
+/** Starts an emulator before the file's tests and stops it after; forgets earlier requests before each test. */
+export const useEmulator = (options?: EmulatorOptions): EmulatorFixture => {
+  const fixture = {} as EmulatorFixture;
+  beforeAll(async () => {
+    fixture.emulator = await startEmulator(options);
+    fixture.connection = connectionFor(fixture.emulator);
+  });
+  beforeEach(() => {
+    fixture.emulator.takeRequests();
+  });
+  afterAll(async () => {
+    await fixture.emulator.stop();
+  });
+  return fixture;
+};
+
+/** The data an action returned. */
+export const runAction = async (key: string, params: Record<string, unknown>): Promise<any> => {
+  const result = await harness.action(key, params);
+  return (result as { data: unknown }).data;
+};
+
+/** Asserts an action fails, and returns the error for closer checks. */
+export const actionError = async (key: string, params: Record<string, unknown>): Promise<Error> => {
+  try {
+    await harness.action(key, params);
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error(`expected action ${key} to fail`);
+};
+
+const kindOf = (value: unknown): string => (value === null ? "null" : Array.isArray(value) ? "array" : typeof value);
+
+/** A Dataverse record's columns depend on the table and the query, so only its being an object is compared. */
+const isRecord = (value: Record<string, unknown>): boolean => "@odata.etag" in value || "@odata.context" in value;
+
+/**
+ * Checks a real output against an example payload: no key the example lacks at any level
+ * (records excepted; optional keys such as a last page's nextPageId may be absent), and
+ * values of the same JSON type. A null on either side matches any type,
+ * as an optional column may be null in one and set in the other.
+ */
+export const expectSameShape = (actual: unknown, example: unknown, path = "data"): void => {
+  if (kindOf(example) === "null" || kindOf(actual) === "null") return;
+  expect(`${path}: ${kindOf(actual)}`).toBe(`${path}: ${kindOf(example)}`);
+  if (Array.isArray(example) && Array.isArray(actual)) {
+    if (example.length && actual.length) expectSameShape(actual[0], example[0], `${path}[0]`);
+    return;
+  }
+  if (kindOf(example) !== "object") return;
+  const a = actual as Record<string, unknown>;
+  const e = example as Record<string, unknown>;
+  if (isRecord(e)) return;
+  const present = Object.keys(a).filter((key) => a[key] !== undefined);
+  const unexpected = present.filter((key) => !(key in e));
+  expect(`${path}: unexpected keys [${unexpected.join(",")}]`).toBe(`${path}: unexpected keys []`);
+  for (const key of present) expectSameShape(a[key], e[key], `${path}.${key}`);
+};
