@@ -48,7 +48,10 @@ export const buildPagingCookie = (page: number, order: OrderColumn[], primaryKey
   return `<cookie page="${page}">${elements}</cookie>`;
 };
 
-export const doubleEncode = (text: string): string => encodeURIComponent(encodeURIComponent(text));
+/** Dataverse writes its escapes in lower case (`%253ccookie`). */
+const encodeLower = (text: string): string => encodeURIComponent(text).replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase());
+
+export const doubleEncode = (text: string): string => encodeLower(encodeLower(text));
 
 /** The skip token / fetchxmlpagingcookie annotation value. */
 export const wrapPagingCookie = (nextPage: number, innerCookie: string): string =>
