@@ -1,7 +1,9 @@
 import { component } from "@prismatic-io/spectral";
 import actions from "./actions";
-import connections from "./connections";
 import { handleError } from "./client";
+import connections from "./connections";
+import dataSources from "./dataSources";
+import triggers from "./triggers";
 
 export default component({
   key: "ms-dynamics",
@@ -15,4 +17,6 @@ export default component({
   hooks: { error: handleError },
   connections,
   actions,
+  triggers,
+  dataSources,
 });
