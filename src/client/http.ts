@@ -1,6 +1,6 @@
-import type { AxiosError, AxiosInstance, AxiosResponse, Method } from "axios";
+import type { AxiosError, AxiosResponse, Method } from "axios";
 import { ConnectionError, type Connection } from "@prismatic-io/spectral";
-import { createClient } from "@prismatic-io/spectral/dist/clients/http";
+import { createClient, type HttpClient } from "@prismatic-io/spectral/dist/clients/http";
 import { DataverseError, readErrorBody } from "./errors";
 import { DEFAULT_RETRY, isOutcomeUnknown, toRetryConfig, type RetryOptions } from "./retry";
 import { parseWebApiUrl, withQuery, type QueryOptions, type WebApiUrl } from "./url";
@@ -65,7 +65,7 @@ const requestIdOf = (headers: Record<string, string>): string | undefined =>
 export class DataverseClient {
   constructor(
     readonly webApi: WebApiUrl,
-    private readonly http: AxiosInstance,
+    private readonly http: HttpClient,
   ) {}
 
   /** Resolves a path or a link Dataverse gave us, refusing any host but the connection's own. */
