@@ -75,7 +75,8 @@ it.each([
   ["createdon gt 2026-10-08T00:00:00Z", ["Litware, Inc.", "Northwind Traders"]],
 ])("filters %s", async (filter, expected) => {
   const { body } = await call("GET", `accounts?$select=name&$orderby=name&$filter=${encodeURIComponent(filter)}&$top=50`);
-  expect(names(body).filter((name) => expected.includes(name as string) || !/^(Plain|Represented)$/.test(name as string))).toEqual(expected);
+  const createdByEarlierTests = ["Plain", "Represented"];
+  expect(names(body).filter((name) => !createdByEarlierTests.includes(name as string))).toEqual(expected);
 });
 
 it("pages with odata.maxpagesize, ignoring $top, until no next link comes back", async () => {
