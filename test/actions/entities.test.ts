@@ -237,3 +237,16 @@ describe("queryEntities", () => {
     expect(fixture.emulator.takeRequests()).toHaveLength(0);
   });
 });
+
+describe("one request per single-record action", () => {
+  it.each([
+    ["createEntity", { entityType: "leads", dynamicValues: { lastname: "Single" } }],
+    ["getEntity", { entityType: "accounts", entityId: SEED.accounts.contoso }],
+    ["updateEntity", { entityType: "accounts", entityId: SEED.accounts.contoso, dynamicValues: { telephone1: "1" } }],
+    ["upsertEntity", { entityType: "accounts", entityId: "accountnumber='ONE-1'", dynamicValues: { name: "One" } }],
+    ["deleteEntity", { entityType: "accounts", entityId: "accountnumber='ONE-1'" }],
+  ])("%s sends exactly one request, with no pre-flight", async (key, params) => {
+    await runAction(key, { connection: fixture.connection, ...params });
+    expect(fixture.emulator.takeRequests()).toHaveLength(1);
+  });
+});
