@@ -94,8 +94,6 @@ export const dynamicValues = input({
   label: "Dynamic Values",
   type: "data",
   required: false,
-  comments:
-    "A JSON object of fields and values, merged with Field Value (these win on a clash). Use it for typed values (numbers, booleans, nulls) and lookup binds.",
   clean: (value: unknown) => checkBodyKeys(toJsonObject(value, "Dynamic Values") ?? {}, "Dynamic Values"),
 });
 
