@@ -19,6 +19,8 @@ export interface DataverseRequest {
   rawBody?: { contentType: string; text: string };
   /** What the response body must be: JSON (the default) or any text, read by the caller. */
   responseKind?: "json" | "text";
+  /** Error statuses whose body the caller reads itself (`$batch` answers a failed part with a multipart 4xx). */
+  acceptStatus?: (status: number) => boolean;
 }
 
 export interface DataverseResponse<T = unknown> {
@@ -109,7 +111,9 @@ export class DataverseClient {
     }
     let response: AxiosResponse<string>;
     try {
-      response = await this.http.request<string>({ method, url, headers, data });
+      const accept = request.acceptStatus;
+      const validateStatus = accept ? { validateStatus: (status: number) => (status >= 200 && status < 300) || accept(status) } : {};
+      response = await this.http.request<string>({ method, url, headers, data, ...validateStatus });
     } catch (error) {
       throw this.toError(error as AxiosError<string>, method, path);
     }

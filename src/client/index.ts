@@ -1,3 +1,4 @@
+export * from "./batch";
 export * from "./errors";
 export * from "./http";
 export * from "./names";

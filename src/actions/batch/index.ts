@@ -1,1 +1,3 @@
-export default {};
+import { batchEntityActions } from "./batchEntityActions";
+
+export default { batchEntityActions };

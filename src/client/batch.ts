@@ -1,0 +1,327 @@
+import { DataverseError, InputError, readErrorBody } from "./errors";
+import type { DataverseClient, DataverseResponse } from "./http";
+import {
+  boundaryOf,
+  encodeHttpRequest,
+  encodeMultipart,
+  MultipartError,
+  newBoundary,
+  parseHttpMessage,
+  parseMultipart,
+  statusOf,
+  type MimePart,
+} from "./multipart";
+import { recordPath, type RecordKey } from "./names";
+import { idFromEntityIdHeader, recordIdOf, type EntityRecord } from "./records";
+import { API_PATH } from "./url";
+
+/** Dataverse refuses a `$batch` holding more requests than this, change set requests included. */
+export const MAX_BATCH_OPERATIONS = 1000;
+
+export type BatchAction = "create" | "update" | "upsert" | "delete";
+
+export interface BatchOperation {
+  action: BatchAction;
+  /** Entity set name. */
+  collection: string;
+  /** Required for update, upsert and delete. */
+  key?: RecordKey;
+  /** Required for create, update and upsert. */
+  data?: EntityRecord;
+  returnRepresentation?: boolean;
+}
+
+export interface BatchOperationError {
+  /** Dataverse's code, or `RolledBack` / `NotExecuted` for operations Dataverse did not carry out. */
+  code: string;
+  message: string;
+}
+
+export interface BatchOperationResult {
+  /** The operation's position in the input, from 0. */
+  index: number;
+  action: BatchAction;
+  collection: string;
+  /** The operation's own HTTP status; null when Dataverse gave it none (rolled back, not executed). */
+  status: number | null;
+  success: boolean;
+  id?: string;
+  data?: EntityRecord;
+  error?: BatchOperationError;
+}
+
+export interface BatchOptions {
+  /** All operations in one change set: all succeed or none is applied. */
+  atomic: boolean;
+  /** `Prefer: odata.continue-on-error`: a failed operation does not stop the ones after it. */
+  continueOnError: boolean;
+}
+
+export interface BatchResponsePart {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  contentId?: string;
+}
+
+/** A top-level response part, or a change set's parts. */
+export type BatchResponseItem = { kind: "part"; part: BatchResponsePart } | { kind: "changeSet"; parts: BatchResponsePart[] };
+
+const METHODS: Record<BatchAction, string> = { create: "POST", update: "PATCH", upsert: "PATCH", delete: "DELETE" };
+
+/** The inner request: a root-relative URL, and headers that apply to this part alone. */
+const operationRequest = (operation: BatchOperation): string => {
+  const path = operation.action === "create" || !operation.key ? operation.collection : recordPath(operation.collection, operation.key);
+  const headers: Record<string, string> = {};
+  if (operation.data !== undefined) headers["Content-Type"] = "application/json; type=entry";
+  // Without If-Match an update of a record that is not there would create it.
+  if (operation.action === "update") headers["If-Match"] = "*";
+  if (operation.returnRepresentation && operation.action !== "delete") headers.Prefer = "return=representation";
+  // JSON.stringify escapes every line break, so a body can never hold a delimiter line.
+  const body = operation.data === undefined ? "" : JSON.stringify(operation.data);
+  return encodeHttpRequest(METHODS[operation.action], `${API_PATH}${path}`, headers, body);
+};
+
+const httpPart = (operation: BatchOperation, contentId?: number): MimePart => ({
+  headers: {
+    "Content-Type": "application/http",
+    "Content-Transfer-Encoding": "binary",
+    ...(contentId === undefined ? {} : { "Content-ID": String(contentId) }),
+  },
+  body: operationRequest(operation),
+});
+
+/** The body of one `$batch` request: each operation its own part, or all in one change set. */
+export const encodeBatch = (
+  operations: BatchOperation[],
+  atomic: boolean,
+  boundary = newBoundary("batch"),
+  changeSetBoundary = newBoundary("changeset"),
+): { contentType: string; text: string } => {
+  const parts = atomic
+    ? [
+        {
+          headers: { "Content-Type": `multipart/mixed; boundary="${changeSetBoundary}"` },
+          body: encodeMultipart(
+            changeSetBoundary,
+            operations.map((operation, index) => httpPart(operation, index + 1)),
+          ),
+        },
+      ]
+    : operations.map((operation) => httpPart(operation));
+  return { contentType: `multipart/mixed; boundary="${boundary}"`, text: encodeMultipart(boundary, parts) };
+};
+
+const readHttpPart = (part: MimePart): BatchResponsePart => {
+  const message = parseHttpMessage(part.body);
+  const status = statusOf(message.startLine);
+  if (status === undefined) {
+    throw new MultipartError(`a part has no HTTP status line: '${message.startLine.slice(0, 80)}'`);
+  }
+  return { status, headers: message.headers, body: message.body, contentId: part.headers["content-id"] };
+};
+
+/** Reads a `$batch` response by the boundary its Content-Type declares, change set responses included. */
+export const decodeBatchResponse = (contentType: string | undefined, text: string): BatchResponseItem[] => {
+  const boundary = boundaryOf(contentType);
+  if (!boundary) {
+    throw new MultipartError(`the response is not multipart/mixed with a boundary (${contentType || "no content type"})`);
+  }
+  return parseMultipart(text, boundary).map((part): BatchResponseItem => {
+    const changeSetBoundary = boundaryOf(part.headers["content-type"]);
+    if (changeSetBoundary) {
+      return { kind: "changeSet", parts: parseMultipart(part.body, changeSetBoundary).map(readHttpPart) };
+    }
+    return { kind: "part", part: readHttpPart(part) };
+  });
+};
+
+interface IndexedOperation extends BatchOperation {
+  index: number;
+}
+
+const isSuccess = (status: number): boolean => status >= 200 && status < 300;
+
+const parseRecord = (part: BatchResponsePart): EntityRecord | undefined => {
+  if (!part.body.trim()) return undefined;
+  try {
+    const parsed = JSON.parse(part.body) as unknown;
+    return parsed && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as EntityRecord) : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+const keyId = (operation: BatchOperation): string | undefined => (operation.key?.kind === "id" ? operation.key.id : undefined);
+
+const describeOperation = (operation: IndexedOperation): string =>
+  `operation ${operation.index} (${operation.action} ${operation.collection})`;
+
+const resultOf = (operation: IndexedOperation, part: BatchResponsePart): BatchOperationResult => {
+  const base = { index: operation.index, action: operation.action, collection: operation.collection, status: part.status };
+  if (!isSuccess(part.status)) {
+    const { code, message } = readErrorBody(part.body, part.headers["content-type"]);
+    return { ...base, success: false, id: keyId(operation), error: { code: code ?? "", message } };
+  }
+  const record = parseRecord(part);
+  const id = idFromEntityIdHeader(part.headers["odata-entityid"]) ?? recordIdOf(operation.collection, record) ?? keyId(operation);
+  return { ...base, success: true, id, data: operation.returnRepresentation ? record : undefined };
+};
+
+const unsettled = (operation: IndexedOperation, code: string, message: string): BatchOperationResult => ({
+  index: operation.index,
+  action: operation.action,
+  collection: operation.collection,
+  status: null,
+  success: false,
+  id: keyId(operation),
+  error: { code, message },
+});
+
+const notExecuted = (operation: IndexedOperation, reason: string): BatchOperationResult =>
+  unsettled(operation, "NotExecuted", `Not executed: ${reason}`);
+
+/** Top-level parts answer the operations in order; Dataverse stops after the first failure unless told to continue. */
+const settleParts = (operations: IndexedOperation[], items: BatchResponseItem[]): BatchOperationResult[] => {
+  if (items.length > operations.length || items.some((item) => item.kind !== "part")) {
+    throw new MultipartError(`expected at most ${operations.length} response parts, one per request, but got ${items.length}`);
+  }
+  const results = items.map((item, position) => resultOf(operations[position], (item as { part: BatchResponsePart }).part));
+  const failed = results.find((result) => !result.success);
+  const reason = failed
+    ? `Dataverse stopped the batch at operation ${failed.index}, which failed.`
+    : "Dataverse returned no response for this operation.";
+  return [...results, ...operations.slice(items.length).map((operation) => notExecuted(operation, reason))];
+};
+
+/**
+ * A change set answers with every part (echoing its Content-ID) when it succeeded, and
+ * with only the failing part when it was rolled back. A failure of the change set as a
+ * whole comes back as one plain part.
+ */
+const settleChangeSet = (operations: IndexedOperation[], items: BatchResponseItem[]): BatchOperationResult[] => {
+  const [item] = items;
+  if (items.length !== 1 || !item) {
+    throw new MultipartError(`expected one change set response, but got ${items.length} parts`);
+  }
+  if (item.kind === "part") {
+    if (isSuccess(item.part.status)) {
+      throw new MultipartError("expected a change set response, but got a single successful part");
+    }
+    return operations.map((operation) => resultOf(operation, item.part));
+  }
+  const byOperation = new Map<number, BatchResponsePart>();
+  item.parts.forEach((part, position) => {
+    const contentId = Number(part.contentId ?? position + 1);
+    if (!Number.isInteger(contentId) || contentId < 1 || contentId > operations.length) {
+      throw new MultipartError(`a change set response part has an unknown Content-ID '${part.contentId}'`);
+    }
+    byOperation.set(contentId - 1, part);
+  });
+  const failedAt = [...byOperation].find(([, part]) => !isSuccess(part.status))?.[0];
+  return operations.map((operation, position) => {
+    const part = byOperation.get(position);
+    if (failedAt !== undefined && position !== failedAt) {
+      const cause = describeOperation(operations[failedAt]);
+      return unsettled(operation, "RolledBack", `Rolled back: ${cause} failed, so no operation of the change set was applied.`);
+    }
+    return part ? resultOf(operation, part) : notExecuted(operation, "Dataverse returned no response for this operation.");
+  });
+};
+
+const GATEWAY_FAULTS = [502, 503, 504];
+
+const requestIdOf = (headers: Record<string, string>): string | undefined =>
+  headers["x-ms-service-request-id"] ?? headers["req_id"] ?? headers["request-id"];
+
+/** Dataverse answered with something other than a multipart batch response (a malformed batch gets plain JSON). */
+const notMultipart = (response: DataverseResponse): DataverseError => {
+  const contentType = response.headers["content-type"];
+  const details = { status: response.status, method: "POST", path: "$batch", requestId: requestIdOf(response.headers) };
+  if (!isSuccess(response.status)) {
+    const { code, message } = readErrorBody(response.text, contentType);
+    return new DataverseError(message, { ...details, code });
+  }
+  const kind = contentType ? contentType.split(";")[0].trim() : "no content type";
+  return new DataverseError(`the $batch response was ${kind}, not multipart/mixed: ${response.text.slice(0, 120)}`, details);
+};
+
+/** Sends one `$batch` request and reports every one of its operations. */
+const sendBatch = async (client: DataverseClient, operations: IndexedOperation[], options: BatchOptions): Promise<BatchOperationResult[]> => {
+  const body = encodeBatch(operations, options.atomic);
+  const response = await client.send({
+    method: "POST",
+    path: "$batch",
+    rawBody: body,
+    prefer: options.continueOnError ? ["odata.continue-on-error"] : [],
+    responseKind: "text",
+    // A failed part makes the whole answer a 4xx (or 500) with the multipart body we need.
+    // 429 and gateway faults still go through the client's retry rules: a POST is never repeated after a gateway fault.
+    acceptStatus: (status) => status >= 400 && status !== 429 && !GATEWAY_FAULTS.includes(status),
+  });
+  if (!boundaryOf(response.headers["content-type"])) {
+    throw notMultipart(response);
+  }
+  try {
+    const items = decodeBatchResponse(response.headers["content-type"], response.text);
+    return options.atomic ? settleChangeSet(operations, items) : settleParts(operations, items);
+  } catch (error) {
+    if (!(error instanceof MultipartError)) throw error;
+    throw new DataverseError(`the $batch response could not be read: ${error.message}`, {
+      status: response.status,
+      method: "POST",
+      path: "$batch",
+      requestId: requestIdOf(response.headers),
+      outcomeUnknown: true,
+    });
+  }
+};
+
+/** A later request that failed as a whole: its operations report the failure; the ones before it stay reported. */
+const failedRequest = (operations: IndexedOperation[], error: DataverseError): BatchOperationResult[] =>
+  operations.map((operation) => ({
+    ...unsettled(operation, error.code ?? (error.outcomeUnknown ? "OutcomeUnknown" : "RequestFailed"), error.message),
+    status: error.status ?? null,
+  }));
+
+/**
+ * Runs the operations as consecutive `$batch` requests of at most 1000 and reports one
+ * result per operation, in input order. When the first request fails as a whole nothing
+ * was done, so the error is thrown; a later failure is reported on its operations, as the
+ * ones before it have already been applied.
+ */
+export const executeBatch = async (
+  client: DataverseClient,
+  operations: BatchOperation[],
+  options: BatchOptions,
+): Promise<BatchOperationResult[]> => {
+  if (options.atomic && operations.length > MAX_BATCH_OPERATIONS) {
+    throw new InputError(
+      "Atomic",
+      `a change set holds at most ${MAX_BATCH_OPERATIONS} operations, but ${operations.length} were given: turn Atomic off, or split the operations into steps of at most ${MAX_BATCH_OPERATIONS}.`,
+    );
+  }
+  const indexed = operations.map((operation, index) => ({ ...operation, index }));
+  const results: BatchOperationResult[] = [];
+  let stopReason: string | undefined;
+  for (let start = 0; start < indexed.length; start += MAX_BATCH_OPERATIONS) {
+    const chunk = indexed.slice(start, start + MAX_BATCH_OPERATIONS);
+    if (stopReason) {
+      results.push(...chunk.map((operation) => notExecuted(operation, stopReason as string)));
+      continue;
+    }
+    let chunkResults: BatchOperationResult[];
+    try {
+      chunkResults = await sendBatch(client, chunk, options);
+    } catch (error) {
+      if (start === 0 || !(error instanceof DataverseError)) throw error;
+      chunkResults = failedRequest(chunk, error);
+    }
+    results.push(...chunkResults);
+    const failed = chunkResults.find((result) => !result.success);
+    if (failed && !options.continueOnError) {
+      stopReason = `operation ${failed.index} failed and Continue On Error is off, so the batch stopped there.`;
+    }
+  }
+  return results;
+};

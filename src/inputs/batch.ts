@@ -1,0 +1,143 @@
+import { input } from "@prismatic-io/spectral";
+import { InputError, parseRecordKey, requireName, type BatchAction, type BatchOperation } from "../client";
+import { toBoolean } from "./clean";
+
+const LABEL = "Batch Actions";
+const ACTIONS: BatchAction[] = ["create", "update", "upsert", "delete"];
+const PROPERTIES = ["collection", "action", "key", "data", "returnRepresentation"];
+
+const exampleActions = [
+  {
+    collection: "msevtmgt_events",
+    action: "create",
+    returnRepresentation: true,
+    data: { msevtmgt_name: "Test Event 1", msevtmgt_eventtype: "100000002" },
+  },
+  {
+    collection: "msevtmgt_events",
+    action: "update",
+    key: "00000000-0000-0000-0000-000000000002",
+    returnRepresentation: true,
+    data: { msevtmgt_name: "Test Event 2", msevtmgt_eventtype: "100000002" },
+  },
+  { collection: "msevtmgt_events", action: "delete", key: "00000000-0000-0000-0000-000000000002" },
+];
+
+const kindOf = (value: unknown): string => (value === null ? "null" : Array.isArray(value) ? "an array" : typeof value);
+
+const parseList = (value: unknown): unknown[] => {
+  let parsed = value;
+  if (typeof value === "string" || Buffer.isBuffer(value)) {
+    try {
+      parsed = JSON.parse(value.toString());
+    } catch (error) {
+      throw new InputError(LABEL, `is not valid JSON (${(error as Error).message}). Give a JSON array of operations, as in the default.`);
+    }
+  }
+  if (!Array.isArray(parsed) || !parsed.length) {
+    throw new InputError(LABEL, `must be a non-empty JSON array of operations, not ${Array.isArray(parsed) ? "an empty array" : kindOf(parsed)}.`);
+  }
+  return parsed;
+};
+
+/** The problem part of an InputError raised for a property, re-raised naming the operation. */
+const atOperation = <T>(index: number, read: () => T): T => {
+  try {
+    return read();
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    throw new InputError(LABEL, `operation ${index}: ${error.message}`);
+  }
+};
+
+const fail = (index: number, problem: string): never => {
+  throw new InputError(LABEL, `operation ${index}: ${problem}`);
+};
+
+const readAction = (value: unknown, index: number): BatchAction => {
+  const action = typeof value === "string" ? value.trim().toLowerCase() : "";
+  if (!ACTIONS.includes(action as BatchAction)) {
+    fail(index, `'action' must be one of ${ACTIONS.join(", ")}, not ${JSON.stringify(value ?? null)}.`);
+  }
+  return action as BatchAction;
+};
+
+const readData = (value: unknown, action: BatchAction, index: number): Record<string, unknown> | undefined => {
+  if (action === "delete") {
+    return value === undefined ? undefined : fail(index, "a delete takes no 'data': remove it.");
+  }
+  if (!value || typeof value !== "object" || Array.isArray(value)) {
+    fail(index, `a ${action} needs 'data', a JSON object of column values such as {"name": "Contoso"}, not ${kindOf(value)}.`);
+  }
+  return value as Record<string, unknown>;
+};
+
+const readKey = (value: unknown, action: BatchAction, index: number) => {
+  if (action === "create") {
+    return value === undefined
+      ? undefined
+      : fail(index, "a create takes no 'key': remove it (to choose the new record's id, put its id column in 'data').");
+  }
+  if (value === undefined || value === null || value === "") {
+    fail(index, `a ${action} needs a 'key': the record's GUID or an alternate key such as accountnumber='A-1'.`);
+  }
+  return atOperation(index, () => parseRecordKey(value, "key"));
+};
+
+const readOperation = (value: unknown, index: number): BatchOperation => {
+  if (!value || typeof value !== "object" || Array.isArray(value)) {
+    fail(index, `must be an object with 'collection' and 'action', not ${kindOf(value)}.`);
+  }
+  const operation = value as Record<string, unknown>;
+  const unknown = Object.keys(operation).find((name) => !PROPERTIES.includes(name));
+  if (unknown) {
+    fail(index, `'${unknown}' is not an operation property: use ${PROPERTIES.join(", ")}.`);
+  }
+  const collection = atOperation(index, () => requireName(operation.collection, "collection", "entity set name"));
+  const action = readAction(operation.action, index);
+  const returnRepresentation = operation.returnRepresentation;
+  if (returnRepresentation !== undefined && typeof returnRepresentation !== "boolean") {
+    fail(index, `'returnRepresentation' must be true or false, not ${JSON.stringify(returnRepresentation)}.`);
+  }
+  if (returnRepresentation && action === "delete") {
+    fail(index, "a delete returns no record: remove 'returnRepresentation'.");
+  }
+  return {
+    collection,
+    action,
+    key: readKey(operation.key, action, index),
+    data: readData(operation.data, action, index),
+    returnRepresentation: returnRepresentation === true,
+  };
+};
+
+export const batchActions = input({
+  label: LABEL,
+  type: "code",
+  language: "json",
+  required: true,
+  default: JSON.stringify(exampleActions, null, 2),
+  comments:
+    "A list of up to 1000 create, update or delete actions to perform. Each action must have a 'collection' and an 'action' (create, update or delete). Create or update actions must also have 'data' and can include a boolean 'returnRepresentation' which determines if the full record should be returned after being created or updated. Update or delete actions must also have an entity key.",
+  clean: (value: unknown): BatchOperation[] => parseList(value).map(readOperation),
+});
+
+export const atomic = input({
+  label: "Atomic",
+  type: "boolean",
+  required: false,
+  default: "false",
+  comments:
+    "Run all actions in one change set, so they succeed or fail together: if one fails, none is applied. At most 1000 actions.",
+  clean: (value: unknown) => toBoolean(value),
+});
+
+export const continueOnError = input({
+  label: "Continue On Error",
+  type: "boolean",
+  required: false,
+  default: "true",
+  comments:
+    "Keep going when an action fails, so one bad action does not stop the rest. When off, Dataverse stops at the first failure and the actions after it are reported as not executed.",
+  clean: (value: unknown) => toBoolean(value, true),
+});
