@@ -21,9 +21,9 @@ interface DocumentedAction {
 
 const page = readFileSync(join(__dirname, "fixtures/prismatic-ms-dynamics-docs.md"), "utf8");
 
-/** Markdown table cells: `<code>` defaults keep their text, `<br />` becomes nothing, whitespace folds. */
+/** Markdown table cells: `<code>` defaults keep their text, `<br />` is a line break, whitespace folds. */
 const cell = (text: string): string =>
-  text.replace(/<\/?code>/g, "").replace(/<br \/>/g, "").replace(/\s+/g, " ").trim();
+  text.replace(/<\/?code>/g, "").replace(/<br \/>/g, " ").replace(/\s+/g, " ").trim();
 
 const documentedActions = (): DocumentedAction[] => {
   const section = page.slice(page.indexOf("## Actions"));

@@ -54,6 +54,8 @@ const fail = (index: number, problem: string): never => {
   throw new InputError(LABEL, `operation ${index}: ${problem}`);
 };
 
+const article = (action: BatchAction): string => (action === "create" || action === "delete" ? `a ${action}` : `an ${action}`);
+
 const readAction = (value: unknown, index: number): BatchAction => {
   const action = typeof value === "string" ? value.trim().toLowerCase() : "";
   if (!ACTIONS.includes(action as BatchAction)) {
@@ -67,7 +69,7 @@ const readData = (value: unknown, action: BatchAction, index: number): Record<st
     return value === undefined ? undefined : fail(index, "a delete takes no 'data': remove it.");
   }
   if (!value || typeof value !== "object" || Array.isArray(value)) {
-    fail(index, `a ${action} needs 'data', a JSON object of column values such as {"name": "Contoso"}, not ${kindOf(value)}.`);
+    fail(index, `${article(action)} needs 'data', a JSON object of column values such as {"name": "Contoso"}, not ${kindOf(value)}.`);
   }
   return value as Record<string, unknown>;
 };
@@ -79,7 +81,7 @@ const readKey = (value: unknown, action: BatchAction, index: number) => {
       : fail(index, "a create takes no 'key': remove it (to choose the new record's id, put its id column in 'data').");
   }
   if (value === undefined || value === null || value === "") {
-    fail(index, `a ${action} needs a 'key': the record's GUID or an alternate key such as accountnumber='A-1'.`);
+    fail(index, `${article(action)} needs a 'key': the record's GUID or an alternate key such as accountnumber='A-1'.`);
   }
   return atOperation(index, () => parseRecordKey(value, "key"));
 };

@@ -2,7 +2,7 @@
  * `$batch` (reference §4). Reads a multipart/mixed request whose lines end in CRLF, runs each
  * `application/http` part through the same routing as a direct request, in order, and
  * answers `200` with a `batchresponse_` multipart body: full `HTTP/1.1 <code> <reason>` status
- * lines, `Location` and `OData-EntityId` for creates, a `REQ_ID` on failures.
+ * lines, `Location` and `OData-EntityId` for writes, a `REQ_ID` on failures.
  * Change sets run all or nothing (Store.atomically) and answer with a nested
  * `changesetresponse_` body whose parts echo their Content-ID; `$n` in a URL or an
  * `@odata.bind`/`@odata.id` value names the record created by part `n`. A rolled-back change
@@ -171,8 +171,8 @@ const runRequest = async (inner: InnerRequest, context: EmuContext, references: 
   }
   const response = await context.dispatch(request);
   const entityId = response.headers?.["OData-EntityId"];
-  if (inner.method === "POST" && response.status === 204 && entityId) {
-    response.headers = { ...response.headers, Location: entityId };
+  if (response.status === 204 && entityId) {
+    response.headers = { Location: entityId, ...response.headers };
   }
   if (inner.contentId && entityId) references.set(inner.contentId, entityId);
   return response;

@@ -1,0 +1,262 @@
+import component from "../../src";
+import { batchActions } from "../../src/inputs/batch";
+import { SEED } from "../emulator/seed";
+import { actionError, expectSameShape, runAction, useEmulator } from "../support";
+
+const fixture = useEmulator();
+const example = (component.actions.batchEntityActions.examplePayload as { data: { results: Record<string, unknown>[] } }).data;
+const MISSING = "00000000-0000-4000-8000-0000000000ff";
+
+const run = (actions: unknown, options: Record<string, unknown> = {}) =>
+  runAction("batchEntityActions", { connection: fixture.connection, actions: JSON.stringify(actions), ...options });
+
+const accounts = () => fixture.emulator.store.list(fixture.emulator.store.bySetName("accounts")!);
+const accountNamed = (name: string) => accounts().find((record) => record.name === name);
+
+/** Request lines of the parts inside a recorded `$batch` body. */
+const requestLines = (body: string): string[] => body.split("\r\n").filter((line) => / HTTP\/1\.1$/.test(line));
+
+/** The example lists a success first and a failure second; each result is compared with the one of its kind. */
+const expectShapeOfExample = (data: { results: { success: boolean; status: number | null }[] }) => {
+  expectSameShape({ ...data, results: [] }, example);
+  for (const result of data.results) {
+    expectSameShape(result, result.success ? example.results[0] : example.results[1], "result");
+  }
+};
+
+const createOperation = (name: string, extra: Record<string, unknown> = {}) => ({ collection: "accounts", action: "create", data: { name }, ...extra });
+
+describe("batchEntityActions", () => {
+  it("accepts the seed page's default example and sends it as one $batch", async () => {
+    const operations = batchActions.clean!(batchActions.default);
+    expect(operations.map((operation) => operation.action)).toEqual(["create", "update", "delete"]);
+
+    const data = await runAction("batchEntityActions", { connection: fixture.connection, actions: batchActions.default });
+    // The emulator has no msevtmgt_events table, so each operation reports Dataverse's 404.
+    expect(data.results.map((result: { status: number }) => result.status)).toEqual([404, 404, 404]);
+    expect(data.results[0].error).toEqual({ code: "0x8006088a", message: "Resource not found for the segment 'msevtmgt_events'." });
+    const requests = fixture.emulator.takeRequests();
+    expect(requests).toHaveLength(1);
+    expect(requestLines(requests[0].body)).toEqual([
+      "POST /api/data/v9.2/msevtmgt_events HTTP/1.1",
+      "PATCH /api/data/v9.2/msevtmgt_events(00000000-0000-0000-0000-000000000002) HTTP/1.1",
+      "DELETE /api/data/v9.2/msevtmgt_events(00000000-0000-0000-0000-000000000002) HTTP/1.1",
+    ]);
+  });
+
+  it("runs mixed operations, reports each in input order and goes on past a failure by default", async () => {
+    const seeded = await run([createOperation("Mixed Update Target"), createOperation("Mixed Delete Target")]);
+    const [updateId, deleteId] = seeded.results.map((result: { id: string }) => result.id);
+    fixture.emulator.takeRequests();
+
+    const data = await run([
+      createOperation("Mixed Created", { returnRepresentation: true }),
+      { collection: "accounts", action: "update", key: updateId, data: { revenue: 10 } },
+      { collection: "accounts", action: "update", key: MISSING, data: { revenue: 20 } },
+      { collection: "accounts", action: "upsert", key: "accountnumber='M-1'", data: { name: "Mixed Upserted" } },
+      { collection: "accounts", action: "delete", key: deleteId },
+    ]);
+
+    expect(data.summary).toEqual({ succeeded: 4, failed: 1 });
+    expect(data.results.map((result: { index: number; status: number; success: boolean }) => [result.index, result.status, result.success])).toEqual([
+      [0, 201, true],
+      [1, 204, true],
+      [2, 404, false],
+      [3, 204, true],
+      [4, 204, true],
+    ]);
+    const created = data.results[0];
+    expect(created.data).toMatchObject({ name: "Mixed Created", accountid: created.id });
+    expect(data.results[1]).toEqual({ index: 1, action: "update", collection: "accounts", status: 204, success: true, id: updateId });
+    expect(data.results[2].error).toEqual({ code: "0x80040217", message: `Entity 'account' With Id = ${MISSING} Does Not Exist` });
+    expect(accountNamed("Mixed Update Target")?.revenue).toBe(10);
+    expect(accountNamed("Mixed Upserted")?.accountnumber).toBe("M-1");
+    expect(accountNamed("Mixed Delete Target")).toBeUndefined();
+    expectShapeOfExample(data);
+
+    const requests = fixture.emulator.takeRequests();
+    expect(requests).toHaveLength(1);
+    expect(requests[0]).toMatchObject({ method: "POST", path: "$batch", headers: { prefer: "odata.continue-on-error" } });
+    expect(requests[0].headers["content-type"]).toMatch(/^multipart\/mixed; boundary="batch_[0-9a-f-]{36}"$/);
+    expect(requests[0].body).toContain(`PATCH /api/data/v9.2/accounts(${updateId}) HTTP/1.1\r\nContent-Type: application/json; type=entry\r\nIf-Match: *\r\n\r\n{"revenue":10}`);
+    expect(requests[0].body).toContain(`PATCH /api/data/v9.2/accounts(accountnumber='M-1') HTTP/1.1\r\nContent-Type: application/json; type=entry\r\n\r\n{"name":"Mixed Upserted"}`);
+  });
+
+  it("stops at the first failure when Continue On Error is off and reports the rest as not executed", async () => {
+    const data = await run(
+      [
+        createOperation("Stop Before"),
+        { collection: "accounts", action: "delete", key: MISSING },
+        createOperation("Stop After"),
+        { collection: "accounts", action: "upsert", key: "accountnumber='S-1'", data: { name: "Stop Upsert" } },
+      ],
+      { continueOnError: false },
+    );
+    expect(data.summary).toEqual({ succeeded: 1, failed: 3 });
+    expect(data.results[0]).toMatchObject({ index: 0, status: 204, success: true });
+    expect(data.results[1]).toMatchObject({ index: 1, action: "delete", status: 404, success: false, id: MISSING, error: { code: "0x80040217" } });
+    for (const index of [2, 3]) {
+      expect(data.results[index]).toMatchObject({
+        index,
+        status: null,
+        success: false,
+        error: { code: "NotExecuted", message: "Not executed: Dataverse stopped the batch at operation 1, which failed." },
+      });
+    }
+    expect(accountNamed("Stop Before")).toBeDefined();
+    expect(accountNamed("Stop After")).toBeUndefined();
+    expect(accountNamed("Stop Upsert")).toBeUndefined();
+    expectShapeOfExample(data);
+    const [request] = fixture.emulator.takeRequests();
+    expect(request.headers.prefer).toBeUndefined();
+  });
+
+  it("rolls an atomic batch back entirely, naming the operation that failed", async () => {
+    const before = accounts().length;
+    const data = await run(
+      [
+        createOperation("Atomic One"),
+        createOperation("Atomic Two", { returnRepresentation: true }),
+        { collection: "accounts", action: "update", key: SEED.accounts.contoso, data: { revenue: 1 } },
+        { collection: "accounts", action: "update", key: MISSING, data: { name: "nope" } },
+      ],
+      { atomic: true },
+    );
+    expect(data.summary).toEqual({ succeeded: 0, failed: 4 });
+    expect(data.results[3]).toMatchObject({ index: 3, status: 404, success: false, error: { code: "0x80040217" } });
+    for (const index of [0, 1, 2]) {
+      expect(data.results[index]).toMatchObject({
+        index,
+        status: null,
+        success: false,
+        error: { code: "RolledBack", message: "Rolled back: operation 3 (update accounts) failed, so no operation of the change set was applied." },
+      });
+    }
+    expect(accounts()).toHaveLength(before);
+    expect(accountNamed("Atomic One")).toBeUndefined();
+    expect(fixture.emulator.store.find(fixture.emulator.store.bySetName("accounts")!, SEED.accounts.contoso)?.revenue).toBe(5000000);
+    expectShapeOfExample(data);
+
+    const [request] = fixture.emulator.takeRequests();
+    expect(request.body.match(/^Content-ID: \d+$/gm)).toEqual(["Content-ID: 1", "Content-ID: 2", "Content-ID: 3", "Content-ID: 4"]);
+  });
+
+  it("applies a successful atomic batch and reads every id from its change set response", async () => {
+    const data = await run([createOperation("Atomic Kept A"), createOperation("Atomic Kept B", { returnRepresentation: true })], { atomic: true });
+    expect(data.summary).toEqual({ succeeded: 2, failed: 0 });
+    expect(data.results[0].id).toBe(accountNamed("Atomic Kept A")?.accountid);
+    expect(data.results[1]).toMatchObject({ status: 201, id: accountNamed("Atomic Kept B")?.accountid, data: { name: "Atomic Kept B" } });
+  });
+
+  it("round-trips record text holding a boundary-like line and CRLFs", async () => {
+    const description = "before\r\n--batchresponse_00000000-0000-0000-0000-000000000000\r\nContent-Type: application/http\r\n\r\nHTTP/1.1 500 Internal Server Error\r\n--batch_x--\r\nafter";
+    const data = await run([
+      { collection: "accounts", action: "create", returnRepresentation: true, data: { name: "--batchresponse_ Co", description } },
+      createOperation("After Tricky Text", { returnRepresentation: true }),
+    ]);
+    expect(data.summary).toEqual({ succeeded: 2, failed: 0 });
+    expect(data.results[0].data).toMatchObject({ name: "--batchresponse_ Co", description });
+    expect(data.results[1].data).toMatchObject({ name: "After Tricky Text" });
+    expect(accountNamed("--batchresponse_ Co")?.description).toBe(description);
+  });
+
+  it("sends 1000 operations as one request", async () => {
+    const data = await run(Array.from({ length: 1000 }, (_, index) => createOperation(`Thousand ${index}`)));
+    expect(data.summary).toEqual({ succeeded: 1000, failed: 0 });
+    expect(new Set(data.results.map((result: { id: string }) => result.id)).size).toBe(1000);
+    expect(data.results[999]).toMatchObject({ index: 999, id: accountNamed("Thousand 999")?.accountid });
+    const requests = fixture.emulator.takeRequests();
+    expect(requests).toHaveLength(1);
+    expect(requestLines(requests[0].body)).toHaveLength(1000);
+  });
+
+  it("sends 2500 operations as three consecutive requests and reports them as one result", async () => {
+    const data = await run(Array.from({ length: 2500 }, (_, index) => createOperation(`Bulk ${index}`)));
+    expect(data.results).toHaveLength(2500);
+    expect(data.summary).toEqual({ succeeded: 2500, failed: 0 });
+    expect(data.results.every((result: { index: number }, position: number) => result.index === position)).toBe(true);
+    expect(data.results[2499].id).toBe(accountNamed("Bulk 2499")?.accountid);
+    const requests = fixture.emulator.takeRequests();
+    expect(requests.map((request) => [request.path, requestLines(request.body).length])).toEqual([
+      ["$batch", 1000],
+      ["$batch", 1000],
+      ["$batch", 500],
+    ]);
+    expect(requestLines(requests[1].body)[0]).toBe("POST /api/data/v9.2/accounts HTTP/1.1");
+    expect(requests[2].body).toContain('{"name":"Bulk 2000"}');
+  });
+
+  it("does not send the next requests once a request failed and Continue On Error is off", async () => {
+    const operations = Array.from({ length: 1500 }, (_, index) => createOperation(`Halt ${index}`));
+    operations[10] = { collection: "accounts", action: "create", data: { name: 42 } } as never;
+    const data = await run(operations, { continueOnError: false });
+    expect(data.summary).toEqual({ succeeded: 10, failed: 1490 });
+    expect(data.results[10]).toMatchObject({ status: 400, error: { message: "Cannot convert the literal '42' to the expected type 'Edm.String'." } });
+    expect(data.results[1499]).toMatchObject({
+      status: null,
+      error: { code: "NotExecuted", message: "Not executed: operation 10 failed and Continue On Error is off, so the batch stopped there." },
+    });
+    expect(fixture.emulator.takeRequests()).toHaveLength(1);
+  });
+
+  it("refuses an atomic batch of more than 1000 operations before sending anything", async () => {
+    const error = await actionError("batchEntityActions", {
+      connection: fixture.connection,
+      actions: Array.from({ length: 1001 }, (_, index) => createOperation(`Too many ${index}`)),
+      atomic: true,
+    });
+    expect(error.message).toMatch(/^Atomic: a change set holds at most 1000 operations, but 1001 were given/);
+    expect(fixture.emulator.takeRequests()).toHaveLength(0);
+  });
+
+  it("retries a throttled batch, which Dataverse refused before doing anything", async () => {
+    fixture.emulator.inject({ method: "POST", path: "$batch", status: 429, headers: { "Retry-After": "0" }, body: { error: { code: "0x80072322", message: "Number of requests exceeded the limit of 6000 over time window of 300 seconds." } } });
+    const data = await run([createOperation("Throttled Batch Co")]);
+    expect(data.summary).toEqual({ succeeded: 1, failed: 0 });
+    expect(fixture.emulator.takeRequests()).toHaveLength(2);
+    expect(accounts().filter((record) => record.name === "Throttled Batch Co")).toHaveLength(1);
+  });
+
+  it("never repeats a batch whose answer was lost at the gateway", async () => {
+    fixture.emulator.inject({ method: "POST", path: "$batch", status: 502, body: "<html>Bad Gateway</html>", afterHandling: true });
+    const error = await actionError("batchEntityActions", { connection: fixture.connection, actions: [createOperation("Gateway Batch Co")] });
+    expect(error.message).toMatch(/^The outcome of POST \$batch is unknown: .*not retried/);
+    expect(error).toMatchObject({ status: 502, outcomeUnknown: true });
+    expect(fixture.emulator.takeRequests()).toHaveLength(1);
+    expect(accounts().filter((record) => record.name === "Gateway Batch Co")).toHaveLength(1);
+  });
+
+  it.each([
+    ["a plain JSON error", 400, "application/json; charset=utf-8", '{"error":{"code":"0x0","message":"The batch request could not be read."}}', /^Dataverse answered 400 for POST \$batch: The batch request could not be read\. \(code 0x0/],
+    ["an HTML page", 200, "text/html", "<html><body>Sign in</body></html>", /^Dataverse answered 200 for POST \$batch: the \$batch response was text\/html, not multipart\/mixed: <html>/],
+    ["a cut-off multipart body", 200, "multipart/mixed; boundary=batchresponse_cut", "--batchresponse_cut\r\nContent-Type: application/http\r\n\r\nHTTP/1.1 204 No", /^The outcome of POST \$batch is unknown: the \$batch response could not be read: the body ends without its closing delimiter/],
+  ])("turns %s into a clear error", async (_name, status, contentType, body, message) => {
+    fixture.emulator.inject({ method: "POST", path: "$batch", status, headers: { "Content-Type": contentType }, body });
+    const error = await actionError("batchEntityActions", { connection: fixture.connection, actions: [createOperation("Odd Answer Co")] });
+    expect(error.message).toMatch(message);
+    expect(error.name).toBe("DataverseError");
+  });
+
+  it.each([
+    ["not JSON", "[{", /^Batch Actions: is not valid JSON/],
+    ["not an array", { collection: "accounts" }, /^Batch Actions: must be a non-empty JSON array of operations, not object/],
+    ["an empty array", [], /^Batch Actions: must be a non-empty JSON array of operations, not an empty array/],
+    ["an operation that is not an object", [createOperation("ok"), "create"], /^Batch Actions: operation 1: must be an object/],
+    ["a bad collection", [{ collection: "accounts?$top=1", action: "create", data: {} }], /^Batch Actions: operation 0: collection: 'accounts\?\$top=1' is not a valid Dataverse entity set name/],
+    ["a missing collection", [{ action: "create", data: {} }], /^Batch Actions: operation 0: collection: is required/],
+    ["an unknown action", [createOperation("ok"), { collection: "accounts", action: "merge", data: {} }], /^Batch Actions: operation 1: 'action' must be one of create, update, upsert, delete, not "merge"/],
+    ["an update without a key", [{ collection: "accounts", action: "update", data: { name: "x" } }], /^Batch Actions: operation 0: an update needs a 'key'/],
+    ["a delete without a key", [{ collection: "accounts", action: "delete" }], /^Batch Actions: operation 0: a delete needs a 'key'/],
+    ["a malformed key", [{ collection: "accounts", action: "upsert", key: "not a key", data: {} }], /^Batch Actions: operation 0: key: 'not a key' is neither a GUID nor an alternate key/],
+    ["a create without data", [{ collection: "accounts", action: "create" }], /^Batch Actions: operation 0: a create needs 'data'.*not undefined/],
+    ["data that is an array", [{ collection: "accounts", action: "update", key: MISSING, data: [1] }], /^Batch Actions: operation 0: an update needs 'data'.*not an array/],
+    ["a create with a key", [{ collection: "accounts", action: "create", key: MISSING, data: {} }], /^Batch Actions: operation 0: a create takes no 'key'/],
+    ["a delete with data", [{ collection: "accounts", action: "delete", key: MISSING, data: {} }], /^Batch Actions: operation 0: a delete takes no 'data'/],
+    ["an unknown property", [{ collection: "accounts", action: "create", data: {}, retrunRepresentation: true }], /^Batch Actions: operation 0: 'retrunRepresentation' is not an operation property/],
+    ["a returnRepresentation that is not a boolean", [{ collection: "accounts", action: "create", data: {}, returnRepresentation: "yes" }], /^Batch Actions: operation 0: 'returnRepresentation' must be true or false/],
+  ])("refuses %s before sending anything", async (_name, actions, message) => {
+    const error = await actionError("batchEntityActions", { connection: fixture.connection, actions: typeof actions === "string" ? actions : JSON.stringify(actions) });
+    expect(error.message).toMatch(message);
+    expect(fixture.emulator.takeRequests()).toHaveLength(0);
+  });
+});
