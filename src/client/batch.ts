@@ -1,5 +1,5 @@
 import { DataverseError, InputError, readErrorBody } from "./errors";
-import type { DataverseClient, DataverseResponse } from "./http";
+import { requestIdOf, type DataverseClient, type DataverseResponse } from "./http";
 import {
   boundaryOf,
   encodeHttpRequest,
@@ -13,6 +13,7 @@ import {
 } from "./multipart";
 import { recordPath, type RecordKey } from "./names";
 import { idFromEntityIdHeader, recordIdOf, type EntityRecord } from "./records";
+import { GATEWAY_FAULTS } from "./retry";
 import { API_PATH } from "./url";
 
 /** Dataverse refuses a `$batch` holding more requests than this, change set requests included. */
@@ -181,12 +182,19 @@ const unsettled = (operation: IndexedOperation, code: string, message: string): 
 const notExecuted = (operation: IndexedOperation, reason: string): BatchOperationResult =>
   unsettled(operation, "NotExecuted", `Not executed: ${reason}`);
 
-/** Top-level parts answer the operations in order; Dataverse stops after the first failure unless told to continue. */
+/**
+ * Top-level parts answer the operations in order. Unless told to continue, Dataverse stops
+ * at the first failure and answers the parts up to and including it, so the operations
+ * after the last part were not executed.
+ */
 const settleParts = (operations: IndexedOperation[], items: BatchResponseItem[]): BatchOperationResult[] => {
-  if (items.length > operations.length || items.some((item) => item.kind !== "part")) {
+  if (items.length > operations.length) {
     throw new MultipartError(`expected at most ${operations.length} response parts, one per request, but got ${items.length}`);
   }
-  const results = items.map((item, position) => resultOf(operations[position], (item as { part: BatchResponsePart }).part));
+  const results = items.map((item, position) => {
+    if (item.kind !== "part") throw new MultipartError("a change set response answered a request sent outside any change set");
+    return resultOf(operations[position], item.part);
+  });
   const failed = results.find((result) => !result.success);
   const reason = failed
     ? `Dataverse stopped the batch at operation ${failed.index}, which failed.`
@@ -229,11 +237,6 @@ const settleChangeSet = (operations: IndexedOperation[], items: BatchResponseIte
   });
 };
 
-const GATEWAY_FAULTS = [502, 503, 504];
-
-const requestIdOf = (headers: Record<string, string>): string | undefined =>
-  headers["x-ms-service-request-id"] ?? headers["req_id"] ?? headers["request-id"];
-
 /** Dataverse answered with something other than a multipart batch response (a malformed batch gets plain JSON). */
 const notMultipart = (response: DataverseResponse): DataverseError => {
   const contentType = response.headers["content-type"];
@@ -257,7 +260,7 @@ const sendBatch = async (client: DataverseClient, operations: IndexedOperation[]
     responseKind: "text",
     // A failed part makes the whole answer a 4xx (or 500) with the multipart body we need.
     // 429 and gateway faults still go through the client's retry rules: a POST is never repeated after a gateway fault.
-    acceptStatus: (status) => status >= 400 && status !== 429 && !GATEWAY_FAULTS.includes(status),
+    acceptStatus: (status) => status >= 400 && status !== 429 && !GATEWAY_FAULTS.has(status),
   });
   if (!boundaryOf(response.headers["content-type"])) {
     throw notMultipart(response);
@@ -284,11 +287,26 @@ const failedRequest = (operations: IndexedOperation[], error: DataverseError): B
     status: error.status ?? null,
   }));
 
+const sendChunk = async (
+  client: DataverseClient,
+  operations: IndexedOperation[],
+  options: BatchOptions,
+  isFirst: boolean,
+): Promise<BatchOperationResult[]> => {
+  try {
+    return await sendBatch(client, operations, options);
+  } catch (error) {
+    if (isFirst || !(error instanceof DataverseError)) throw error;
+    return failedRequest(operations, error);
+  }
+};
+
 /**
  * Runs the operations as consecutive `$batch` requests of at most 1000 and reports one
- * result per operation, in input order. When the first request fails as a whole nothing
- * was done, so the error is thrown; a later failure is reported on its operations, as the
- * ones before it have already been applied.
+ * result per operation, in input order. When the first request fails as a whole, no
+ * operation has an outcome of its own, so its error is thrown (saying whether the writes
+ * may have happened). A later request's failure is reported on its own operations instead,
+ * so the results of the requests before it, already applied, are not lost.
  */
 export const executeBatch = async (
   client: DataverseClient,
@@ -306,17 +324,12 @@ export const executeBatch = async (
   let stopReason: string | undefined;
   for (let start = 0; start < indexed.length; start += MAX_BATCH_OPERATIONS) {
     const chunk = indexed.slice(start, start + MAX_BATCH_OPERATIONS);
-    if (stopReason) {
-      results.push(...chunk.map((operation) => notExecuted(operation, stopReason as string)));
+    if (stopReason !== undefined) {
+      const reason = stopReason;
+      results.push(...chunk.map((operation) => notExecuted(operation, reason)));
       continue;
     }
-    let chunkResults: BatchOperationResult[];
-    try {
-      chunkResults = await sendBatch(client, chunk, options);
-    } catch (error) {
-      if (start === 0 || !(error instanceof DataverseError)) throw error;
-      chunkResults = failedRequest(chunk, error);
-    }
+    const chunkResults = await sendChunk(client, chunk, options, start === 0);
     results.push(...chunkResults);
     const failed = chunkResults.find((result) => !result.success);
     if (failed && !options.continueOnError) {

@@ -60,7 +60,7 @@ const flattenHeaders = (headers: AxiosResponse["headers"] | undefined): Record<s
     ]),
   );
 
-const requestIdOf = (headers: Record<string, string>): string | undefined =>
+export const requestIdOf = (headers: Record<string, string>): string | undefined =>
   headers["x-ms-service-request-id"] ?? headers["req_id"] ?? headers["request-id"];
 
 /** The one place that talks HTTP to Dataverse. */

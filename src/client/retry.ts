@@ -12,7 +12,7 @@ export interface RetryOptions {
 export const DEFAULT_RETRY: RetryOptions = { maxRetries: 4, maxTotalWaitMs: 60_000, baseDelayMs: 500 };
 
 const IDEMPOTENT = new Set(["get", "put", "delete", "patch", "head", "options"]);
-const GATEWAY_FAULTS = new Set([502, 503, 504]);
+export const GATEWAY_FAULTS = new Set([502, 503, 504]);
 /** Failures where the request provably never reached a server, so even a POST is safe to repeat. */
 const NEVER_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"]);
 

@@ -199,6 +199,22 @@ describe("batchEntityActions", () => {
     expect(fixture.emulator.takeRequests()).toHaveLength(1);
   });
 
+  it("keeps the results of earlier requests when a later request's answer is lost", async () => {
+    const { emulator } = fixture;
+    // Armed while the first request runs, so the fault answers the second one.
+    const stopListening = emulator.store.onChange(() => {
+      stopListening();
+      emulator.inject({ method: "POST", path: "$batch", status: 504, body: "<html>Gateway Timeout</html>", afterHandling: true });
+    });
+    const data = await run(Array.from({ length: 1200 }, (_, index) => createOperation(`Lost ${index}`)));
+    expect(data.summary).toEqual({ succeeded: 1000, failed: 200 });
+    expect(data.results[999]).toMatchObject({ success: true, id: accountNamed("Lost 999")?.accountid });
+    expect(data.results[1000]).toMatchObject({ index: 1000, status: 504, success: false, error: { code: "OutcomeUnknown" } });
+    expect(data.results[1199].error.message).toMatch(/^The outcome of POST \$batch is unknown: .*check the record before sending it again/);
+    expect(emulator.takeRequests()).toHaveLength(2);
+    expect(accountNamed("Lost 1199")).toBeDefined();
+  });
+
   it("refuses an atomic batch of more than 1000 operations before sending anything", async () => {
     const error = await actionError("batchEntityActions", {
       connection: fixture.connection,

@@ -9,9 +9,11 @@
  * set answers with only its failing part. Without `Prefer: odata.continue-on-error` the batch
  * stops at the first failure and the outer status is that failure's. A batch that cannot be
  * read, or holds more than 1000 requests, gets a plain JSON 400.
- * Simplifies: when the batch stops, the parts processed before the failure are answered too
- * (the reference's example fails at its first part, so it shows only that one); a part's own
- * Content-Length is not needed, as its body ends at the next delimiter line.
+ * When the batch stops, the parts processed before the failure are answered too: the
+ * reference's example fails at its first part, so it shows only that one, and users report
+ * Dataverse answering "account-1, account-2 and a 404 for contact-1" (MicrosoftDocs/powerapps-docs#1241).
+ * Simplifies: a part's own Content-Length is not needed, as its body ends at the next
+ * delimiter line; Content-ID is echoed but not required.
  */
 import { randomUUID } from "crypto";
 import { STATUS_CODES } from "http";
