@@ -92,6 +92,15 @@ const httpPart = (operation: BatchOperation, contentId?: number): MimePart => ({
   body: operationRequest(operation),
 });
 
+/** A change set's parts carry Content-IDs from 1, unique within the request, as Dataverse asks. */
+const changeSetPart = (operations: BatchOperation[], boundary: string): MimePart => ({
+  headers: { "Content-Type": `multipart/mixed; boundary="${boundary}"` },
+  body: encodeMultipart(
+    boundary,
+    operations.map((operation, index) => httpPart(operation, index + 1)),
+  ),
+});
+
 /** The body of one `$batch` request: each operation its own part, or all in one change set. */
 export const encodeBatch = (
   operations: BatchOperation[],
@@ -99,17 +108,7 @@ export const encodeBatch = (
   boundary = newBoundary("batch"),
   changeSetBoundary = newBoundary("changeset"),
 ): { contentType: string; text: string } => {
-  const parts = atomic
-    ? [
-        {
-          headers: { "Content-Type": `multipart/mixed; boundary="${changeSetBoundary}"` },
-          body: encodeMultipart(
-            changeSetBoundary,
-            operations.map((operation, index) => httpPart(operation, index + 1)),
-          ),
-        },
-      ]
-    : operations.map((operation) => httpPart(operation));
+  const parts = atomic ? [changeSetPart(operations, changeSetBoundary)] : operations.map((operation) => httpPart(operation));
   return { contentType: `multipart/mixed; boundary="${boundary}"`, text: encodeMultipart(boundary, parts) };
 };
 

@@ -4,7 +4,7 @@ import { randomUUID } from "crypto";
  * multipart/mixed as `$batch` uses it (RFC 2046, OData 4.0 §11.7): CRLF line endings, a
  * part starts after a line that is exactly `--<boundary>` and the whole message ends with
  * `--<boundary>--`. The line break before a delimiter belongs to the delimiter, not to the
- * part. Everything here is pure.
+ * part. Nothing here does I/O.
  */
 export const CRLF = "\r\n";
 

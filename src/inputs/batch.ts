@@ -40,7 +40,7 @@ const parseList = (value: unknown): unknown[] => {
   return parsed;
 };
 
-/** The problem part of an InputError raised for a property, re-raised naming the operation. */
+/** Re-raises a property's InputError so that it names the operation it belongs to. */
 const atOperation = <T>(index: number, read: () => T): T => {
   try {
     return read();

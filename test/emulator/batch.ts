@@ -145,6 +145,7 @@ const resolveBody = (body: string, references: Map<string, string>): string => {
   } catch {
     return body;
   }
+  if (!parsed || typeof parsed !== "object") return body;
   for (const [name, value] of Object.entries(parsed)) {
     const reference = typeof value === "string" ? /^\$(\d+)$/.exec(value) : null;
     if (!reference || !(name.endsWith("@odata.bind") || name === "@odata.id")) continue;
