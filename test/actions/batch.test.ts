@@ -111,7 +111,7 @@ describe("batchEntityActions", () => {
     expect(request.headers.prefer).toBeUndefined();
   });
 
-  it("rolls an atomic batch back entirely, naming the operation that failed", async () => {
+  it.each([true, false])("rolls an atomic batch back entirely, naming the operation that failed (Continue On Error %p)", async (continueOnError) => {
     const before = accounts().length;
     const data = await run(
       [
@@ -120,7 +120,7 @@ describe("batchEntityActions", () => {
         { collection: "accounts", action: "update", key: SEED.accounts.contoso, data: { revenue: 1 } },
         { collection: "accounts", action: "update", key: MISSING, data: { name: "nope" } },
       ],
-      { atomic: true },
+      { atomic: true, continueOnError },
     );
     expect(data.summary).toEqual({ succeeded: 0, failed: 4 });
     expect(data.results[3]).toMatchObject({ index: 3, status: 404, success: false, error: { code: "0x80040217" } });
