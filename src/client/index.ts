@@ -1,4 +1,5 @@
 export * from "./errors";
+export * from "./fetchXml";
 export * from "./http";
 export * from "./names";
 export * from "./query";
