@@ -3,6 +3,7 @@ export * from "./fetchXml";
 export * from "./http";
 export * from "./names";
 export * from "./query";
+export * from "./rawRequest";
 export * from "./records";
 export * from "./retry";
 export * from "./url";
