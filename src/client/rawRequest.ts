@@ -89,9 +89,23 @@ const describeBody = (values: RawRequestValues): unknown => {
   return text.length > MAX_LOGGED_BODY ? `<${text.length} characters>` : text || undefined;
 };
 
-/** One log line, with secret headers redacted and the token removed wherever else it appears. */
-const debugLine = (label: string, details: Record<string, unknown>, token: string): string =>
-  `${label} ${JSON.stringify(details)}`.split(token).join(REDACTED);
+/**
+ * Debug lines with secret headers redacted and the token removed wherever else it appears
+ * (a body or a URL may carry it too). Silent unless Debug Request is on.
+ */
+const debugLogger = (enabled: boolean, log: (message: string) => void, token: string) => {
+  const write = (label: string, details: Record<string, unknown>) => {
+    if (enabled) {
+      log(`${label} ${JSON.stringify(details)}`.split(token).join(REDACTED));
+    }
+  };
+  return {
+    request: (method: string, url: string, headers: KeyValue[], values: RawRequestValues) =>
+      write("Raw request:", { method, url, headers: redactHeaders(util.types.keyValPairListToObject(headers)), body: describeBody(values) }),
+    response: (response: AxiosResponse | undefined) =>
+      response && write("Raw response:", { status: response.status, headers: redactHeaders({ ...response.headers }) }),
+  };
+};
 
 const responseText = (data: unknown): string => {
   if (typeof data === "string") return data;
@@ -134,20 +148,19 @@ export const sendDataverseRawRequest = async (connection: Connection, values: Ra
   // Query parameters go into the URL here, encoded as OData reads them (%20, not +).
   const url = withQuery(resolveRawRequestUrl(client, values.url, options.paths), query);
   const method = (values.method || "GET").toUpperCase();
-  const headers = requestHeaders(values);
   const authorization = { Authorization: `Bearer ${token}` };
-  if (values.debugRequest) {
-    const logged = { ...util.types.keyValPairListToObject(headers), ...authorization };
-    options.log(debugLine("Raw request:", { method, url, headers: redactHeaders(logged), body: describeBody(values) }, token));
-  }
-  let response: AxiosResponse;
+  const headers = requestHeaders(values);
+  const debug = debugLogger(Boolean(values.debugRequest), options.log, token);
+  debug.request(method, url, [...headers, { key: "Authorization", value: authorization.Authorization }], values);
   try {
-    response = await sendRawRequest(client.webApi.origin, { ...values, url, method, headers, queryParams: [], debugRequest: false }, authorization);
+    const response = await sendRawRequest(client.webApi.origin, { ...values, url, method, headers, queryParams: [], debugRequest: false }, authorization);
+    debug.response(response);
+    return response;
   } catch (error) {
-    throw (error as AxiosError).isAxiosError ? toError(error as AxiosError, method, url) : error;
+    if (!(error as AxiosError).isAxiosError) {
+      throw error;
+    }
+    debug.response((error as AxiosError).response);
+    throw toError(error as AxiosError, method, url);
   }
-  if (values.debugRequest) {
-    options.log(debugLine("Raw response:", { status: response.status, headers: redactHeaders({ ...response.headers }) }, token));
-  }
-  return response;
 };

@@ -124,6 +124,12 @@ describe.each(["rawRequest", "rawRequestV2"])("%s", (key) => {
     });
     expect(request.body).toBe(JSON.stringify({ name: "Debug me", description: "token [REDACTED]" }));
     expect(lines[1]).toMatch(/^Raw response: \{"status":204/);
+
+    lines.length = 0;
+    const missing = `/api/data/v9.2/accounts(00000000-0000-0000-0000-0000000000aa)`;
+    await expect(harness.action(key, { connection, method: "GET", url: missing, debugRequest: true }, { logger } as never)).rejects.toThrow(/^Record not found/);
+    expect(lines[1]).toMatch(/^Raw response: \{"status":404/);
+    expect(lines.join("\n")).not.toContain(emulator.accessToken);
   });
 
   it("logs nothing without Debug Request", async () => {
