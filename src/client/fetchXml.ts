@@ -219,7 +219,10 @@ interface FetchXmlBody {
 const startPosition = (request: FetchXmlRequest, count: number): PagingPosition => {
   const { query, pageNumber, nextPageId } = request;
   if (!nextPageId) {
-    return { page: pageNumber ?? pageOf(fetchAttribute(query, "page")) ?? 1, count, pagingCookie: pageNumber ? undefined : fetchAttribute(query, "paging-cookie") };
+    // The query's own page and paging-cookie stand unless a Page Number replaces them.
+    return pageNumber
+      ? { page: pageNumber, count }
+      : { page: pageOf(fetchAttribute(query, "page")) ?? 1, count, pagingCookie: fetchAttribute(query, "paging-cookie") };
   }
   const cookie = parseNextPageId(nextPageId);
   const page = cookie.page !== undefined ? cookie.page + 1 : pageNumber;
