@@ -14,13 +14,16 @@ type XmlNode = Record<string, unknown> & { ":@"?: Record<string, string> };
 const ATTRIBUTE = "@_";
 const COMMENT = "#comment";
 const TEXT = "#text";
+const CDATA = "#cdata";
+/** Keys of a preserveOrder node that are not an element's name. */
+const NOT_ELEMENTS = new Set([":@", TEXT, COMMENT, CDATA]);
 
 const XML_OPTIONS = {
   preserveOrder: true,
   ignoreAttributes: false,
   attributeNamePrefix: ATTRIBUTE,
   commentPropName: COMMENT,
-  cdataPropName: "#cdata",
+  cdataPropName: CDATA,
   // Values stay text: "007" must not become 7, nor "true" a bare attribute.
   parseTagValue: false,
   parseAttributeValue: false,
@@ -42,7 +45,7 @@ export interface FetchXmlQuery {
 }
 
 const elementName = (node: XmlNode): string | undefined =>
-  Object.keys(node).find((key) => key !== ":@" && key !== TEXT && key !== COMMENT && !key.startsWith("?"));
+  Object.keys(node).find((key) => !NOT_ELEMENTS.has(key) && !key.startsWith("?"));
 
 const childrenOf = (node: XmlNode): XmlNode[] => {
   const name = elementName(node);

@@ -120,3 +120,10 @@ describe("paging cookies", () => {
     expect(mergeAnnotations(["OData.Community.Display.V1.FormattedValue", "*"])).toEqual(["*"]);
   });
 });
+
+describe("CDATA", () => {
+  it("keeps a CDATA value and does not take it for an element", () => {
+    const sent = buildFetchXml(parseFetchXml('<fetch><entity name="account"><filter><condition attribute="name" operator="in"><value><![CDATA[A & B <C>]]></value></condition></filter></entity></fetch>'), { page: 1, count: 5 });
+    expect(sent).toContain("<value><![CDATA[A & B <C>]]></value>");
+  });
+});

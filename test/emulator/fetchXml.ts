@@ -13,8 +13,9 @@
  * header asks for them, the response carries `@Microsoft.Dynamics.CRM.fetchxmlpagingcookie`
  * (`<cookie pagenumber="N+1" pagingcookie="<inner cookie URL-encoded twice>" istracking="False" />`)
  * and `@Microsoft.Dynamics.CRM.morerecords: true`; on the last page both are absent.
- * Simplified: no link-entity, no `$count`, and a lookup column in an order or a cookie is
- * named by its property (`_primarycontactid_value`).
+ * Simplified: no link-entity, no `$count`, a lookup column in an order or a cookie is named
+ * by its property (`_primarycontactid_value`), and where the reference gives no error text
+ * or code for a refusal, the emulator's own stand in (each a 400, as Dataverse answers).
  */
 import { XMLParser } from "fast-xml-parser";
 import { badRequest, DataverseFault } from "./faults";

@@ -3,10 +3,8 @@ import { createDataverseClient, runFetchXml, runFetchXmlAll, type FetchXmlReques
 import { connectionInput, entityType } from "../../inputs/entities";
 import { fetchAllPages, impersonateUserId, includeAnnotations, pageNumber, xmlQuery } from "../../inputs/fetchXml";
 import { nextPageId } from "../../inputs/queries";
+import { FETCH_ALL_LIMIT } from "../entities/queryEntities";
 import { EXAMPLE_ACCOUNT_ID } from "../examples";
-
-/** The most records Fetch All gathers into one step's output before it refuses. */
-export const FETCH_ALL_LIMIT = 100_000;
 
 export const fetchXml = action({
   display: {
