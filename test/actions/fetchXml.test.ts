@@ -101,6 +101,18 @@ describe("fetchXml: one page at a time", () => {
     expect(fetchAttributes(request.query.fetchXml)["paging-cookie"]).toBeUndefined();
   });
 
+  it("keeps the query's own page when no page input is given, and takes Dataverse's whole annotation as a next page id", async () => {
+    const { emulator, connection } = fixture;
+    const ownPage = await runAction("fetchXml", { connection, entityType: "accounts", xmlQuery: ACCOUNTS_BY_CITY.replace('count="2"', 'count="2" page="2"') });
+    expect(ownPage.pageNumber).toBe(2);
+    expect(names(ownPage.records)).toEqual(["Litware, Inc.", "Fabrikam Inc"]);
+    const annotation = `<cookie pagenumber="3" pagingcookie="${encodeURIComponent(encodeURIComponent(ownPage.nextPageId))}" istracking="False" />`;
+    const third = await runAction("fetchXml", { connection, entityType: "accounts", xmlQuery: ACCOUNTS_BY_CITY, nextPageId: annotation });
+    expect(third).toMatchObject({ pageNumber: 3, moreRecords: false, records: [expect.objectContaining({ name: "Northwind Traders" })] });
+    const [, request] = emulator.takeRequests();
+    expect(fetchAttributes(request.query.fetchXml)).toMatchObject({ page: "3", "paging-cookie": ownPage.nextPageId });
+  });
+
   it("refuses a page number that does not follow the next page id", async () => {
     const { connection } = fixture;
     const first = await runAction("fetchXml", { connection, entityType: "accounts", xmlQuery: ACCOUNTS_BY_CITY });
@@ -197,7 +209,8 @@ describe("fetchXml: Fetch All", () => {
           <order attribute="leadqualitycode" descending="true" />
         </entity>
       </fetch>`;
-    const data = await runAction("fetchXml", { connection, entityType: "leads", xmlQuery, fetchAll: true });
+    // Fetch All starts from the first page whatever Page Number and Next Page Id say.
+    const data = await runAction("fetchXml", { connection, entityType: "leads", xmlQuery, fetchAll: true, pageNumber: "7" });
     expect(data.records).toHaveLength(ROWS);
     const subjects = new Set(data.records.map((record: { subject: string }) => record.subject));
     expect(subjects.size).toBe(ROWS);
