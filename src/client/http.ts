@@ -39,7 +39,8 @@ export interface DataverseClientOptions {
   timeoutMs?: number;
 }
 
-const ODATA_HEADERS = {
+/** Sent on every Web API request (reference §1.2); raw requests send them unless the user sets their own. */
+export const ODATA_HEADERS = {
   Accept: "application/json",
   "OData-MaxVersion": "4.0",
   "OData-Version": "4.0",

@@ -1,1 +1,3 @@
-export default {};
+import { fetchXml } from "./fetchXml";
+
+export default { fetchXml };

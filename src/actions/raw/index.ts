@@ -1,1 +1,4 @@
-export default {};
+import { rawRequest } from "./rawRequest";
+import { rawRequestV2 } from "./rawRequestV2";
+
+export default { rawRequest, rawRequestV2 };

@@ -1,0 +1,333 @@
+import { XMLBuilder, XMLParser, XMLValidator } from "fast-xml-parser";
+import { DataverseError, InputError } from "./errors";
+import type { DataverseClient } from "./http";
+import { MAX_PAGE_SIZE } from "./query";
+import type { EntityRecord } from "./records";
+
+/**
+ * FetchXML is edited as a tree (fast-xml-parser with `preserveOrder`), never as text: the
+ * user's attributes, their order and their values (quotes, ampersands, line breaks) come
+ * back exactly, and the paging cookie we put into `paging-cookie` is escaped by the builder.
+ */
+type XmlNode = Record<string, unknown> & { ":@"?: Record<string, string> };
+
+const ATTRIBUTE = "@_";
+const COMMENT = "#comment";
+const TEXT = "#text";
+const CDATA = "#cdata";
+/** Keys of a preserveOrder node that are not an element's name. */
+const NOT_ELEMENTS = new Set([":@", TEXT, COMMENT, CDATA]);
+
+const XML_OPTIONS = {
+  preserveOrder: true,
+  ignoreAttributes: false,
+  attributeNamePrefix: ATTRIBUTE,
+  commentPropName: COMMENT,
+  cdataPropName: CDATA,
+  // Values stay text: "007" must not become 7, nor "true" a bare attribute.
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: false,
+} as const;
+
+const parser = new XMLParser(XML_OPTIONS);
+const builder = new XMLBuilder({ ...XML_OPTIONS, suppressBooleanAttributes: false, suppressEmptyNode: true });
+const plainParser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", parseAttributeValue: false, parseTagValue: false });
+
+export const PAGING_COOKIE_ANNOTATION = "Microsoft.Dynamics.CRM.fetchxmlpagingcookie";
+export const MORE_RECORDS_ANNOTATION = "Microsoft.Dynamics.CRM.morerecords";
+
+/** A parsed FetchXML query: its root `<fetch>` element and what decides how it is paged. */
+export interface FetchXmlQuery {
+  fetch: XmlNode;
+  /** A `top` or aggregate query returns one result and cannot be paged. */
+  pageable: boolean;
+}
+
+const elementName = (node: XmlNode): string | undefined =>
+  Object.keys(node).find((key) => !NOT_ELEMENTS.has(key) && !key.startsWith("?"));
+
+const childrenOf = (node: XmlNode): XmlNode[] => {
+  const name = elementName(node);
+  return name && Array.isArray(node[name]) ? (node[name] as XmlNode[]) : [];
+};
+
+const attributesOf = (node: XmlNode): Record<string, string> => node[":@"] ?? {};
+
+export const fetchAttribute = (query: FetchXmlQuery, name: string): string | undefined => attributesOf(query.fetch)[`${ATTRIBUTE}${name}`];
+
+const describeXmlError = (error: { msg: string; line: number; col: number }): string =>
+  `is not valid XML: ${error.msg} (line ${error.line}, column ${error.col}). Give a FetchXML query such as <fetch><entity name="account"><attribute name="name" /></entity></fetch>.`;
+
+/** Parses and checks a FetchXML query; every problem is an InputError, found before any request. */
+export const parseFetchXml = (text: string, inputLabel = "XML Query"): FetchXmlQuery => {
+  const xml = (text.startsWith("\uFEFF") ? text.slice(1) : text).trim();
+  if (!xml) {
+    throw new InputError(inputLabel, `is required: give a FetchXML query such as <fetch><entity name="account" /></fetch>.`);
+  }
+  const validation = XMLValidator.validate(xml);
+  if (validation !== true) {
+    throw new InputError(inputLabel, describeXmlError(validation.err));
+  }
+  const elements = (parser.parse(xml) as XmlNode[]).filter(elementName);
+  if (elements.length > 1) {
+    throw new InputError(inputLabel, `has ${elements.length} root elements: a FetchXML query is one <fetch> element.`);
+  }
+  const fetch = elements[0];
+  if (!fetch || elementName(fetch) !== "fetch") {
+    throw new InputError(inputLabel, `the root element is <${elementName(fetch)}>, but a FetchXML query starts with <fetch>.`);
+  }
+  if (!childrenOf(fetch).some((child) => elementName(child) === "entity")) {
+    throw new InputError(inputLabel, `<fetch> has no <entity> element: name the table, as in <entity name="account">.`);
+  }
+  const attributes = attributesOf(fetch);
+  const aggregate = attributes[`${ATTRIBUTE}aggregate`]?.trim().toLowerCase() === "true";
+  const top = attributes[`${ATTRIBUTE}top`];
+  return { fetch, pageable: !aggregate && top === undefined };
+};
+
+const isBlankText = (node: XmlNode): boolean => TEXT in node && !String(node[TEXT]).trim();
+
+/** Comments and the whitespace between elements carry nothing but length in a URL. */
+const compact = (nodes: XmlNode[]): XmlNode[] => {
+  const hasElements = nodes.some((node) => elementName(node));
+  return nodes
+    .filter((node) => !(COMMENT in node) && !(hasElements && isBlankText(node)))
+    .map((node) => {
+      const name = elementName(node);
+      return name ? { ...node, [name]: compact(childrenOf(node)) } : node;
+    });
+};
+
+export interface PagingPosition {
+  page: number;
+  count: number;
+  /** The inner paging cookie, unescaped: `<cookie page="1">…</cookie>`. */
+  pagingCookie?: string;
+}
+
+/** The query as sent: `<fetch>` alone (no declaration or comments), with paging set when given. */
+export const buildFetchXml = (query: FetchXmlQuery, position?: PagingPosition): string => {
+  const attributes = { ...attributesOf(query.fetch) };
+  if (position) {
+    attributes[`${ATTRIBUTE}page`] = String(position.page);
+    attributes[`${ATTRIBUTE}count`] = String(position.count);
+    delete attributes[`${ATTRIBUTE}paging-cookie`];
+    if (position.pagingCookie) {
+      attributes[`${ATTRIBUTE}paging-cookie`] = position.pagingCookie;
+    }
+  }
+  const [fetch] = compact([query.fetch]);
+  return builder.build([{ ...fetch, ":@": attributes }]) as string;
+};
+
+const parseCookieElement = (text: string): Record<string, string> | undefined => {
+  try {
+    const cookie = (plainParser.parse(text) as Record<string, unknown>).cookie;
+    return cookie && typeof cookie === "object" ? (cookie as Record<string, string>) : cookie === "" ? {} : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+const decodeTwice = (text: string): string => decodeURIComponent(decodeURIComponent(text));
+
+export interface PagingCookie {
+  /** The inner cookie, ready for `paging-cookie`: `<cookie page="1"><accountid last="{…}" first="{…}" /></cookie>`. */
+  innerCookie?: string;
+  /** The page the cookie describes (the one just returned), when it says. */
+  page?: number;
+}
+
+const pageOf = (value: string | undefined): number | undefined => {
+  const page = Number(value);
+  return Number.isInteger(page) && page > 0 ? page : undefined;
+};
+
+/**
+ * Reads the `fetchxmlpagingcookie` annotation: `<cookie pagenumber="2" pagingcookie="…" istracking="False" />`.
+ * Dataverse URL-encodes the inner cookie twice inside the `pagingcookie` attribute.
+ */
+export const readPagingCookieAnnotation = (annotation: string): PagingCookie => {
+  const wrapper = parseCookieElement(annotation);
+  const encoded = wrapper?.pagingcookie;
+  if (!encoded) {
+    return {};
+  }
+  let innerCookie: string;
+  try {
+    innerCookie = decodeTwice(encoded);
+  } catch {
+    return {};
+  }
+  const inner = parseCookieElement(innerCookie);
+  const nextPage = pageOf(wrapper?.pagenumber);
+  return { innerCookie, page: pageOf(inner?.page) ?? (nextPage ? nextPage - 1 : undefined) };
+};
+
+/**
+ * A Next Page Id as this action returns it (the inner cookie), or as Dataverse sends it
+ * (the whole annotation), or URL-encoded once or twice on the way through a flow.
+ */
+export const parseNextPageId = (value: string, inputLabel = "Next Page Id"): PagingCookie => {
+  let text = value.trim();
+  for (let round = 0; round < 2 && text.startsWith("%"); round += 1) {
+    try {
+      text = decodeURIComponent(text);
+    } catch {
+      break;
+    }
+  }
+  const cookie = parseCookieElement(text);
+  if (!cookie) {
+    throw new InputError(
+      inputLabel,
+      `is not a FetchXML paging cookie: give the Next Page Id a previous run returned, such as <cookie page="1"><accountid last="{…}" first="{…}" /></cookie>.`,
+    );
+  }
+  if ("pagingcookie" in cookie) {
+    return readPagingCookieAnnotation(text);
+  }
+  return { innerCookie: text, page: pageOf(cookie.page) };
+};
+
+/** Always asks for the two paging annotations; `*` already includes them. */
+export const mergeAnnotations = (requested: string[] = []): string[] =>
+  requested.includes("*") ? ["*"] : [...new Set([PAGING_COOKIE_ANNOTATION, MORE_RECORDS_ANNOTATION, ...requested])];
+
+export interface FetchXmlRequest {
+  query: FetchXmlQuery;
+  pageNumber?: number;
+  nextPageId?: string;
+  /** Annotation names, or `*`. */
+  includeAnnotations?: string[];
+  /** An Entra ID object id, sent as `CallerObjectId`. */
+  callerObjectId?: string;
+}
+
+export interface FetchXmlPage {
+  records: EntityRecord[];
+  pageNumber: number;
+  moreRecords: boolean;
+  /** The inner paging cookie for the next page; absent on the last page. */
+  nextPageId?: string;
+}
+
+interface FetchXmlBody {
+  value?: EntityRecord[];
+  [annotation: string]: unknown;
+}
+
+/** The page to ask for: the cookie's page plus one, which an explicit Page Number must agree with. */
+const startPosition = (request: FetchXmlRequest, count: number): PagingPosition => {
+  const { query, pageNumber, nextPageId } = request;
+  if (!nextPageId) {
+    // The query's own page and paging-cookie stand unless a Page Number replaces them.
+    return pageNumber
+      ? { page: pageNumber, count }
+      : { page: pageOf(fetchAttribute(query, "page")) ?? 1, count, pagingCookie: fetchAttribute(query, "paging-cookie") };
+  }
+  const cookie = parseNextPageId(nextPageId);
+  const page = cookie.page !== undefined ? cookie.page + 1 : pageNumber;
+  if (page === undefined) {
+    throw new InputError("Page Number", "the Next Page Id does not say which page it ends: give the Page Number of the page to fetch.");
+  }
+  if (pageNumber !== undefined && pageNumber !== page) {
+    throw new InputError(
+      "Page Number",
+      `${pageNumber} does not follow the Next Page Id, which ends page ${page - 1}: give ${page}, or leave Page Number empty.`,
+    );
+  }
+  return { page, count, pagingCookie: cookie.innerCookie };
+};
+
+const pageSizeOf = (query: FetchXmlQuery): number => {
+  const count = fetchAttribute(query, "count");
+  if (count === undefined) {
+    return MAX_PAGE_SIZE;
+  }
+  const size = Number(count);
+  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
+    throw new InputError("XML Query", `<fetch count="${count}"> must be a whole number from 1 to ${MAX_PAGE_SIZE}.`);
+  }
+  return size;
+};
+
+const sendFetchXml = async (client: DataverseClient, entitySetName: string, request: FetchXmlRequest, xml: string) => {
+  const annotations = mergeAnnotations(request.includeAnnotations).join(",");
+  const response = await client.send<FetchXmlBody>({
+    method: "GET",
+    path: entitySetName,
+    query: { fetchXml: xml },
+    headers: request.callerObjectId ? { CallerObjectId: request.callerObjectId } : undefined,
+    prefer: [`odata.include-annotations="${annotations}"`],
+  });
+  const body = response.data;
+  if (!body || !Array.isArray(body.value)) {
+    throw new DataverseError("the response has no 'value' collection", { method: "GET", path: entitySetName });
+  }
+  return body as FetchXmlBody & { value: EntityRecord[] };
+};
+
+const toPage = (body: FetchXmlBody & { value: EntityRecord[] }, pageNumber: number): FetchXmlPage => {
+  // On the last page Dataverse sends neither annotation; `morerecords: false` never comes.
+  const moreRecords = body[`@${MORE_RECORDS_ANNOTATION}`] === true;
+  const annotation = body[`@${PAGING_COOKIE_ANNOTATION}`];
+  const cookie = moreRecords && typeof annotation === "string" ? readPagingCookieAnnotation(annotation) : {};
+  return { records: body.value, pageNumber, moreRecords, nextPageId: cookie.innerCookie };
+};
+
+const refuseUnpageable = (request: FetchXmlRequest): void => {
+  if (request.pageNumber !== undefined || request.nextPageId) {
+    throw new InputError(
+      request.nextPageId ? "Next Page Id" : "Page Number",
+      "a query with top or an aggregate returns one result and cannot be paged: remove the page input, or the top or aggregate attribute.",
+    );
+  }
+};
+
+/** One page of a FetchXML query; a `top` or aggregate query is sent as it is. */
+export const runFetchXml = async (client: DataverseClient, entitySetName: string, request: FetchXmlRequest): Promise<FetchXmlPage> => {
+  if (!request.query.pageable) {
+    refuseUnpageable(request);
+    return toPage(await sendFetchXml(client, entitySetName, request, buildFetchXml(request.query)), 1);
+  }
+  const position = startPosition(request, pageSizeOf(request.query));
+  return toPage(await sendFetchXml(client, entitySetName, request, buildFetchXml(request.query, position)), position.page);
+};
+
+/**
+ * Every page, from the first, following Dataverse's paging cookie (or the page number alone
+ * when Dataverse gives no cookie). Past `maxRecords` it stops with an error rather than
+ * return a silently truncated result.
+ */
+export const runFetchXmlAll = async (
+  client: DataverseClient,
+  entitySetName: string,
+  request: FetchXmlRequest,
+  maxRecords: number,
+): Promise<FetchXmlPage> => {
+  const all = { ...request, pageNumber: undefined, nextPageId: undefined };
+  if (!request.query.pageable) {
+    return runFetchXml(client, entitySetName, all);
+  }
+  const records: EntityRecord[] = [];
+  let position: PagingPosition = { page: 1, count: pageSizeOf(request.query) };
+  for (;;) {
+    const page = toPage(await sendFetchXml(client, entitySetName, all, buildFetchXml(request.query, position)), position.page);
+    records.push(...page.records);
+    if (records.length > maxRecords) {
+      throw new InputError(
+        "Fetch All",
+        `the query returns more than ${maxRecords} records, the most one step may hold: narrow the filter, or turn Fetch All off and page with Page Number and Next Page Id.`,
+      );
+    }
+    if (!page.moreRecords) {
+      return { records, pageNumber: position.page, moreRecords: false };
+    }
+    if (!page.records.length) {
+      throw new DataverseError(`Dataverse said more records follow page ${position.page} but returned none on it`, { method: "GET", path: entitySetName });
+    }
+    position = { page: position.page + 1, count: position.count, pagingCookie: page.nextPageId };
+  }
+};

@@ -1,0 +1,166 @@
+import type { AxiosError, AxiosResponse } from "axios";
+import { util, type Connection } from "@prismatic-io/spectral";
+import { sendRawRequest } from "@prismatic-io/spectral/dist/clients/http";
+import { DataverseError, InputError, readErrorBody } from "./errors";
+import { createDataverseClient, ODATA_HEADERS, type DataverseClient } from "./http";
+import { isOutcomeUnknown } from "./retry";
+import { withQuery } from "./url";
+
+/** The values of spectral's raw-request inputs, cleaned. */
+export type RawRequestValues = Parameters<typeof sendRawRequest>[1];
+
+type KeyValue = { key: string; value: unknown };
+
+/**
+ * How a path that is not a full URL is read. `webApiRoot` (the original "[CRM] Raw Request"):
+ * a path outside `/api/` is relative to `/api/data/v9.2/`, so `accounts` and `/accounts`
+ * both mean `/api/data/v9.2/accounts`. `host` ("Raw Request"): every path is on the host.
+ */
+export type RawRequestPaths = "webApiRoot" | "host";
+
+const isAbsolute = (text: string): boolean => {
+  try {
+    return Boolean(new URL(text));
+  } catch {
+    return false;
+  }
+};
+
+/** What `DataverseClient.resolve` reads: a full URL, a path on the host, or a path relative to the Web API root. */
+const targetOf = (client: DataverseClient, text: string, paths: RawRequestPaths): string => {
+  if (text.startsWith("//")) {
+    // Protocol-relative: another host, unless it names the connection's own.
+    return new URL(text, client.webApi.origin).toString();
+  }
+  if (isAbsolute(text)) {
+    return text;
+  }
+  const onHost = text.startsWith("/") ? text : `/${text}`;
+  return paths === "webApiRoot" && !onHost.startsWith("/api/") ? onHost.slice(1) : onHost;
+};
+
+/** The full URL on the connection's host; any other host is refused before anything is sent. */
+export const resolveRawRequestUrl = (client: DataverseClient, url: string, paths: RawRequestPaths): string => {
+  const text = url.trim();
+  if (!text) {
+    throw new InputError("URL", "is required: give a path such as /api/data/v9.2/accounts?$select=name.");
+  }
+  try {
+    return client.resolve(targetOf(client, text, paths));
+  } catch (error) {
+    const problem = error instanceof DataverseError ? error.dataverseMessage : `'${text}' is not a URL or a path`;
+    throw new InputError("URL", `${problem}. Give a path such as /api/data/v9.2/accounts.`);
+  }
+};
+
+const pairs = (value: unknown): KeyValue[] =>
+  Array.isArray(value) ? (value as KeyValue[]).filter((pair) => typeof pair?.key === "string" && pair.key.trim()) : [];
+
+const hasHeader = (headers: KeyValue[], name: string): boolean => headers.some((header) => header.key.toLowerCase() === name.toLowerCase());
+
+const hasFormData = (values: RawRequestValues): boolean => pairs(values.formData).length > 0 || pairs(values.fileData).length > 0;
+
+/**
+ * The user's headers over the OData defaults, minus any Authorization of their own: the
+ * connection's token is the only credential sent. A body without a content type is JSON,
+ * which is what the Web API reads (axios would call a string form-encoded).
+ */
+const requestHeaders = (values: RawRequestValues): KeyValue[] => {
+  const own = pairs(values.headers).filter((header) => header.key.toLowerCase() !== "authorization");
+  const defaults = Object.entries(ODATA_HEADERS).map(([key, value]) => ({ key, value }));
+  if (values.data && !hasFormData(values)) {
+    defaults.push({ key: "Content-Type", value: "application/json" });
+  }
+  return [...defaults.filter((header) => !hasHeader(own, header.key)), ...own];
+};
+
+const SECRET_HEADER = /authorization|cookie|token|secret|password|api-?key/i;
+const REDACTED = "[REDACTED]";
+const MAX_LOGGED_BODY = 10_000;
+
+const redactHeaders = (headers: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, SECRET_HEADER.test(name) ? REDACTED : value]));
+
+const describeBody = (values: RawRequestValues): unknown => {
+  if (hasFormData(values)) {
+    return { formData: pairs(values.formData).map((pair) => pair.key), fileData: pairs(values.fileData).map((pair) => pair.key) };
+  }
+  const text = values.data === undefined || values.data === null ? "" : typeof values.data === "string" ? values.data : util.types.toJSON(values.data);
+  return text.length > MAX_LOGGED_BODY ? `<${text.length} characters>` : text || undefined;
+};
+
+/**
+ * Debug lines with secret headers redacted and the token removed wherever else it appears
+ * (a body or a URL may carry it too). Silent unless Debug Request is on.
+ */
+const debugLogger = (enabled: boolean, log: (message: string) => void, token: string) => {
+  const write = (label: string, details: Record<string, unknown>) => {
+    if (enabled) {
+      log(`${label} ${JSON.stringify(details)}`.split(token).join(REDACTED));
+    }
+  };
+  return {
+    request: (method: string, url: string, headers: KeyValue[], values: RawRequestValues) =>
+      write("Raw request:", { method, url, headers: redactHeaders(util.types.keyValPairListToObject(headers)), body: describeBody(values) }),
+    response: (response: AxiosResponse | undefined) =>
+      response && write("Raw response:", { status: response.status, headers: redactHeaders({ ...response.headers }) }),
+  };
+};
+
+const responseText = (data: unknown): string => {
+  if (typeof data === "string") return data;
+  if (Buffer.isBuffer(data)) return data.toString("utf8");
+  if (data instanceof ArrayBuffer) return Buffer.from(data).toString("utf8");
+  return data === undefined || data === null ? "" : JSON.stringify(data);
+};
+
+const pathOf = (url: string): string => {
+  const parsed = new URL(url);
+  return `${parsed.pathname}${parsed.search}`;
+};
+
+const toError = (error: AxiosError, method: string, url: string): DataverseError => {
+  const response = error.response;
+  if (!response) {
+    const reason = error.code ? `${error.code}: ${error.message}` : error.message || "no response";
+    return new DataverseError(`no response from Dataverse (${reason})`, { method, path: pathOf(url), outcomeUnknown: isOutcomeUnknown(error) });
+  }
+  const headers = response.headers as Record<string, string | undefined>;
+  const { code, message } = readErrorBody(responseText(response.data), headers["content-type"]);
+  return new DataverseError(message, { status: response.status, code, method, path: pathOf(url), requestId: headers["x-ms-service-request-id"] });
+};
+
+export interface RawRequestOptions {
+  paths: RawRequestPaths;
+  /** Receives the debug lines when Debug Request is on. */
+  log: (message: string) => void;
+}
+
+/**
+ * Sends a request through spectral's `sendRawRequest`, on the connection's host only, with
+ * the connection's token and the OData headers. Spectral's own debug logging prints the
+ * Authorization header as it is, so it stays off and this function logs instead, redacted.
+ */
+export const sendDataverseRawRequest = async (connection: Connection, values: RawRequestValues, options: RawRequestOptions): Promise<AxiosResponse> => {
+  const client = createDataverseClient(connection);
+  const token = String(connection.token?.access_token);
+  const query = Object.fromEntries(pairs(values.queryParams).map((pair) => [pair.key, util.types.toString(pair.value)]));
+  // Query parameters go into the URL here, encoded as OData reads them (%20, not +).
+  const url = withQuery(resolveRawRequestUrl(client, values.url, options.paths), query);
+  const method = (values.method || "GET").toUpperCase();
+  const authorization = { Authorization: `Bearer ${token}` };
+  const headers = requestHeaders(values);
+  const debug = debugLogger(Boolean(values.debugRequest), options.log, token);
+  debug.request(method, url, [...headers, { key: "Authorization", value: authorization.Authorization }], values);
+  try {
+    const response = await sendRawRequest(client.webApi.origin, { ...values, url, method, headers, queryParams: [], debugRequest: false }, authorization);
+    debug.response(response);
+    return response;
+  } catch (error) {
+    if (!(error as AxiosError).isAxiosError) {
+      throw error;
+    }
+    debug.response((error as AxiosError).response);
+    throw toError(error as AxiosError, method, url);
+  }
+};
