@@ -74,7 +74,8 @@ export class DataverseClient {
   /** Resolves a path or a link Dataverse gave us, refusing any host but the connection's own. */
   resolve(path: string): string {
     if (/^[a-z][a-z0-9+.-]*:/i.test(path) || path.startsWith("//")) {
-      const url = new URL(path);
+      // A protocol-relative link (`//host/…`) names a host too, so it is checked like a full URL.
+      const url = new URL(path, this.webApi.origin);
       if (url.origin !== this.webApi.origin) {
         throw new DataverseError(
           `refused to send the connection's token to ${url.origin}; only ${this.webApi.origin} may receive it`,

@@ -31,6 +31,9 @@ interface CollectionBody {
 
 export const MAX_PAGE_SIZE = 5000;
 
+/** The most records Fetch All gathers into one step's output before it refuses. */
+export const FETCH_ALL_LIMIT = 100_000;
+
 const queryOptions = (query: RecordQuery): QueryOptions => ({
   $select: query.select?.length ? query.select.join(",") : undefined,
   $filter: query.filter || undefined,

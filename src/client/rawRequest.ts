@@ -27,12 +27,8 @@ const isAbsolute = (text: string): boolean => {
 };
 
 /** What `DataverseClient.resolve` reads: a full URL, a path on the host, or a path relative to the Web API root. */
-const targetOf = (client: DataverseClient, text: string, paths: RawRequestPaths): string => {
-  if (text.startsWith("//")) {
-    // Protocol-relative: another host, unless it names the connection's own.
-    return new URL(text, client.webApi.origin).toString();
-  }
-  if (isAbsolute(text)) {
+const targetOf = (text: string, paths: RawRequestPaths): string => {
+  if (text.startsWith("//") || isAbsolute(text)) {
     return text;
   }
   const onHost = text.startsWith("/") ? text : `/${text}`;
@@ -46,7 +42,7 @@ export const resolveRawRequestUrl = (client: DataverseClient, url: string, paths
     throw new InputError("URL", "is required: give a path such as /api/data/v9.2/accounts?$select=name.");
   }
   try {
-    return client.resolve(targetOf(client, text, paths));
+    return client.resolve(targetOf(text, paths));
   } catch (error) {
     const problem = error instanceof DataverseError ? error.dataverseMessage : `'${text}' is not a URL or a path`;
     throw new InputError("URL", `${problem}. Give a path such as /api/data/v9.2/accounts.`);

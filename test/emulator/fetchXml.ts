@@ -20,7 +20,7 @@
 import { XMLParser } from "fast-xml-parser";
 import { badRequest, DataverseFault } from "./faults";
 import { compareValues } from "./filter";
-import { annotate, etagOf, MAX_PAGE_SIZE, typedCookieValue } from "./odata";
+import { annotate, etagOf, MAX_PAGE_SIZE, parsePrefer, typedCookieValue } from "./odata";
 import { buildPagingCookie, parsePagingCookie, rowComparator, rowsAfter, wrapPagingCookie, type OrderColumn } from "./paging";
 import { findAttribute, propertyName, type TableDefinition } from "./schema";
 import type { StoredRecord } from "./store";
@@ -179,11 +179,9 @@ const aggregateRows = (table: TableDefinition, entity: Element, rows: StoredReco
   return results.sort(rowComparator(order, ""));
 };
 
-/** The `odata.include-annotations` list; its quoted value may itself hold commas. */
-const requestedAnnotations = (prefer: string | undefined): string[] => {
-  const match = /odata\.include-annotations=(?:"([^"]*)"|([^,\s]+))/.exec(prefer ?? "");
-  return match ? (match[1] ?? match[2]).split(",").map((name) => name.trim()).filter(Boolean) : [];
-};
+/** The `odata.include-annotations` list, one name an item. */
+const requestedAnnotations = (prefer: string | undefined): string[] =>
+  (parsePrefer(prefer).includeAnnotations ?? "").split(",").map((name) => name.trim()).filter(Boolean);
 
 const wants = (requested: string[], annotation: string): boolean =>
   requested.some((name) => name === "*" || name === annotation || (name.endsWith(".*") && annotation.startsWith(name.slice(0, -1))));

@@ -24,7 +24,8 @@ export interface Preferences {
 
 export const parsePrefer = (header: string | undefined): Preferences => {
   const preferences: Preferences = { returnRepresentation: false, continueOnError: false, trackChanges: false, applied: [] };
-  for (const raw of (header ?? "").split(",")) {
+  // A quoted value (`odata.include-annotations="a,b"`) holds commas of its own.
+  for (const raw of (header ?? "").match(/(?:[^,"]|"[^"]*")+/g) ?? []) {
     const item = raw.trim();
     const [name, value] = item.split("=").map((part) => part?.trim());
     if (name === "return" && value === "representation") {

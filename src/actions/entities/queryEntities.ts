@@ -1,11 +1,8 @@
 import { action } from "@prismatic-io/spectral";
-import { createDataverseClient, MAX_PAGE_SIZE, queryAllRecords, queryRecords, type RecordQuery } from "../../client";
+import { createDataverseClient, FETCH_ALL_LIMIT, MAX_PAGE_SIZE, queryAllRecords, queryRecords, type RecordQuery } from "../../client";
 import { connectionInput, entityType, expandPropertyNames, fieldNames } from "../../inputs/entities";
 import { fetchAll, filterExpression, includeCount, nextPageId, orderByFieldNames, recordsPerPage } from "../../inputs/queries";
 import { exampleAccount } from "../examples";
-
-/** The most records Fetch All gathers into one step's output before it refuses. */
-export const FETCH_ALL_LIMIT = 100_000;
 
 export const queryEntities = action({
   display: {

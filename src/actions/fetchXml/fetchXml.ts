@@ -1,9 +1,8 @@
 import { action } from "@prismatic-io/spectral";
-import { createDataverseClient, runFetchXml, runFetchXmlAll, type FetchXmlRequest } from "../../client";
+import { createDataverseClient, FETCH_ALL_LIMIT, runFetchXml, runFetchXmlAll, type FetchXmlRequest } from "../../client";
 import { connectionInput, entityType } from "../../inputs/entities";
 import { fetchAllPages, impersonateUserId, includeAnnotations, pageNumber, xmlQuery } from "../../inputs/fetchXml";
 import { nextPageId } from "../../inputs/queries";
-import { FETCH_ALL_LIMIT } from "../entities/queryEntities";
 import { EXAMPLE_ACCOUNT_ID } from "../examples";
 
 export const fetchXml = action({
