@@ -5,3 +5,6 @@ export * from "./query";
 export * from "./records";
 export * from "./retry";
 export * from "./url";
+export * from "./metadata";
+export * from "./users";
+export * from "./entityTypes";
