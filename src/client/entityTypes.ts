@@ -18,7 +18,11 @@ export interface EntityTypeSelection {
   /** Names or labels of the tables to mark as selected. */
   defaultSelected: string[];
   includeAllCustom: boolean;
+  /** Leaves child tables out, whatever the other options say. */
+  onlyTopLevel: boolean;
 }
+
+export type SelectedEntityType = EntityType & { defaultSelected: boolean };
 
 export const toEntityType = (definition: MetadataDefinition): EntityType => {
   const logicalName = String(definition.LogicalName ?? "");
@@ -44,7 +48,7 @@ export const isNamedBy = (entityType: EntityType, names: string[]): boolean => {
 };
 
 /** Applies the name filter (custom tables may pass regardless) and marks the default selection. */
-export const selectEntityTypes = (entityTypes: EntityType[], selection: EntityTypeSelection): (EntityType & { defaultSelected: boolean })[] =>
+export const selectEntityTypes = (entityTypes: EntityType[], selection: Omit<EntityTypeSelection, "onlyTopLevel">): SelectedEntityType[] =>
   entityTypes
     .filter(
       (entityType) =>
@@ -65,3 +69,7 @@ export const listEntityTypes = async (client: DataverseClient, options: { onlyTo
   });
   return definitions.map(toEntityType).sort(byDisplayName);
 };
+
+/** The tables [CRM] Get Entities Metadata and its data source offer. */
+export const listSelectedEntityTypes = async (client: DataverseClient, selection: EntityTypeSelection): Promise<SelectedEntityType[]> =>
+  selectEntityTypes(await listEntityTypes(client, { onlyTopLevel: selection.onlyTopLevel }), selection);

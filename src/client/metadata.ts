@@ -44,7 +44,8 @@ const NAMESPACE = "Microsoft.Dynamics.CRM.";
 /** Accepts `Picklist`, `PicklistAttributeMetadata` or `Microsoft.Dynamics.CRM.PicklistAttributeMetadata` (with or without `#`), in any case. */
 export const parseAttributeMetadataType = (value: string, inputLabel: string): AttributeMetadataType => {
   const text = value.trim();
-  const bare = text.replace(/^#/, "").replace(/^Microsoft\.Dynamics\.CRM\./i, "").replace(/AttributeMetadata$/i, "");
+  const qualified = /^#?Microsoft\.Dynamics\.CRM\.([A-Za-z]+)AttributeMetadata$/i.exec(text);
+  const bare = qualified ? qualified[1] : text.replace(/AttributeMetadata$/i, "");
   const found = ATTRIBUTE_METADATA_TYPES.find((type) => type.toLowerCase() === bare.toLowerCase());
   if (found) {
     return found;

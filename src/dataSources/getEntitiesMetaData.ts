@@ -1,12 +1,7 @@
 import { dataSource } from "@prismatic-io/spectral";
-import { createDataverseClient, listEntityTypes, selectEntityTypes } from "../client";
+import { createDataverseClient, listSelectedEntityTypes } from "../client";
 import { connectionInput } from "../inputs/entities";
-import {
-  defaultSelectedRecordTypes,
-  includeAllCustomRecordTypes,
-  includeOnlyTopLevelRecordTypes,
-  recordTypeFilter,
-} from "../inputs/metadata";
+import { entityTypeSelectionInputs, toEntityTypeSelection } from "../inputs/metadata";
 
 /** The tables [CRM] Get Entities Metadata selects, for a config wizard's object selection, keyed by entity set name. */
 export const getEntitiesMetaData = dataSource({
@@ -15,21 +10,10 @@ export const getEntitiesMetaData = dataSource({
     description: "A subset of Dynamics CRM Entity Types.",
   },
   dataSourceType: "objectSelection",
-  inputs: {
-    connection: connectionInput,
-    defaultSelectedRecordTypes,
-    recordTypeFilter,
-    includeAllCustomRecordTypes,
-    includeOnlyTopLevelRecordTypes,
-  },
+  inputs: { connection: connectionInput, ...entityTypeSelectionInputs },
   perform: async (_context, params) => {
     const client = createDataverseClient(params.connection);
-    const tables = await listEntityTypes(client, { onlyTopLevel: params.includeOnlyTopLevelRecordTypes });
-    const selected = selectEntityTypes(tables, {
-      filter: params.recordTypeFilter,
-      defaultSelected: params.defaultSelectedRecordTypes,
-      includeAllCustom: params.includeAllCustomRecordTypes,
-    });
+    const selected = await listSelectedEntityTypes(client, toEntityTypeSelection(params));
     return {
       result: selected
         .filter((table) => table.entitySetName)

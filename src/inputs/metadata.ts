@@ -1,12 +1,14 @@
 import { input } from "@prismatic-io/spectral";
 import {
   ATTRIBUTE_METADATA_TYPES,
+  attributeTypeCast,
   InputError,
   normalizeGuid,
   parseAttributeMetadataType,
   parseMetadataKey,
   requireName,
   type EntityDefinitionLookup,
+  type EntityTypeSelection,
   type MetadataDefinition,
   type MetadataKey,
 } from "../client";
@@ -123,7 +125,11 @@ const checkOdataType = (body: MetadataDefinition, required: boolean): MetadataDe
       "needs an '@odata.type' naming the attribute type, for example \"Microsoft.Dynamics.CRM.MoneyAttributeMetadata\".",
     );
   }
-  parseAttributeMetadataType(odataType, "Attribute Body");
+  const cast = attributeTypeCast(parseAttributeMetadataType(odataType, "Attribute Body"));
+  // Dataverse reads type names case-sensitively and with their namespace.
+  if (odataType.replace(/^#/, "") !== cast) {
+    throw new InputError("Attribute Body", `'@odata.type' must be written "${cast}", not "${odataType}".`);
+  }
   return body;
 };
 
@@ -215,4 +221,25 @@ export const includeOnlyTopLevelRecordTypes = input({
   default: "false",
   comments: "When true, will include only Entity Types that are top-level, meaning not subtypes of other Types, regardless of other filters.",
   clean: (value: unknown) => toBoolean(value),
+});
+
+/** The inputs that choose tables, in the documented order. */
+export const entityTypeSelectionInputs = {
+  defaultSelectedRecordTypes,
+  recordTypeFilter,
+  includeAllCustomRecordTypes,
+  includeOnlyTopLevelRecordTypes,
+};
+
+/** The four selection inputs, cleaned, as the client takes them. */
+export const toEntityTypeSelection = (params: {
+  recordTypeFilter: string[];
+  defaultSelectedRecordTypes: string[];
+  includeAllCustomRecordTypes: boolean;
+  includeOnlyTopLevelRecordTypes: boolean;
+}): EntityTypeSelection => ({
+  filter: params.recordTypeFilter,
+  defaultSelected: params.defaultSelectedRecordTypes,
+  includeAllCustom: params.includeAllCustomRecordTypes,
+  onlyTopLevel: params.includeOnlyTopLevelRecordTypes,
 });

@@ -270,6 +270,7 @@ describe("createAttribute", () => {
     ['{"SchemaName": "new_X"}', /^Attribute Body: needs an '@odata.type'/],
     ['{"@odata.type": "Microsoft.Dynamics.CRM.MoneyColumn"}', /^Attribute Body: 'Microsoft.Dynamics.CRM.MoneyColumn' is not an attribute metadata type/],
     ['{"@odata.type": "Microsoft.Dynamics.CRM.EnumAttributeMetadata"}', /abstract/],
+    ['{"@odata.type": "Money"}', /^Attribute Body: '@odata.type' must be written "Microsoft.Dynamics.CRM.MoneyAttributeMetadata"/],
   ])("refuses the body %p before sending anything", async (attributeBody, message) => {
     const error = await actionError("createAttribute", { connection: fixture.connection, entityId: "account", attributeBody });
     expect(error.message).toMatch(message);
