@@ -346,12 +346,11 @@ const getEntity = (request: EmuRequest, context: EmuContext, table: TableDefinit
 const withOptionSet = (definition: Definition, table: TableDefinition, attribute: AttributeDefinition, expand: string | undefined, cls: string | undefined): Definition => {
   if (!expand) return definition;
   for (const name of expand.split(",").map((item) => item.trim())) {
-    if (name !== "OptionSet" && name !== "GlobalOptionSet") {
+    // Only the types with choices declare OptionSet, so an uncast collection cannot expand it.
+    if ((name !== "OptionSet" && name !== "GlobalOptionSet") || !cls || !OPTION_SET_CLASSES.has(cls)) {
       throw badRequest(`Could not find a property named '${name}' on type '${NAMESPACE}${cls ?? ""}AttributeMetadata'.`);
     }
-    if (!cls || !OPTION_SET_CLASSES.has(cls)) {
-      throw badRequest(`Could not find a property named '${name}' on type '${NAMESPACE}${cls ?? ""}AttributeMetadata'.`);
-    }
+    // The emulator has no global choices.
     definition[name] = name === "OptionSet" ? optionSetOf(table, attribute) : null;
   }
   return definition;

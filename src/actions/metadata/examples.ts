@@ -69,6 +69,11 @@ export const examplePicklistAttribute = {
   },
 };
 
+export const exampleAttribute = {
+  "@odata.context": `${ORG}$metadata#EntityDefinitions('account')/Attributes/Microsoft.Dynamics.CRM.PicklistAttributeMetadata/$entity`,
+  ...examplePicklistAttribute,
+};
+
 export const exampleMoneyAttribute = {
   "@odata.type": "#Microsoft.Dynamics.CRM.MoneyAttributeMetadata",
   ...attributeBase("new_balance", EXAMPLE_ATTRIBUTE_ID),

@@ -2,7 +2,7 @@ import { action } from "@prismatic-io/spectral";
 import { createDataverseClient, retrieveAttribute } from "../../client";
 import { connectionInput, expandPropertyNames, fieldNames } from "../../inputs/entities";
 import { attributeId, attributeType, metadataEntityId } from "../../inputs/metadata";
-import { examplePicklistAttribute } from "./examples";
+import { exampleAttribute } from "./examples";
 
 export const getAttribute = action({
   display: {
@@ -19,5 +19,5 @@ export const getAttribute = action({
     });
     return { data: attribute };
   },
-  examplePayload: { data: { "@odata.context": "https://my-org.crm.dynamics.com/api/data/v9.2/$metadata#EntityDefinitions('account')/Attributes/Microsoft.Dynamics.CRM.PicklistAttributeMetadata/$entity", ...examplePicklistAttribute } },
+  examplePayload: { data: exampleAttribute },
 });
