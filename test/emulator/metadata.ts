@@ -328,7 +328,7 @@ const castClass = (cast: string | undefined): string | undefined => {
   return match[1];
 };
 
-const json = (body: Definition, status = 200): EmuResponse => ({ status, body });
+const json = (body: Definition): EmuResponse => ({ status: 200, body });
 
 const listEntities = (request: EmuRequest, context: EmuContext): EmuResponse => {
   const select = selectOf(request.query.$select, "EntityMetadata", ENTITY_PROPERTIES);
