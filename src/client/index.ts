@@ -8,3 +8,6 @@ export * from "./rawRequest";
 export * from "./records";
 export * from "./retry";
 export * from "./url";
+export * from "./metadata";
+export * from "./users";
+export * from "./entityTypes";

@@ -11,6 +11,7 @@ export const entityType = input({
   placeholder: "accounts",
   example: "accounts",
   comments: "The type of Entity to query, usually a pluralized name",
+  dataSource: "entityTypes",
   clean: (value: unknown) => requireName(value, "Entity Type", "entity set name"),
 });
 

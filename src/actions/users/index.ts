@@ -1,1 +1,3 @@
-export default {};
+import { getCurrentUser } from "./getCurrentUser";
+
+export default { getCurrentUser };

@@ -1,0 +1,20 @@
+import { action } from "@prismatic-io/spectral";
+import { createDataverseClient, updateAttribute as updateAttributeDefinition } from "../../client";
+import { connectionInput } from "../../inputs/entities";
+import { attributeChanges, attributeKeyFor, attributeToUpdate, metadataEntityId } from "../../inputs/metadata";
+import { EXAMPLE_ATTRIBUTE_ID, exampleMoneyAttribute } from "./examples";
+
+export const updateAttribute = action({
+  display: {
+    label: "[CRM] Update Attribute",
+    description: "Update an existing CRM Attribute on an Entity",
+  },
+  inputs: { connection: connectionInput, entityId: metadataEntityId, attributeId: attributeToUpdate, attributeBody: attributeChanges },
+  perform: async (_context, params) => {
+    const attribute = attributeKeyFor(params.attributeId, params.attributeBody);
+    const client = createDataverseClient(params.connection);
+    const { id, definition } = await updateAttributeDefinition(client, params.entityId, attribute, params.attributeBody);
+    return { data: { id, definition } };
+  },
+  examplePayload: { data: { id: EXAMPLE_ATTRIBUTE_ID, definition: exampleMoneyAttribute } },
+});
