@@ -141,8 +141,7 @@ const attributeBodyFor = (required: boolean) => (value: unknown): MetadataDefini
   return checkOdataType(body, required);
 };
 
-/** As documented, the closing brace follows the last property without a line break. */
-const EXAMPLE_ATTRIBUTE_BODY_TEXT = JSON.stringify(EXAMPLE_ATTRIBUTE_BODY, null, 2).replace(/\n}$/, "}");
+const EXAMPLE_ATTRIBUTE_BODY_TEXT = JSON.stringify(EXAMPLE_ATTRIBUTE_BODY, null, 2);
 
 const attributeBodyInput = {
   label: "Attribute Body",

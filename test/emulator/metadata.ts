@@ -20,6 +20,7 @@ import { createHash } from "crypto";
 import { badRequest, DataverseFault, unknownSegment } from "./faults";
 import { parseFilter } from "./filter";
 import { SEED } from "./seed";
+import { parseBody } from "./records";
 import { propertyName, type AttributeDefinition, type AttributeType, type TableDefinition } from "./schema";
 import type { EmuContext, EmuRequest, EmuResponse } from "./types";
 
@@ -383,17 +384,6 @@ const getAttribute = (request: EmuRequest, context: EmuContext, table: TableDefi
   return json({ "@odata.context": contextOf(context, table, cls, true), ...definition });
 };
 
-const parseBody = (request: EmuRequest): Definition => {
-  let body: unknown;
-  try {
-    body = JSON.parse(request.body);
-  } catch {
-    throw badRequest("The request body is not valid JSON.");
-  }
-  if (!body || typeof body !== "object" || Array.isArray(body)) throw badRequest("The request body must be a JSON object.");
-  return body as Definition;
-};
-
 const odataClass = (body: Definition): string => String(body["@odata.type"] ?? "").replace(/^#/, "").replace(NAMESPACE, "");
 
 /** Labels as Dataverse stores them: its own shape, a MetadataId each, the caller's language as UserLocalizedLabel. */
@@ -422,7 +412,7 @@ const applyDefinition = (attribute: AttributeDefinition, definition: Definition)
 };
 
 const createAttribute = (request: EmuRequest, context: EmuContext, table: TableDefinition, entityKeyText: string): EmuResponse => {
-  const body = parseBody(request);
+  const body = parseBody(request) as Definition;
   const type = CREATABLE[odataClass(body)];
   if (!type) throw badRequest(`The emulator cannot create an attribute of type '${String(body["@odata.type"] ?? "(none)")}'.`, "0x80044355");
   const schemaName = typeof body.SchemaName === "string" ? body.SchemaName : "";
@@ -477,7 +467,7 @@ const mergedLabel = (old: unknown, given: unknown, merge: boolean, ownerId: stri
 };
 
 const replaceAttribute = (request: EmuRequest, table: TableDefinition, attribute: AttributeDefinition): EmuResponse => {
-  const body = parseBody(request);
+  const body = parseBody(request) as Definition;
   if (odataClass(body) !== `${classOf(attribute)}AttributeMetadata`) {
     throw badRequest(`The @odata.type of a PUT must be '${NAMESPACE}${classOf(attribute)}AttributeMetadata', the attribute's own type.`);
   }

@@ -144,7 +144,7 @@ export const toStoredValues = (store: Store, table: TableDefinition, body: Recor
   return values;
 };
 
-const parseBody = (request: EmuRequest): Record<string, unknown> => {
+export const parseBody = (request: EmuRequest): Record<string, unknown> => {
   if (!request.body.trim()) return {};
   let body: unknown;
   try {
