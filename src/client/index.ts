@@ -5,3 +5,5 @@ export * from "./query";
 export * from "./records";
 export * from "./retry";
 export * from "./url";
+export * from "./changes";
+export * from "./webhooks";
