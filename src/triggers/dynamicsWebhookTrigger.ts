@@ -53,7 +53,7 @@ export const dynamicsWebhookTrigger = trigger({
     payload: {
       ...exampleTriggerPayload,
       headers: {
-        "Content-Type": "application/json",
+        "content-type": "application/json",
         "x-request-id": "4f3c2b1a-0e9d-4c8b-a7f6-5e4d3c2b1a09",
         "x-ms-dynamics-organization": "contoso.crm.dynamics.com",
         "x-ms-dynamics-entity-name": "account",
