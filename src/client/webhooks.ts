@@ -161,8 +161,12 @@ const deleteIgnoringMissing = async (client: DataverseClient, entitySetName: str
 };
 
 /** Makes the endpoint's steps exactly one per message: keeps matching ones, adds missing ones, removes the rest. */
-const reconcileSteps = async (client: DataverseClient, settings: WebhookSettings, serviceEndpointId: string): Promise<string[]> => {
-  const filters = await findMessageFilters(client, settings.entityLogicalName, settings.messages);
+const reconcileSteps = async (
+  client: DataverseClient,
+  settings: WebhookSettings,
+  filters: MessageFilter[],
+  serviceEndpointId: string,
+): Promise<string[]> => {
   const existing = await listSteps(client, serviceEndpointId);
   const stepIds: string[] = [];
   for (const filter of filters) {
@@ -211,9 +215,11 @@ export const registerWebhook = async (
   settings: WebhookSettings,
   known?: Partial<WebhookRegistration>,
 ): Promise<WebhookRegistration> => {
+  // Looked up first, so a table that cannot have steps is reported before anything is written.
+  const filters = await findMessageFilters(client, settings.entityLogicalName, settings.messages);
   const existingId = await findEndpoint(client, settings.url, known?.serviceEndpointId);
   const serviceEndpointId = await saveEndpoint(client, settings, existingId);
-  const stepIds = await reconcileSteps(client, settings, serviceEndpointId);
+  const stepIds = await reconcileSteps(client, settings, filters, serviceEndpointId);
   return { serviceEndpointId, stepIds };
 };
 
