@@ -1,5 +1,5 @@
 import { input } from "@prismatic-io/spectral";
-import { InputError } from "../client";
+import { toChoice } from "./choices";
 import { toOptionalString } from "./clean";
 
 export const POLLING_MODES = ["Modified On", "Change Tracking"] as const;
@@ -13,12 +13,5 @@ export const pollingMode = input({
   model: POLLING_MODES.map((mode) => ({ label: mode, value: mode })),
   comments:
     "Modified On works on every table and reports new and updated records. Change Tracking also reports deleted records; the table must have change tracking enabled.",
-  clean: (value: unknown): PollingMode => {
-    const text = toOptionalString(value) ?? "Modified On";
-    const match = POLLING_MODES.find((mode) => mode.toLowerCase() === text.toLowerCase());
-    if (!match) {
-      throw new InputError("Mode", `'${text}' is not one of ${POLLING_MODES.join(", ")}.`);
-    }
-    return match;
-  },
+  clean: (value: unknown): PollingMode => toChoice(toOptionalString(value) ?? "Modified On", POLLING_MODES, "Mode"),
 });

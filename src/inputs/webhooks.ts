@@ -1,5 +1,6 @@
 import { input } from "@prismatic-io/spectral";
 import { InputError, isName, requireNames, type WebhookMessage } from "../client";
+import { toChoice } from "./choices";
 import { toBoolean, toOptionalString, toStringList } from "./clean";
 
 export const AUTHENTICATION_TYPES = ["WebhookKey", "HttpHeader", "HttpQueryString", "None"] as const;
@@ -27,14 +28,7 @@ export const authenticationType = input({
     { label: "None (accept every request)", value: "None" },
   ],
   comments: "How Dynamics proves a request is its own: the authentication type of the webhook's service endpoint.",
-  clean: (value: unknown): AuthenticationType => {
-    const text = toOptionalString(value) ?? "WebhookKey";
-    const match = AUTHENTICATION_TYPES.find((type) => type.toLowerCase() === text.toLowerCase());
-    if (!match) {
-      throw new InputError("Authentication Type", `'${text}' is not one of ${AUTHENTICATION_TYPES.join(", ")}.`);
-    }
-    return match;
-  },
+  clean: (value: unknown): AuthenticationType => toChoice(toOptionalString(value) ?? "WebhookKey", AUTHENTICATION_TYPES, "Authentication Type"),
 });
 
 export const webhookKey = input({
@@ -94,13 +88,7 @@ export const messages = input({
   model: WEBHOOK_MESSAGES.map((message) => ({ label: message, value: message })),
   comments: "Register Webhook: the operations that send a request. All three when empty.",
   clean: (value: unknown): WebhookMessage[] => {
-    const chosen = toStringList(value).map((item) => {
-      const match = WEBHOOK_MESSAGES.find((message) => message.toLowerCase() === item.toLowerCase());
-      if (!match) {
-        throw new InputError("Messages", `'${item}' is not one of ${WEBHOOK_MESSAGES.join(", ")}.`);
-      }
-      return match;
-    });
+    const chosen = toStringList(value).map((item) => toChoice(item, WEBHOOK_MESSAGES, "Messages"));
     return chosen.length ? [...new Set(chosen)] : WEBHOOK_MESSAGES;
   },
 });

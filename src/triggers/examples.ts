@@ -22,8 +22,21 @@ export const exampleTriggerPayload: TriggerPayload = {
   globalDebug: false,
 };
 
-const EXAMPLE_USER_ID = "b6f2c3a1-4d5e-4f60-8a7b-9c0d1e2f3a4b";
 const CONTRACTS = "http://schemas.microsoft.com/xrm/2011/Contracts";
+
+const exampleAccountEntity = (attributes: Record<string, unknown>, rowVersion: string) => ({
+  __type: `Entity:${CONTRACTS}`,
+  Attributes: Object.entries(attributes).map(([key, value]) => ({ key, value })),
+  EntityState: null,
+  FormattedValues: [],
+  Id: EXAMPLE_ACCOUNT_ID,
+  KeyAttributes: [],
+  LogicalName: "account",
+  RelatedEntities: [],
+  RowVersion: rowVersion,
+});
+
+const EXAMPLE_USER_ID = "b6f2c3a1-4d5e-4f60-8a7b-9c0d1e2f3a4b";
 
 /** An Update of an account as Dynamics posts it: only the changed columns in Target, with a pre-image. */
 export const exampleRemoteExecutionContext = {
@@ -34,21 +47,10 @@ export const exampleRemoteExecutionContext = {
   InputParameters: [
     {
       key: "Target",
-      value: {
-        __type: `Entity:${CONTRACTS}`,
-        Attributes: [
-          { key: "accountid", value: EXAMPLE_ACCOUNT_ID },
-          { key: "name", value: "Contoso Pharmaceuticals" },
-          { key: "modifiedon", value: "/Date(1793700900000)/" },
-        ],
-        EntityState: null,
-        FormattedValues: [],
-        Id: EXAMPLE_ACCOUNT_ID,
-        KeyAttributes: [],
-        LogicalName: "account",
-        RelatedEntities: [],
-        RowVersion: "536531",
-      },
+      value: exampleAccountEntity(
+        { accountid: EXAMPLE_ACCOUNT_ID, name: "Contoso Pharmaceuticals", modifiedon: "/Date(1793700900000)/" },
+        "536531",
+      ),
     },
   ],
   IsExecutingOffline: false,
@@ -68,25 +70,22 @@ export const exampleRemoteExecutionContext = {
   PreEntityImages: [
     {
       key: "PreImage",
-      value: {
-        __type: `Entity:${CONTRACTS}`,
-        Attributes: [
-          { key: "name", value: "Contoso Ltd" },
-          { key: "revenue", value: { __type: `Money:${CONTRACTS}`, Value: 5000000 } },
-          { key: "industrycode", value: { __type: `OptionSetValue:${CONTRACTS}`, Value: 33 } },
-          {
-            key: "primarycontactid",
-            value: { __type: `EntityReference:${CONTRACTS}`, Id: "25a17064-1ae7-e611-80f4-e0071b661f01", KeyAttributes: [], LogicalName: "contact", Name: "Maria Campbell", RowVersion: null },
+      value: exampleAccountEntity(
+        {
+          name: "Contoso Ltd",
+          revenue: { __type: `Money:${CONTRACTS}`, Value: 5000000 },
+          industrycode: { __type: `OptionSetValue:${CONTRACTS}`, Value: 33 },
+          primarycontactid: {
+            __type: `EntityReference:${CONTRACTS}`,
+            Id: "25a17064-1ae7-e611-80f4-e0071b661f01",
+            KeyAttributes: [],
+            LogicalName: "contact",
+            Name: "Maria Campbell",
+            RowVersion: null,
           },
-        ],
-        EntityState: null,
-        FormattedValues: [],
-        Id: EXAMPLE_ACCOUNT_ID,
-        KeyAttributes: [],
-        LogicalName: "account",
-        RelatedEntities: [],
-        RowVersion: "536530",
-      },
+        },
+        "536530",
+      ),
     },
   ],
   PrimaryEntityId: EXAMPLE_ACCOUNT_ID,

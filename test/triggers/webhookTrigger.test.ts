@@ -5,14 +5,7 @@ import { payloadFor } from "./support";
 
 const KEY = "k3y-with/odd+chars=";
 const body = Buffer.from(JSON.stringify(exampleRemoteExecutionContext));
-const dynamicsHeaders = {
-  "content-type": "application/json",
-  "x-request-id": "4f3c2b1a-0e9d-4c8b-a7f6-5e4d3c2b1a09",
-  "x-ms-dynamics-organization": "contoso.crm.dynamics.com",
-  "x-ms-dynamics-entity-name": "account",
-  "x-ms-dynamics-request-name": "Update",
-  "x-ms-correlation-request-id": "9e2b7f0c-1a3d-4e5f-8a9b-0c1d2e3f4a5b",
-};
+const dynamicsHeaders = (harness.component.triggers.dynamicsWebhookTrigger.examplePayload as { payload: { headers: Record<string, string> } }).payload.headers;
 
 const request = (extra: { headers?: Record<string, string>; query?: Record<string, string> } = {}) =>
   payloadFor({ headers: { ...dynamicsHeaders, ...extra.headers }, query: extra.query ?? {}, body });
