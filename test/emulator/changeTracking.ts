@@ -56,7 +56,9 @@ const entriesSince = (store: Store, table: TableDefinition, since: number, upTo:
 
 const linkWith = (context: EmuContext, table: TableDefinition, select: string | undefined, extra: Record<string, string>): string => {
   const options = { ...(select ? { $select: select } : {}), ...extra };
-  const query = Object.entries(options).map(([name, value]) => `${name}=${encodeURIComponent(value).replace(/%24/g, "$").replace(/%2C/g, ",")}`);
+  // Dataverse percent-encodes the token's "!" too: `$deltatoken=919042%2108%2f22%2f2017%2008%3a10%3a44`.
+  const encode = (value: string) => encodeURIComponent(value).replace(/%24/g, "$").replace(/%2C/g, ",").replace(/!/g, "%21");
+  const query = Object.entries(options).map(([name, value]) => `${name}=${encode(value)}`);
   return `${context.apiRoot}${table.entitySetName}${query.length ? `?${query.join("&")}` : ""}`;
 };
 
