@@ -1,4 +1,4 @@
-import { DataverseError } from "./errors";
+import { DataverseError, InputError } from "./errors";
 import type { DataverseClient } from "./http";
 import { MAX_PAGE_SIZE, queryAllRecords, queryRecords } from "./query";
 import type { EntityRecord } from "./records";
@@ -44,18 +44,23 @@ export const readModifiedSince = async (
   entitySetName: string,
   { select, filter, since }: { select: string[]; filter?: string; since: string },
 ): Promise<EntityRecord[]> => {
-  const { records } = await queryAllRecords(
-    client,
-    entitySetName,
-    {
-      select: withWatermarkColumns(select),
-      filter: combineFilters(filter, `modifiedon ge ${since}`),
-      orderBy: ["modifiedon asc"],
-      pageSize: MAX_PAGE_SIZE,
-    },
-    CHANGES_LIMIT,
-  );
-  return records;
+  try {
+    const { records } = await queryAllRecords(
+      client,
+      entitySetName,
+      {
+        select: withWatermarkColumns(select),
+        filter: combineFilters(filter, `modifiedon ge ${since}`),
+        orderBy: ["modifiedon asc"],
+        pageSize: MAX_PAGE_SIZE,
+      },
+      CHANGES_LIMIT,
+    );
+    return records;
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    throw new InputError("Filter Expression", `more than ${CHANGES_LIMIT} records changed since ${since}: narrow the filter or poll more often.`);
+  }
 };
 
 export interface TrackedChanges {

@@ -20,7 +20,7 @@ const STEPS = "sdkmessageprocessingsteps";
 const MESSAGES = "sdkmessages";
 const FILTERS = "sdkmessagefilters";
 
-/** There are only a handful of messages, filters and steps per endpoint; more means something is off. */
+/** Each lookup matches at most a few rows (one per message); the limit only guards against a runaway answer. */
 const LOOKUP_LIMIT = 500;
 
 export type WebhookAuthentication =
@@ -105,15 +105,18 @@ const findMessageFilters = async (client: DataverseClient, entityLogicalName: st
     { select: ["sdkmessageid", "name"], filter: messages.map((message) => `name eq ${literal(message)}`).join(" or ") },
     LOOKUP_LIMIT,
   );
-  const { records: filterRecords } = await queryAllRecords(
-    client,
-    FILTERS,
-    {
-      select: ["sdkmessagefilterid", "_sdkmessageid_value"],
-      filter: `primaryobjecttypecode eq ${literal(entityLogicalName)}`,
-    },
-    LOOKUP_LIMIT,
-  );
+  const messageIds = messageRecords.map((record) => `_sdkmessageid_value eq ${idOf(record, "sdkmessageid")}`);
+  const { records: filterRecords } = messageIds.length
+    ? await queryAllRecords(
+        client,
+        FILTERS,
+        {
+          select: ["sdkmessagefilterid", "_sdkmessageid_value"],
+          filter: `primaryobjecttypecode eq ${literal(entityLogicalName)} and (${messageIds.join(" or ")})`,
+        },
+        LOOKUP_LIMIT,
+      )
+    : { records: [] };
   return messages.map((message) => {
     const messageRecord = messageRecords.find((record) => record.name === message);
     const sdkMessageId = messageRecord ? idOf(messageRecord, "sdkmessageid") : undefined;
