@@ -1,6 +1,8 @@
 /** The emulator's change tracking and webhook tables, spoken to with plain fetch: they must answer as the reference says. */
 import { SEED } from "../emulator/seed";
 import { startEmulator, type Emulator } from "../emulator/server";
+import { SDK_MESSAGES } from "../emulator/webhooks";
+import { startListener } from "./support";
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -93,5 +95,41 @@ describe("emulator: webhook tables", () => {
     expect(messages.body.value.map((row: { name: string }) => row.name).sort()).toEqual(["Create", "Delete", "Update"]);
     const filters = await call("GET", "sdkmessagefilters?$filter=primaryobjecttypecode eq 'account'&$select=_sdkmessageid_value");
     expect(filters.body.value).toHaveLength(3);
+  });
+
+  it("delivers with HttpQueryString settings as query parameters, and honours a step's filtering attributes", async () => {
+    const listener = await startListener();
+    try {
+      const endpoint = await call("POST", "serviceendpoints", {
+        prefer: "return=representation",
+        body: { name: "Query hook", url: `${listener.url}?existing=1`, contract: 8, authtype: 6, authvalue: '<settings><setting name="token" value="a&amp;b" /></settings>' },
+      });
+      const filter = await call("GET", `sdkmessagefilters?$filter=primaryobjecttypecode eq 'lead' and _sdkmessageid_value eq ${SDK_MESSAGES.Update}&$select=sdkmessagefilterid`);
+      const step = await call("POST", "sdkmessageprocessingsteps", {
+        body: {
+          name: "Lead updates",
+          stage: 40,
+          mode: 1,
+          rank: 1,
+          supporteddeployment: 0,
+          filteringattributes: "subject",
+          "eventhandler_serviceendpoint@odata.bind": `/serviceendpoints(${endpoint.body.serviceendpointid})`,
+          "sdkmessageid@odata.bind": `/sdkmessages(${SDK_MESSAGES.Update})`,
+          "sdkmessagefilterid@odata.bind": `/sdkmessagefilters(${filter.body.value[0].sdkmessagefilterid})`,
+        },
+      });
+      expect(step.status).toBe(204);
+      const lead = "00001ead-0000-4000-8000-000000000002";
+      await call("PATCH", `leads(${lead})`, { body: { companyname: "Not watched" } });
+      await call("PATCH", `leads(${lead})`, { body: { subject: "Watched" } });
+      const delivered = await listener.next();
+      expect(delivered.query).toEqual({ existing: "1", token: "a&b" });
+      expect(delivered.headers).toMatchObject({ "x-ms-dynamics-request-name": "Update", "x-ms-dynamics-entity-name": "lead" });
+      const context = JSON.parse(delivered.body.toString());
+      expect(context).toMatchObject({ MessageName: "Update", PrimaryEntityId: lead, PrimaryEntityName: "lead", Stage: 40, Mode: 1, SecondaryEntityName: "none" });
+      expect(context.InputParameters[0].value.Attributes.map((item: { key: string }) => item.key).sort()).toEqual(["leadid", "modifiedby", "modifiedon", "subject"]);
+    } finally {
+      await listener.stop();
+    }
   });
 });
