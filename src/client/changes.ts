@@ -83,12 +83,14 @@ const isDeletedEntry = (entry: EntityRecord): boolean =>
 
 /**
  * One change-tracking read: the full set when there is no delta link yet, otherwise the
- * changes since it. Pages are followed to the end, where the next delta link is.
+ * changes since it. Pages are followed to the end, where the next delta link is. Only the
+ * records `keep` accepts are gathered, so reading a large table just for its delta link
+ * holds none of it.
  */
 export const readTrackedChanges = async (
   client: DataverseClient,
   entitySetName: string,
-  { select, deltaLink }: { select: string[]; deltaLink?: string },
+  { select, deltaLink, keep = () => true }: { select: string[]; deltaLink?: string; keep?: (record: EntityRecord) => boolean },
 ): Promise<TrackedChanges> => {
   const prefer = ["odata.track-changes", `odata.maxpagesize=${MAX_PAGE_SIZE}`];
   const changes: TrackedChanges = { records: [], deletedIds: [], deltaLink: "" };
@@ -104,7 +106,7 @@ export const readTrackedChanges = async (
     }
     for (const entry of page.value) {
       if (isDeletedEntry(entry)) changes.deletedIds.push(String(entry.id));
-      else changes.records.push(entry);
+      else if (keep(entry)) changes.records.push(entry);
     }
     if (changes.records.length + changes.deletedIds.length > CHANGES_LIMIT) {
       throw new DataverseError(`more than ${CHANGES_LIMIT} changes in one poll; poll more often`, { method: "GET", path: entitySetName });

@@ -57,28 +57,35 @@ const empty = (mode: PollingMode, notice: string | null): PollResult => ({
   notice,
 });
 
+/**
+ * Where a flow starts: the latest modifiedon, with every record already at that second
+ * counted as seen, so none of them is reported by the next poll.
+ */
+const startingWatermark = async (client: DataverseClient, query: PollQuery): Promise<WatermarkState> => {
+  const options = { select: query.fieldNames, filter: query.filterExpression };
+  const latest = await readLatestModified(client, query.entityType, options);
+  if (typeof latest?.modifiedon !== "string") {
+    return { ...EPOCH_WATERMARK };
+  }
+  const start = { watermark: latest.modifiedon, seenAtWatermark: {} };
+  const atLatest = await readModifiedSince(client, query.entityType, { ...options, since: start.watermark });
+  return classifyModifiedSince(atLatest, start, idReader(query)).state;
+};
+
+const idReader = (query: PollQuery) => (record: EntityRecord) => recordIdOf(query.entityType, record);
+
 export const pollModifiedOn = async (
   client: DataverseClient,
   query: PollQuery,
   state: PollState,
 ): Promise<{ result: PollResult; state: PollState }> => {
-  const idOf = (record: EntityRecord) => recordIdOf(query.entityType, record);
-  const options = { select: query.fieldNames, filter: query.filterExpression };
-  let watermark = watermarkOf(state);
-  let notice: string | null = null;
+  const watermark = watermarkOf(state);
   if (!watermark) {
-    notice = FIRST_POLL_NOTICE;
-    const latest = await readLatestModified(client, query.entityType, options);
-    if (typeof latest?.modifiedon !== "string") {
-      return { result: empty("Modified On", notice), state: { ...EPOCH_WATERMARK } };
-    }
-    // Everything already at the latest second counts as seen, so it is not reported next time.
-    watermark = { watermark: latest.modifiedon, seenAtWatermark: {} };
-    const atLatest = await readModifiedSince(client, query.entityType, { ...options, since: watermark.watermark });
-    return { result: empty("Modified On", notice), state: classifyModifiedSince(atLatest, watermark, idOf).state };
+    return { result: empty("Modified On", FIRST_POLL_NOTICE), state: await startingWatermark(client, query) };
   }
-  const records = await readModifiedSince(client, query.entityType, { ...options, since: watermark.watermark });
-  const { created, updated, state: next } = classifyModifiedSince(records, watermark, idOf);
+  const options = { select: query.fieldNames, filter: query.filterExpression, since: watermark.watermark };
+  const records = await readModifiedSince(client, query.entityType, options);
+  const { created, updated, state: next } = classifyModifiedSince(records, watermark, idReader(query));
   return { result: { ...empty("Modified On", null), created, updated }, state: next };
 };
 
@@ -87,12 +94,11 @@ export const pollChangeTracking = async (
   query: PollQuery,
   state: PollState,
 ): Promise<{ result: PollResult; state: PollState }> => {
-  const idOf = (record: EntityRecord) => recordIdOf(query.entityType, record);
   const previous = watermarkOf(state);
   if (state.deltaLink && previous) {
     try {
       const changes = await readTrackedChanges(client, query.entityType, { select: query.fieldNames, deltaLink: state.deltaLink });
-      const { created, updated, state: next } = classifyModifiedSince(changes.records, previous, idOf);
+      const { created, updated, state: next } = classifyModifiedSince(changes.records, previous, idReader(query));
       return {
         result: { ...empty("Change Tracking", null), created, updated, deleted: changes.deletedIds },
         state: { ...next, deltaLink: changes.deltaLink },
@@ -101,17 +107,19 @@ export const pollChangeTracking = async (
       if (!isExpiredChangeToken(error)) throw error;
     }
   }
-  const snapshot = await readTrackedChanges(client, query.entityType, { select: query.fieldNames });
   if (!previous) {
-    const { state: next } = classifyModifiedSince(snapshot.records, EPOCH_WATERMARK, idOf);
-    return { result: empty("Change Tracking", FIRST_POLL_NOTICE), state: { ...next, deltaLink: snapshot.deltaLink } };
+    // The watermark is read before the full set, so a write in between is part of the starting point, not lost.
+    const start = await startingWatermark(client, query);
+    const snapshot = await readTrackedChanges(client, query.entityType, { select: query.fieldNames, keep: () => false });
+    return { result: empty("Change Tracking", FIRST_POLL_NOTICE), state: { ...start, deltaLink: snapshot.deltaLink } };
   }
   // The full set still shows what was created or updated since the last poll; only deletions are lost.
-  const { created, updated, state: next } = classifyModifiedSince(
-    snapshot.records.filter((record) => typeof record.modifiedon === "string" && Date.parse(record.modifiedon) >= Date.parse(previous.watermark)),
-    previous,
-    idOf,
-  );
+  const since = Date.parse(previous.watermark);
+  const snapshot = await readTrackedChanges(client, query.entityType, {
+    select: query.fieldNames,
+    keep: (record) => typeof record.modifiedon === "string" && Date.parse(record.modifiedon) >= since,
+  });
+  const { created, updated, state: next } = classifyModifiedSince(snapshot.records, previous, idReader(query));
   return {
     result: { ...empty("Change Tracking", EXPIRED_TOKEN_NOTICE), created, updated },
     state: { ...next, deltaLink: snapshot.deltaLink },

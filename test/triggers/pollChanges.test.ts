@@ -142,10 +142,11 @@ describe("New, Updated and Deleted Records: Change Tracking", () => {
     const result = await poll(params, instanceState);
     expect(result.resultType).toBe("polled_no_changes");
     expect(result.payload.body.data).toMatchObject({ mode: "Change Tracking", restarted: true, notice: FIRST_POLL_NOTICE });
-    const [request] = getRequests();
-    expect(request.headers.prefer).toBe("odata.track-changes,odata.maxpagesize=5000");
-    expect(request.path).toBe("accounts");
-    expect(request.query).toEqual({ $select: "name,createdon,modifiedon,versionnumber" });
+    // The watermark first (latest modifiedon, then the records at that second), then the tracked full set.
+    const requests = getRequests();
+    expect(requests.map((request) => request.headers.prefer)).toEqual(["odata.maxpagesize=1", "odata.maxpagesize=5000", "odata.track-changes,odata.maxpagesize=5000"]);
+    expect(requests[2].path).toBe("accounts");
+    expect(requests[2].query).toEqual({ $select: "name,createdon,modifiedon,versionnumber" });
   });
 
   it("follows the delta link and reports created, updated and deleted records", async () => {
