@@ -57,6 +57,8 @@ const empty = (mode: PollingMode, notice: string | null): PollResult => ({
   notice,
 });
 
+const idReader = (query: PollQuery) => (record: EntityRecord) => recordIdOf(query.entityType, record);
+
 /**
  * Where a flow starts: the latest modifiedon, with every record already at that second
  * counted as seen, so none of them is reported by the next poll.
@@ -71,8 +73,6 @@ const startingWatermark = async (client: DataverseClient, query: PollQuery): Pro
   const atLatest = await readModifiedSince(client, query.entityType, { ...options, since: start.watermark });
   return classifyModifiedSince(atLatest, start, idReader(query)).state;
 };
-
-const idReader = (query: PollQuery) => (record: EntityRecord) => recordIdOf(query.entityType, record);
 
 export const pollModifiedOn = async (
   client: DataverseClient,
