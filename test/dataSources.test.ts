@@ -20,6 +20,11 @@ describe("entityTypes", () => {
       { key: "contacts", label: "Contact" },
       { key: "leads", label: "Lead" },
       { key: "opportunities", label: "Opportunity" },
+      { key: "sdkmessages", label: "Sdk Message" },
+      { key: "sdkmessagefilters", label: "Sdk Message Filter" },
+      { key: "sdkmessageprocessingsteps", label: "Sdk Message Processing Step" },
+      { key: "sdkmessageprocessingstepimages", label: "Sdk Message Processing Step Image" },
+      { key: "serviceendpoints", label: "Service Endpoint" },
       { key: "systemusers", label: "User" },
     ]);
     sameKeys(result[0], example("entityTypes"));

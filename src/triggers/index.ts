@@ -1,1 +1,4 @@
-export default {};
+import { dynamicsWebhookTrigger } from "./dynamicsWebhookTrigger";
+import { pollChangesTrigger } from "./pollChangesTrigger";
+
+export default { dynamicsWebhookTrigger, pollChangesTrigger };

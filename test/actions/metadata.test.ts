@@ -47,7 +47,20 @@ describe("getEntitiesMetaData", () => {
 
   it("lists every table with what a picker needs, in one request, sorted by display name", async () => {
     const data = await run();
-    expect(names(data)).toEqual(["account", "activityparty", "contact", "lead", "opportunity", "new_project", "systemuser"]);
+    expect(names(data)).toEqual([
+      "account",
+      "activityparty",
+      "contact",
+      "lead",
+      "opportunity",
+      "new_project",
+      "sdkmessage",
+      "sdkmessagefilter",
+      "sdkmessageprocessingstep",
+      "sdkmessageprocessingstepimage",
+      "serviceendpoint",
+      "systemuser",
+    ]);
     expect(data.entityTypes[0]).toEqual({
       logicalName: "account",
       entitySetName: "accounts",

@@ -12,7 +12,7 @@ import { seedStore } from "./seed";
 import { Store } from "./store";
 import { answerTokenRequest, authorizeRedirect, createTokenIssuer, type TokenIssuer } from "./token";
 import type { EmuContext, EmuRequest, EmuResponse } from "./types";
-import { startWebhookDelivery, webhookTables } from "./webhooks";
+import { seedSdkMessages, startWebhookDelivery, webhookTables } from "./webhooks";
 
 const API_PREFIX = "/api/data/v9.2/";
 const JSON_TYPE = "application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8";
@@ -110,6 +110,7 @@ const matches = (fault: InjectedFault, method: string, path: string): boolean =>
 export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emulator> => {
   const store = new Store();
   webhookTables().forEach((table) => store.addTable(table));
+  seedSdkMessages(store);
   if (options.seed !== false) seedStore(store);
   const requests: RecordedRequest[] = [];
   const faults: (InjectedFault & { remaining: number })[] = [];
@@ -198,7 +199,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
     server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
   });
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const stopDelivery = startWebhookDelivery(store);
+  const stopDelivery = startWebhookDelivery(store, origin);
 
   return {
     url: origin,

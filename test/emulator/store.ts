@@ -127,7 +127,7 @@ export class Store {
       throw new Error(`no ${tableDefinition.logicalName} ${id}`);
     }
     const before = { ...existing };
-    Object.assign(existing, values, { modifiedon: toDataverseDateTime(this.now()), versionnumber: ++this.version });
+    Object.assign(existing, values, { modifiedon: values.modifiedon ?? toDataverseDateTime(this.now()), versionnumber: ++this.version });
     this.derive(tableDefinition, existing);
     this.publish({ message: "Update", table: tableDefinition, id: id.toLowerCase(), record: { ...existing }, before, changed: Object.keys(values), callerId: this.currentUserId, version: this.version });
     return existing;

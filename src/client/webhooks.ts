@@ -1,0 +1,242 @@
+import { DataverseError, InputError } from "./errors";
+import type { DataverseClient } from "./http";
+import { queryAllRecords } from "./query";
+import { createRecord, deleteRecord, updateRecord, type EntityRecord } from "./records";
+
+export type WebhookMessage = "Create" | "Update" | "Delete";
+
+/** `serviceendpoint.contract` 8 is Webhook. */
+export const WEBHOOK_CONTRACT = 8;
+
+/** `serviceendpoint.authtype` values a webhook can use. */
+export const WEBHOOK_AUTH_TYPES = { WebhookKey: 4, HttpHeader: 5, HttpQueryString: 6 } as const;
+
+/** `sdkmessageprocessingstep.stage` 40 runs after the operation; `mode` 1 runs it asynchronously. */
+const POST_OPERATION = 40;
+const ASYNCHRONOUS = 1;
+
+const ENDPOINTS = "serviceendpoints";
+const STEPS = "sdkmessageprocessingsteps";
+const MESSAGES = "sdkmessages";
+const FILTERS = "sdkmessagefilters";
+
+/** Each lookup matches at most a few rows (one per message); the limit only guards against a runaway answer. */
+const LOOKUP_LIMIT = 500;
+
+export type WebhookAuthentication =
+  | { type: "WebhookKey"; key: string }
+  | { type: "HttpHeader" | "HttpQueryString"; name: string; value: string };
+
+export interface WebhookSettings {
+  name: string;
+  url: string;
+  entityLogicalName: string;
+  messages: WebhookMessage[];
+  /** For Update steps: only changes to these columns send a request. */
+  filteringAttributes: string[];
+  authentication: WebhookAuthentication;
+}
+
+export interface WebhookRegistration {
+  serviceEndpointId: string;
+  stepIds: string[];
+}
+
+const escapeXml = (text: string): string =>
+  text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
+
+/**
+ * The `authvalue` of a service endpoint. A webhook key is sent bare; headers and query
+ * parameters go in a `<settings>` document (a plain "Header: value" string fails at delivery).
+ */
+export const authValueOf = (authentication: WebhookAuthentication): string =>
+  authentication.type === "WebhookKey"
+    ? authentication.key
+    : `<settings><setting name="${escapeXml(authentication.name)}" value="${escapeXml(authentication.value)}" /></settings>`;
+
+const literal = (text: string): string => `'${text.replace(/'/g, "''")}'`;
+
+const isNotFound = (error: unknown): boolean => error instanceof DataverseError && error.status === 404;
+
+const idOf = (record: EntityRecord, column: string): string => String(record[column]);
+
+/** The service endpoint for this URL: the one we registered, or one registered before our state was lost. */
+const findEndpoint = async (client: DataverseClient, url: string, knownId?: string): Promise<string | undefined> => {
+  const byId = knownId ? `serviceendpointid eq ${knownId} or ` : "";
+  const { records } = await queryAllRecords(
+    client,
+    ENDPOINTS,
+    { select: ["serviceendpointid"], filter: `contract eq ${WEBHOOK_CONTRACT} and (${byId}url eq ${literal(url)})` },
+    LOOKUP_LIMIT,
+  );
+  return records.length ? idOf(records[0], "serviceendpointid") : undefined;
+};
+
+const saveEndpoint = async (client: DataverseClient, settings: WebhookSettings, existingId?: string): Promise<string> => {
+  const body = {
+    name: settings.name,
+    url: settings.url,
+    contract: WEBHOOK_CONTRACT,
+    authtype: WEBHOOK_AUTH_TYPES[settings.authentication.type],
+    authvalue: authValueOf(settings.authentication),
+  };
+  if (existingId) {
+    await updateRecord(client, ENDPOINTS, { kind: "id", id: existingId }, body);
+    return existingId;
+  }
+  const { id } = await createRecord(client, ENDPOINTS, body, { select: ["serviceendpointid"] });
+  if (!id) {
+    throw new DataverseError("the new service endpoint's id was not returned", { method: "POST", path: ENDPOINTS });
+  }
+  return id;
+};
+
+interface MessageFilter {
+  message: WebhookMessage;
+  sdkMessageId: string;
+  sdkMessageFilterId: string;
+}
+
+/** The `sdkmessagefilters` that let a step watch each message on the entity. */
+const findMessageFilters = async (client: DataverseClient, entityLogicalName: string, messages: WebhookMessage[]): Promise<MessageFilter[]> => {
+  const { records: messageRecords } = await queryAllRecords(
+    client,
+    MESSAGES,
+    { select: ["sdkmessageid", "name"], filter: messages.map((message) => `name eq ${literal(message)}`).join(" or ") },
+    LOOKUP_LIMIT,
+  );
+  const messageIds = messageRecords.map((record) => `_sdkmessageid_value eq ${idOf(record, "sdkmessageid")}`);
+  const { records: filterRecords } = messageIds.length
+    ? await queryAllRecords(
+        client,
+        FILTERS,
+        {
+          select: ["sdkmessagefilterid", "_sdkmessageid_value"],
+          filter: `primaryobjecttypecode eq ${literal(entityLogicalName)} and (${messageIds.join(" or ")})`,
+        },
+        LOOKUP_LIMIT,
+      )
+    : { records: [] };
+  return messages.map((message) => {
+    const messageRecord = messageRecords.find((record) => record.name === message);
+    const sdkMessageId = messageRecord ? idOf(messageRecord, "sdkmessageid") : undefined;
+    const filterRecord = filterRecords.find((record) => record._sdkmessageid_value === sdkMessageId);
+    if (!sdkMessageId || !filterRecord) {
+      throw new InputError(
+        "Entity Logical Name",
+        `Dynamics offers no ${message} step for '${entityLogicalName}': check the table's logical name (account, not accounts).`,
+      );
+    }
+    return { message, sdkMessageId, sdkMessageFilterId: idOf(filterRecord, "sdkmessagefilterid") };
+  });
+};
+
+const listSteps = async (client: DataverseClient, serviceEndpointId: string): Promise<EntityRecord[]> =>
+  (
+    await queryAllRecords(
+      client,
+      STEPS,
+      {
+        select: ["sdkmessageprocessingstepid", "_sdkmessageid_value", "_sdkmessagefilterid_value", "filteringattributes"],
+        filter: `_eventhandler_value eq ${serviceEndpointId}`,
+      },
+      LOOKUP_LIMIT,
+    )
+  ).records;
+
+const stepBody = (settings: WebhookSettings, filter: MessageFilter): EntityRecord => ({
+  name: `${settings.name}: ${filter.message} of ${settings.entityLogicalName}`,
+  stage: POST_OPERATION,
+  mode: ASYNCHRONOUS,
+  rank: 1,
+  supporteddeployment: 0,
+  // Successful system jobs of an asynchronous step would otherwise pile up in asyncoperations.
+  asyncautodelete: true,
+  filteringattributes: filter.message === "Update" && settings.filteringAttributes.length ? settings.filteringAttributes.join(",") : null,
+});
+
+const deleteIgnoringMissing = async (client: DataverseClient, entitySetName: string, id: string): Promise<void> => {
+  try {
+    await deleteRecord(client, entitySetName, { kind: "id", id });
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+};
+
+/** Makes the endpoint's steps exactly one per message: keeps matching ones, adds missing ones, removes the rest. */
+const reconcileSteps = async (
+  client: DataverseClient,
+  settings: WebhookSettings,
+  filters: MessageFilter[],
+  serviceEndpointId: string,
+): Promise<string[]> => {
+  const existing = await listSteps(client, serviceEndpointId);
+  const stepIds: string[] = [];
+  for (const filter of filters) {
+    const body = stepBody(settings, filter);
+    const match = existing.find(
+      (step) => step._sdkmessageid_value === filter.sdkMessageId && step._sdkmessagefilterid_value === filter.sdkMessageFilterId && !stepIds.includes(idOf(step, "sdkmessageprocessingstepid")),
+    );
+    if (match) {
+      const id = idOf(match, "sdkmessageprocessingstepid");
+      if ((match.filteringattributes ?? null) !== body.filteringattributes) {
+        await updateRecord(client, STEPS, { kind: "id", id }, { filteringattributes: body.filteringattributes });
+      }
+      stepIds.push(id);
+      continue;
+    }
+    const { id } = await createRecord(
+      client,
+      STEPS,
+      {
+        ...body,
+        "eventhandler_serviceendpoint@odata.bind": `/${ENDPOINTS}(${serviceEndpointId})`,
+        "sdkmessageid@odata.bind": `/${MESSAGES}(${filter.sdkMessageId})`,
+        "sdkmessagefilterid@odata.bind": `/${FILTERS}(${filter.sdkMessageFilterId})`,
+      },
+      { select: ["sdkmessageprocessingstepid"] },
+    );
+    if (!id) {
+      throw new DataverseError("the new step's id was not returned", { method: "POST", path: STEPS });
+    }
+    stepIds.push(id);
+  }
+  for (const step of existing) {
+    const id = idOf(step, "sdkmessageprocessingstepid");
+    if (!stepIds.includes(id)) await deleteIgnoringMissing(client, STEPS, id);
+  }
+  return stepIds;
+};
+
+/**
+ * Registers (or brings up to date) a webhook: one service endpoint for the URL and one
+ * asynchronous post-operation step per message. Running it twice changes nothing the
+ * second time, apart from the endpoint's secret, which Dataverse never lets us read back.
+ */
+export const registerWebhook = async (
+  client: DataverseClient,
+  settings: WebhookSettings,
+  known?: Partial<WebhookRegistration>,
+): Promise<WebhookRegistration> => {
+  // Looked up first, so a table that cannot have steps is reported before anything is written.
+  const filters = await findMessageFilters(client, settings.entityLogicalName, settings.messages);
+  const existingId = await findEndpoint(client, settings.url, known?.serviceEndpointId);
+  const serviceEndpointId = await saveEndpoint(client, settings, existingId);
+  const stepIds = await reconcileSteps(client, settings, filters, serviceEndpointId);
+  return { serviceEndpointId, stepIds };
+};
+
+/** Removes a webhook's steps, then its endpoint (Dataverse refuses to delete an endpoint that still has steps). What is already gone is fine. */
+export const unregisterWebhook = async (client: DataverseClient, url: string, known?: Partial<WebhookRegistration>): Promise<void> => {
+  const serviceEndpointId = await findEndpoint(client, url, known?.serviceEndpointId);
+  const stepIds = new Set(known?.stepIds ?? []);
+  if (serviceEndpointId) {
+    (await listSteps(client, serviceEndpointId)).forEach((step) => stepIds.add(idOf(step, "sdkmessageprocessingstepid")));
+  }
+  for (const id of stepIds) {
+    await deleteIgnoringMissing(client, STEPS, id);
+  }
+  if (serviceEndpointId) {
+    await deleteIgnoringMissing(client, ENDPOINTS, serviceEndpointId);
+  }
+};

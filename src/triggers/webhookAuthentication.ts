@@ -1,0 +1,69 @@
+/**
+ * Checks that a webhook request is Dynamics' own. Dynamics signs nothing: the only proof is
+ * the shared secret of the service endpoint (a `code` query parameter, a header or a query
+ * parameter), so it is compared in constant time and never repeated in an error or output.
+ */
+import { createHash, timingSafeEqual } from "crypto";
+import type { AuthenticationType } from "../inputs/webhooks";
+
+export type ExpectedSecret =
+  | { type: "None" }
+  | { type: "WebhookKey"; key: string }
+  | { type: "HttpHeader" | "HttpQueryString"; name: string; value: string };
+
+export class WebhookRejectedError extends Error {
+  constructor(reason: string) {
+    super(`Webhook request refused: ${reason}`);
+    this.name = "WebhookRejectedError";
+  }
+}
+
+export const REDACTED = "[redacted]";
+
+/** Hashing first gives both sides one length, so neither the secret nor its length leaks through timing. */
+export const secretsEqual = (given: string, expected: string): boolean =>
+  timingSafeEqual(createHash("sha256").update(given).digest(), createHash("sha256").update(expected).digest());
+
+const findIgnoringCase = (values: Record<string, string> | undefined, name: string): [string, string] | undefined =>
+  Object.entries(values ?? {}).find(([key]) => key.toLowerCase() === name.toLowerCase());
+
+interface IncomingRequest {
+  headers: Record<string, string>;
+  queryParameters: Record<string, string>;
+}
+
+const where = (type: AuthenticationType, name: string): string =>
+  type === "HttpHeader" ? `the '${name}' header` : `the '${name}' query parameter`;
+
+export const checkWebhookRequest = (expected: ExpectedSecret, request: IncomingRequest): void => {
+  if (expected.type === "None") return;
+  const [name, secret] =
+    expected.type === "WebhookKey" ? ["code", expected.key] : [expected.name, expected.value];
+  const source = expected.type === "HttpHeader" ? request.headers : request.queryParameters;
+  const found = findIgnoringCase(source, name);
+  const label = where(expected.type, name);
+  if (!found || !found[1]) {
+    throw new WebhookRejectedError(`${label} is missing (Authentication Type ${expected.type}).`);
+  }
+  if (!secretsEqual(found[1], secret)) {
+    throw new WebhookRejectedError(`${label} does not match the configured ${expected.type === "WebhookKey" ? "webhook key" : "value"}.`);
+  }
+};
+
+/** The request as the flow sees it: the secret replaced wherever the request carried it. */
+export const redactSecret = <T extends IncomingRequest & { invokeUrl?: string }>(expected: ExpectedSecret, request: T): T => {
+  if (expected.type === "None") return request;
+  const name = expected.type === "WebhookKey" ? "code" : expected.name;
+  const secret = expected.type === "WebhookKey" ? expected.key : expected.value;
+  const redact = (values: Record<string, string> | undefined) =>
+    Object.fromEntries(Object.entries(values ?? {}).map(([key, value]) => [key, key.toLowerCase() === name.toLowerCase() ? REDACTED : value]));
+  const invokeUrl = request.invokeUrl
+    ?.split(encodeURIComponent(secret)).join(REDACTED)
+    .split(secret).join(REDACTED);
+  return {
+    ...request,
+    headers: expected.type === "HttpHeader" ? redact(request.headers) : request.headers,
+    queryParameters: expected.type === "HttpHeader" ? request.queryParameters : redact(request.queryParameters),
+    ...(invokeUrl === undefined ? {} : { invokeUrl }),
+  };
+};

@@ -1,0 +1,215 @@
+import { EXPIRED_TOKEN_NOTICE, FIRST_POLL_NOTICE } from "../../src/triggers/polling";
+import { classifyModifiedSince } from "../../src/triggers/watermark";
+import { SEED } from "../emulator/seed";
+import { expectSameShape, harness, runAction, useEmulator } from "../support";
+
+const fixture = useEmulator();
+
+const at = (iso: string) => {
+  fixture.emulator.store.now = () => new Date(iso);
+};
+
+const poll = async (params: Record<string, unknown>, instanceState: Record<string, unknown>): Promise<any> =>
+  harness.trigger("pollChangesTrigger", undefined, { connection: fixture.connection, ...params }, { instanceState });
+
+const ids = (records: Record<string, unknown>[], key: string) => records.map((record) => record[key]).sort();
+
+const create = async (entityType: string, fields: Record<string, unknown>): Promise<string> =>
+  (await runAction("createEntity", { connection: fixture.connection, entityType, fieldValues: Object.entries(fields).map(([key, value]) => ({ key, value })) })).id;
+
+const update = (entityType: string, entityId: string, fields: Record<string, unknown>) =>
+  runAction("updateEntity", { connection: fixture.connection, entityType, entityId, fieldValues: Object.entries(fields).map(([key, value]) => ({ key, value })) });
+
+const remove = (entityType: string, entityId: string) => runAction("deleteEntity", { connection: fixture.connection, entityType, entityId });
+
+const getRequests = () => fixture.emulator.takeRequests().filter((request) => request.method === "GET");
+
+describe("classifying records by the Modified On watermark", () => {
+  const idOf = (record: Record<string, unknown>) => record.id as string;
+  const row = (id: string, createdon: string, modifiedon: string, versionnumber: number) => ({ id, createdon, modifiedon, versionnumber });
+  const state = { watermark: "2026-11-20T10:00:00Z", seenAtWatermark: { a: "5" } };
+
+  it("skips what was already reported in the watermark's second, and reports later writes in that second", () => {
+    const result = classifyModifiedSince(
+      [row("a", "2026-11-20T09:00:00Z", "2026-11-20T10:00:00Z", 5), row("b", "2026-11-19T00:00:00Z", "2026-11-20T10:00:00Z", 7), row("c", "2026-11-20T10:00:00Z", "2026-11-20T10:00:00Z", 8)],
+      state,
+      idOf,
+    );
+    expect(ids(result.updated, "id")).toEqual(["b"]);
+    expect(ids(result.created, "id")).toEqual(["c"]);
+    expect(result.state).toEqual({ watermark: "2026-11-20T10:00:00Z", seenAtWatermark: { a: "5", b: "7", c: "8" } });
+  });
+
+  it("moves the watermark to the newest second and remembers only the records at it", () => {
+    const result = classifyModifiedSince(
+      [row("a", "2026-11-20T09:00:00Z", "2026-11-20T10:00:00Z", 6), row("d", "2026-11-20T10:00:03Z", "2026-11-20T10:00:03Z", 9)],
+      state,
+      idOf,
+    );
+    expect(ids(result.updated, "id")).toEqual(["a"]);
+    expect(ids(result.created, "id")).toEqual(["d"]);
+    expect(result.state).toEqual({ watermark: "2026-11-20T10:00:03Z", seenAtWatermark: { d: "9" } });
+  });
+});
+
+describe("New, Updated and Deleted Records: Modified On", () => {
+  const instanceState: Record<string, unknown> = {};
+  const params = { entityType: "leads", fieldNames: ["subject"], mode: "Modified On" };
+  const lead1 = "00001ead-0000-4000-8000-000000000001";
+  let first = "";
+  let second = "";
+
+  it("the first poll sets the starting point and reports nothing", async () => {
+    const result = await poll(params, instanceState);
+    expect(result.resultType).toBe("polled_no_changes");
+    expect(result.payload.body.data).toEqual({ mode: "Modified On", created: [], updated: [], deleted: [], restarted: true, notice: FIRST_POLL_NOTICE });
+  });
+
+  it("reports a record created since", async () => {
+    at("2026-11-20T10:00:00Z");
+    first = await create("leads", { subject: "First", lastname: "One" });
+    getRequests();
+    const result = await poll(params, instanceState);
+    expect(result.resultType).toBe("completed");
+    expect(ids(result.payload.body.data.created, "leadid")).toEqual([first]);
+    expect(result.payload.body.data.updated).toEqual([]);
+    const [request] = getRequests();
+    expect(request.query.$filter).toBe("modifiedon ge 2026-10-18T09:00:00Z");
+    expect(request.query.$select).toBe("subject,createdon,modifiedon,versionnumber");
+    expect(request.query.$orderby).toBe("modifiedon asc");
+  });
+
+  it("within the watermark's second: reports a new record and a new write to a reported one, and nothing twice", async () => {
+    second = await create("leads", { subject: "Second", lastname: "Two" });
+    await update("leads", first, { subject: "First, edited" });
+    getRequests();
+    const result = await poll(params, instanceState);
+    expect(getRequests()[0].query.$filter).toBe("modifiedon ge 2026-11-20T10:00:00Z");
+    expect(ids(result.payload.body.data.created, "leadid")).toEqual([second]);
+    expect(ids(result.payload.body.data.updated, "leadid")).toEqual([first]);
+    expect(result.payload.body.data.updated[0].subject).toBe("First, edited");
+
+    const again = await poll(params, instanceState);
+    expect(again.resultType).toBe("polled_no_changes");
+    expect([again.payload.body.data.created, again.payload.body.data.updated]).toEqual([[], []]);
+  });
+
+  it("reports an update to an old record in a later second, once", async () => {
+    at("2026-11-20T10:00:01Z");
+    await update("leads", lead1, { subject: "Laptops, 600 now" });
+    const result = await poll(params, instanceState);
+    expect(ids(result.payload.body.data.updated, "leadid")).toEqual([lead1]);
+    expect(result.payload.body.data.created).toEqual([]);
+    expect((await poll(params, instanceState)).resultType).toBe("polled_no_changes");
+  });
+
+  it("cannot see deletions (Change Tracking can)", async () => {
+    await remove("leads", second);
+    const result = await poll(params, instanceState);
+    expect(result.resultType).toBe("polled_no_changes");
+  });
+
+  it("adds the Filter Expression to the watermark, and starts over when the query changes", async () => {
+    const filtered = { ...params, filterExpression: "leadqualitycode eq 2" };
+    expect((await poll(filtered, instanceState)).payload.body.data.notice).toBe(FIRST_POLL_NOTICE);
+    at("2026-11-20T10:00:05Z");
+    const warm = await create("leads", { subject: "Warm", lastname: "W", leadqualitycode: 2 });
+    await create("leads", { subject: "Cold", lastname: "C", leadqualitycode: 3 });
+    getRequests();
+    const result = await poll(filtered, instanceState);
+    expect(getRequests()[0].query.$filter).toBe("(leadqualitycode eq 2) and (modifiedon ge 2026-10-18T09:00:00Z)");
+    expect(ids(result.payload.body.data.created, "leadid")).toEqual([warm]);
+  });
+
+  it("returns what its example payload shows", async () => {
+    // Back to the unfiltered query: its state was replaced by the filtered one's, so this poll starts over.
+    expect((await poll(params, instanceState)).payload.body.data.notice).toBe(FIRST_POLL_NOTICE);
+    at("2026-11-20T10:00:09Z");
+    await create("leads", { subject: "Shape", lastname: "S" });
+    const result = await poll(params, instanceState);
+    expect(result.payload.body.data.created).toHaveLength(1);
+    expectSameShape(result.payload.body, (harness.component.triggers.pollChangesTrigger.examplePayload as any).payload.body);
+  });
+});
+
+describe("New, Updated and Deleted Records: Change Tracking", () => {
+  const instanceState: Record<string, unknown> = {};
+  const params = { entityType: "accounts", fieldNames: ["name"], mode: "Change Tracking" };
+  let x = "";
+  let y = "";
+
+  it("the first poll reads the whole table with change tracking and reports nothing", async () => {
+    const result = await poll(params, instanceState);
+    expect(result.resultType).toBe("polled_no_changes");
+    expect(result.payload.body.data).toMatchObject({ mode: "Change Tracking", restarted: true, notice: FIRST_POLL_NOTICE });
+    // The watermark first (latest modifiedon, then the records at that second), then the tracked full set.
+    const requests = getRequests();
+    expect(requests.map((request) => request.headers.prefer)).toEqual(["odata.maxpagesize=1", "odata.maxpagesize=5000", "odata.track-changes,odata.maxpagesize=5000"]);
+    expect(requests[2].path).toBe("accounts");
+    expect(requests[2].query).toEqual({ $select: "name,createdon,modifiedon,versionnumber" });
+  });
+
+  it("follows the delta link and reports created, updated and deleted records", async () => {
+    at("2026-11-21T08:00:00Z");
+    x = await create("accounts", { name: "Xylo" });
+    await update("accounts", SEED.accounts.contoso, { name: "Contoso Pharmaceuticals" });
+    await remove("accounts", SEED.accounts.litware);
+    getRequests();
+    const result = await poll(params, instanceState);
+    const [request] = getRequests();
+    expect(request.query.$deltatoken).toMatch(/^\d+!\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}:\d{2}$/);
+    expect(result.resultType).toBe("completed");
+    const data = result.payload.body.data;
+    expect(ids(data.created, "accountid")).toEqual([x]);
+    expect(ids(data.updated, "accountid")).toEqual([SEED.accounts.contoso]);
+    expect(data.updated[0].name).toBe("Contoso Pharmaceuticals");
+    expect(data.deleted).toEqual([SEED.accounts.litware]);
+    expect(data.restarted).toBe(false);
+  });
+
+  it("within one second: a new record and a second write to a reported one", async () => {
+    y = await create("accounts", { name: "Yonder" });
+    await update("accounts", x, { name: "Xylo Two" });
+    const data = (await poll(params, instanceState)).payload.body.data;
+    expect(ids(data.created, "accountid")).toEqual([y]);
+    expect(ids(data.updated, "accountid")).toEqual([x]);
+    expect(data.deleted).toEqual([]);
+    expect((await poll(params, instanceState)).resultType).toBe("polled_no_changes");
+  });
+
+  it("starts over when the token has expired, still reporting what changed, and says so", async () => {
+    at("2026-11-29T08:00:01Z");
+    await update("accounts", SEED.accounts.northwind, { name: "Northwind Traders Ltd" });
+    getRequests();
+    const result = await poll(params, instanceState);
+    const requests = getRequests();
+    expect(requests.map((request) => request.query.$deltatoken === undefined)).toEqual([false, true]);
+    const data = result.payload.body.data;
+    expect(data).toMatchObject({ restarted: true, notice: EXPIRED_TOKEN_NOTICE, created: [], deleted: [] });
+    expect(ids(data.updated, "accountid")).toEqual([SEED.accounts.northwind]);
+
+    await remove("accounts", y);
+    const after = (await poll(params, instanceState)).payload.body.data;
+    expect(after).toMatchObject({ restarted: false, created: [], updated: [], deleted: [y] });
+  });
+
+  it("starts over when the delta link is not one Dataverse issued", async () => {
+    const deltaLink = () => (instanceState.__prismaticInternal as { polling: { deltaLink: string } }).polling.deltaLink;
+    (instanceState.__prismaticInternal as { polling: { deltaLink: string } }).polling.deltaLink = `${fixture.emulator.apiRoot}accounts?$select=name&$deltatoken=garbage`;
+    const data = (await poll(params, instanceState)).payload.body.data;
+    expect(data).toMatchObject({ restarted: true, notice: EXPIRED_TOKEN_NOTICE, created: [], updated: [], deleted: [] });
+    expect(deltaLink()).toMatch(/\$deltatoken=\d+/);
+  });
+
+  it("refuses a Filter Expression, which Dataverse rejects with change tracking", async () => {
+    await expect(poll({ ...params, filterExpression: "name eq 'A'" }, {})).rejects.toThrow("Filter Expression: Dataverse refuses $filter together with change tracking");
+    expect(getRequests()).toEqual([]);
+  });
+
+  it("returns what its example payload shows", async () => {
+    at("2026-11-29T08:00:05Z");
+    await create("accounts", { name: "Shape" });
+    const result = await poll(params, instanceState);
+    expectSameShape(result.payload.body, (harness.component.triggers.pollChangesTrigger.examplePayload as any).payload.body);
+  });
+});
