@@ -163,7 +163,7 @@ const resolveBody = (body: string, references: Map<string, string>): string => {
 
 const runRequest = async (inner: InnerRequest, context: EmuContext, references: Map<string, string>): Promise<EmuResponse> => {
   if (inner.url.length > MAX_URL_LENGTH) {
-    return { status: 414, body: { error: { code: "", message: `The request URL is longer than ${MAX_URL_LENGTH} characters.` } } };
+    return { status: 414, body: { error: { message: `The request URL is longer than ${MAX_URL_LENGTH} characters.` } } };
   }
   let request: EmuRequest;
   try {
