@@ -14,7 +14,7 @@ import {
 import { recordPath, type RecordKey } from "./names";
 import { idFromEntityIdHeader, recordIdOf, type EntityRecord } from "./records";
 import { GATEWAY_FAULTS } from "./retry";
-import { API_PATH } from "./url";
+import { API_PATH, withQuery, type QueryOptions } from "./url";
 
 /** Dataverse refuses a `$batch` holding more requests than this, change set requests included. */
 export const MAX_BATCH_OPERATIONS = 1000;
@@ -236,6 +236,12 @@ const settleChangeSet = (operations: IndexedOperation[], items: BatchResponseIte
   });
 };
 
+/**
+ * A failed part makes the whole answer a 4xx (or 500) with the multipart body we need.
+ * 429 and gateway faults still go through the client's retry rules: a POST is never repeated after a gateway fault.
+ */
+const answersWithParts = (status: number): boolean => status >= 400 && status !== 429 && !GATEWAY_FAULTS.has(status);
+
 /** Dataverse answered with something other than a multipart batch response (a malformed batch gets plain JSON). */
 const notMultipart = (response: DataverseResponse): DataverseError => {
   const contentType = response.headers["content-type"];
@@ -257,9 +263,7 @@ const sendBatch = async (client: DataverseClient, operations: IndexedOperation[]
     rawBody: body,
     prefer: options.continueOnError ? ["odata.continue-on-error"] : [],
     responseKind: "text",
-    // A failed part makes the whole answer a 4xx (or 500) with the multipart body we need.
-    // 429 and gateway faults still go through the client's retry rules: a POST is never repeated after a gateway fault.
-    acceptStatus: (status) => status >= 400 && status !== 429 && !GATEWAY_FAULTS.has(status),
+    acceptStatus: answersWithParts,
   });
   if (!boundaryOf(response.headers["content-type"])) {
     throw notMultipart(response);
@@ -336,4 +340,61 @@ export const executeBatch = async (
     }
   }
   return results;
+};
+
+export interface BatchGet {
+  /** Relative to the Web API root, as for a direct request. */
+  path: string;
+  query?: QueryOptions;
+  /** Headers of the inner request. */
+  headers?: Record<string, string>;
+  /** Preferences joined into the inner request's `Prefer` header. */
+  prefer?: string[];
+  /** Headers of the `$batch` request itself. */
+  batchHeaders?: Record<string, string>;
+}
+
+const readOnlyPart = (response: DataverseResponse): BatchResponsePart => {
+  const items = decodeBatchResponse(response.headers["content-type"], response.text);
+  const [item] = items;
+  if (items.length !== 1 || item.kind !== "part") {
+    throw new MultipartError(`expected one response part for the one request sent, but got ${items.length === 1 ? "a change set" : `${items.length} parts`}`);
+  }
+  return item.part;
+};
+
+/**
+ * One GET sent as the only part of a `$batch` request, for a URL too long to send on its
+ * own: inside `$batch` the URL is body text, where Dataverse accepts up to 64 KB. Returns
+ * the inner response as Dataverse gave it, failures included; the caller reads its body.
+ */
+export const sendGetInBatch = async (client: DataverseClient, get: BatchGet): Promise<BatchResponsePart> => {
+  const headers = { ...get.headers, ...(get.prefer?.length ? { Prefer: get.prefer.join(",") } : {}) };
+  const boundary = newBoundary("batch");
+  const part: MimePart = {
+    headers: { "Content-Type": "application/http", "Content-Transfer-Encoding": "binary" },
+    body: encodeHttpRequest("GET", withQuery(`${API_PATH}${get.path}`, get.query), headers),
+  };
+  const response = await client.send({
+    method: "POST",
+    path: "$batch",
+    headers: get.batchHeaders,
+    rawBody: { contentType: `multipart/mixed; boundary="${boundary}"`, text: encodeMultipart(boundary, [part]) },
+    responseKind: "text",
+    acceptStatus: answersWithParts,
+  });
+  if (!boundaryOf(response.headers["content-type"])) {
+    throw notMultipart(response);
+  }
+  try {
+    return readOnlyPart(response);
+  } catch (error) {
+    if (!(error instanceof MultipartError)) throw error;
+    throw new DataverseError(`the $batch response could not be read: ${error.message}`, {
+      status: response.status,
+      method: "POST",
+      path: "$batch",
+      requestId: requestIdOf(response.headers),
+    });
+  }
 };

@@ -1,8 +1,10 @@
 import { XMLBuilder, XMLParser, XMLValidator } from "fast-xml-parser";
-import { DataverseError, InputError } from "./errors";
-import type { DataverseClient } from "./http";
+import { sendGetInBatch, type BatchGet, type BatchResponsePart } from "./batch";
+import { DataverseError, InputError, readErrorBody } from "./errors";
+import { parseJson, requestIdOf, type DataverseClient } from "./http";
 import { MAX_PAGE_SIZE } from "./query";
 import type { EntityRecord } from "./records";
+import { withQuery } from "./url";
 
 /**
  * FetchXML is edited as a tree (fast-xml-parser with `preserveOrder`), never as text: the
@@ -253,16 +255,50 @@ const pageSizeOf = (query: FetchXmlQuery): number => {
   return size;
 };
 
+/**
+ * Dataverse accepts a URL of up to 32 KB (32,768 characters) on a request of its own, and up
+ * to 64 KB (65,536) for a request inside `$batch`, where the URL is body text (Microsoft Learn,
+ * "Compose HTTP requests and handle errors" and "Execute batch operations using the Web API").
+ * Not every version of those pages gives the 32 KB figure, and gateways on the way may allow
+ * less, so a query goes through `$batch` from half that length on.
+ */
+export const MAX_DIRECT_URL_LENGTH = 16_384;
+const MAX_BATCH_URL_LENGTH = 65_536;
+
+/** A GET inside `$batch` answers with its own status and body; a failure reads as the direct GET's would. */
+const readBatchPart = (part: BatchResponsePart, path: string): FetchXmlBody | undefined => {
+  const context = { method: "GET", path, requestId: requestIdOf(part.headers) };
+  if (part.status < 200 || part.status >= 300) {
+    const { code, message } = readErrorBody(part.body, part.headers["content-type"]);
+    throw new DataverseError(message, { ...context, status: part.status, code });
+  }
+  return parseJson<FetchXmlBody | undefined>(part.body, part.headers, context);
+};
+
+const sendLongFetchXml = async (client: DataverseClient, get: BatchGet, urlLength: number): Promise<FetchXmlBody | undefined> => {
+  if (urlLength > MAX_BATCH_URL_LENGTH) {
+    throw new InputError(
+      "XML Query",
+      `is ${urlLength} characters long as a URL (URL-encoded, with its paging), more than the ${MAX_BATCH_URL_LENGTH} Dataverse accepts even inside $batch: shorten the query (fewer values in an in condition, fewer attributes) or split it into several queries.`,
+    );
+  }
+  // Impersonation goes on the $batch request too, so the query never runs as the connection's own user.
+  return readBatchPart(await sendGetInBatch(client, get), withQuery(get.path, get.query));
+};
+
 const sendFetchXml = async (client: DataverseClient, entitySetName: string, request: FetchXmlRequest, xml: string) => {
   const annotations = mergeAnnotations(request.includeAnnotations).join(",");
-  const response = await client.send<FetchXmlBody>({
-    method: "GET",
+  const get: BatchGet = {
     path: entitySetName,
     query: { fetchXml: xml },
     headers: request.callerObjectId ? { CallerObjectId: request.callerObjectId } : undefined,
     prefer: [`odata.include-annotations="${annotations}"`],
-  });
-  const body = response.data;
+  };
+  const urlLength = withQuery(client.resolve(entitySetName), get.query).length;
+  const body =
+    urlLength > MAX_DIRECT_URL_LENGTH
+      ? await sendLongFetchXml(client, { ...get, batchHeaders: get.headers }, urlLength)
+      : (await client.send<FetchXmlBody>({ method: "GET", ...get })).data;
   if (!body || !Array.isArray(body.value)) {
     throw new DataverseError("the response has no 'value' collection", { method: "GET", path: entitySetName });
   }

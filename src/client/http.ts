@@ -156,7 +156,8 @@ export class DataverseClient {
   }
 }
 
-const parseJson = <T>(
+/** A JSON body as a direct request's is read; `$batch` reads its parts' bodies with it too. */
+export const parseJson = <T>(
   text: string,
   headers: Record<string, string>,
   context: { method: string; path: string; requestId?: string },

@@ -187,3 +187,28 @@ it("refuses more than 1000 requests, change set requests included, before runnin
   });
   expect(accountsNamed("Over Limit")).toHaveLength(0);
 });
+
+it("runs a FetchXML GET part with its own Prefer header, and answers a part URL over 64 KB with a 414 part", async () => {
+  const fetchXml = encodeURIComponent('<fetch count="1"><entity name="account"><attribute name="name" /><order attribute="name" /></entity></fetch>');
+  const prefer = 'Prefer: odata.include-annotations="Microsoft.Dynamics.CRM.fetchxmlpagingcookie,Microsoft.Dynamics.CRM.morerecords"';
+  const response = await postBatch(
+    multipart("batch_t", [
+      part(`GET /api/data/v9.2/accounts?fetchXml=${fetchXml} HTTP/1.1`, undefined, [prefer]),
+      part(`GET /api/data/v9.2/accounts?fetchXml=${fetchXml} HTTP/1.1`),
+      part(`GET /api/data/v9.2/accounts?fetchXml=${"x".repeat(65_536)} HTTP/1.1`),
+    ]),
+  );
+  expect(response.status).toBe(414);
+  const bodies = response.text.split(/\r\n--batchresponse_/).slice(0, 3);
+  const [annotated, plain, tooLong] = bodies.map((text) => {
+    const json = text.slice(text.indexOf("\r\n\r\n{") + 4);
+    return { status: /HTTP\/1\.1 (\d{3})/.exec(text)?.[1], body: json.startsWith("{") ? JSON.parse(json) : undefined };
+  });
+  expect(annotated.status).toBe("200");
+  expect(annotated.body.value.map((record: { name: string }) => record.name)).toEqual(["Adventure Works"]);
+  expect(annotated.body["@Microsoft.Dynamics.CRM.morerecords"]).toBe(true);
+  expect(annotated.body["@Microsoft.Dynamics.CRM.fetchxmlpagingcookie"]).toMatch(/^<cookie pagenumber="2" pagingcookie="/);
+  expect(plain.status).toBe("200");
+  expect(plain.body["@Microsoft.Dynamics.CRM.morerecords"]).toBeUndefined();
+  expect(tooLong.status).toBe("414");
+});

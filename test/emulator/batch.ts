@@ -9,6 +9,10 @@
  * set answers with only its failing part. Without `Prefer: odata.continue-on-error` the batch
  * stops at the first failure and the outer status is that failure's. A batch that cannot be
  * read, or holds more than 1000 requests, gets a plain JSON 400.
+ * A GET part outside any change set runs with its own headers (Prefer, CallerObjectId), so a
+ * FetchXML query too long for a URL of its own can be sent this way; a part's URL may be up
+ * to 65,536 characters ("Execute batch operations using the Web API"), and a longer one is
+ * answered with a 414 part, the emulator's own stand-in.
  * When the batch stops, the parts processed before the failure are answered too: the
  * reference's example fails at its first part, so it shows only that one, and users report
  * Dataverse answering "account-1, account-2 and a 404 for contact-1" (MicrosoftDocs/powerapps-docs#1241).
@@ -23,6 +27,7 @@ import type { EmuContext, EmuRequest, EmuResponse } from "./types";
 
 const CRLF = "\r\n";
 const MAX_REQUESTS = 1000;
+const MAX_URL_LENGTH = 65_536;
 const API_PREFIX = "/api/data/v9.2/";
 const JSON_TYPE = "application/json; odata.metadata=minimal; odata.streaming=true";
 
@@ -157,6 +162,9 @@ const resolveBody = (body: string, references: Map<string, string>): string => {
 };
 
 const runRequest = async (inner: InnerRequest, context: EmuContext, references: Map<string, string>): Promise<EmuResponse> => {
+  if (inner.url.length > MAX_URL_LENGTH) {
+    return { status: 414, body: { error: { message: `The request URL is longer than ${MAX_URL_LENGTH} characters.` } } };
+  }
   let request: EmuRequest;
   try {
     const url = resolveUrl(inner.url, references, context);

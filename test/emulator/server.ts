@@ -3,6 +3,9 @@
  * bearer-token check (401 without a token it issued), the Entra ID stand-in, a record of
  * every request it received, and injectable faults (throttling, gateway errors, dropped
  * connections, HTML or cut-off bodies) for testing how clients cope.
+ * A URL longer than 32,768 characters is refused with a 414 (Microsoft Learn, "Compose HTTP
+ * requests and handle errors": "The maximum length of URL accepted is 32 KB"); the status and
+ * the HTML page are the emulator's own, as the docs give neither.
  */
 import { randomUUID } from "crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "http";
@@ -16,6 +19,9 @@ import { seedSdkMessages, startWebhookDelivery, webhookTables } from "./webhooks
 
 const API_PREFIX = "/api/data/v9.2/";
 const JSON_TYPE = "application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8";
+const MAX_URL_LENGTH = 32_768;
+/** Node's default (16 KB for the request line and headers) would refuse long URLs before Dataverse's own limit. */
+const MAX_HEADER_BYTES = 128 * 1024;
 
 export interface RecordedRequest {
   method: string;
@@ -131,6 +137,11 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
     const emuRequest: EmuRequest = { method, path: url.pathname.slice(API_PREFIX.length), query: parseQuery(rawQuery), headers, body };
     const decodedPath = decodeURIComponent(emuRequest.path);
     requests.push({ method, path: decodedPath, query: emuRequest.query, headers, body });
+    if (`${origin}${request.url ?? ""}`.length > MAX_URL_LENGTH) {
+      const page = `<html><body><h1>414 URI Too Long</h1><p>The request URL is longer than ${MAX_URL_LENGTH} characters.</p></body></html>`;
+      send(response, { status: 414, headers: { "Content-Type": "text/html; charset=utf-8" }, body: page });
+      return;
+    }
     const bearer = /^Bearer (.+)$/.exec(headers.authorization ?? "")?.[1];
     if (!bearer || !issuer.accessTokens.has(bearer)) {
       send(response, { status: 401, headers: { "WWW-Authenticate": `Bearer authorization_uri=${origin}/common/oauth2/authorize` }, body: "" });
@@ -176,7 +187,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
     response.end(JSON.stringify(answer.body));
   };
 
-  const server: Server = createServer((request, response) => {
+  const server: Server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (request, response) => {
     const rawUrl = request.url ?? "/";
     const url = new URL(rawUrl, origin || "http://127.0.0.1");
     const rawQuery = rawUrl.includes("?") ? rawUrl.slice(rawUrl.indexOf("?") + 1) : "";
