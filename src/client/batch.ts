@@ -382,6 +382,7 @@ export const sendGetInBatch = async (client: DataverseClient, get: BatchGet): Pr
     rawBody: { contentType: `multipart/mixed; boundary="${boundary}"`, text: encodeMultipart(boundary, [part]) },
     responseKind: "text",
     acceptStatus: answersWithParts,
+    repeatable: true,
   });
   if (!boundaryOf(response.headers["content-type"])) {
     throw notMultipart(response);

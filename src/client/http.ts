@@ -2,7 +2,7 @@ import type { AxiosError, AxiosResponse, Method } from "axios";
 import { ConnectionError, type Connection } from "@prismatic-io/spectral";
 import { createClient, type HttpClient } from "@prismatic-io/spectral/dist/clients/http";
 import { DataverseError, readErrorBody } from "./errors";
-import { DEFAULT_RETRY, isOutcomeUnknown, toRetryConfig, type RetryOptions } from "./retry";
+import { DEFAULT_RETRY, isOutcomeUnknown, REPEATABLE, toRetryConfig, type RetryOptions } from "./retry";
 import { parseWebApiUrl, withQuery, type QueryOptions, type WebApiUrl } from "./url";
 
 export interface DataverseRequest {
@@ -21,6 +21,8 @@ export interface DataverseRequest {
   responseKind?: "json" | "text";
   /** Error statuses whose body the caller reads itself (`$batch` answers a failed part with a multipart 4xx). */
   acceptStatus?: (status: number) => boolean;
+  /** A POST that only reads, so a gateway fault may be retried as for a GET. */
+  repeatable?: boolean;
 }
 
 export interface DataverseResponse<T = unknown> {
@@ -115,7 +117,8 @@ export class DataverseClient {
     try {
       const accept = request.acceptStatus;
       const validateStatus = accept ? { validateStatus: (status: number) => (status >= 200 && status < 300) || accept(status) } : {};
-      response = await this.http.request<string>({ method, url, headers, data, ...validateStatus });
+      const repeatable = request.repeatable ? { [REPEATABLE]: true } : {};
+      response = await this.http.request<string>({ method, url, headers, data, ...validateStatus, ...repeatable });
     } catch (error) {
       throw this.toError(error as AxiosError<string>, method, path);
     }

@@ -18,6 +18,15 @@ const NEVER_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"]);
 
 export const isIdempotent = (method: string | undefined): boolean => IDEMPOTENT.has((method ?? "get").toLowerCase());
 
+/**
+ * Marks a request config whose POST only reads (a `$batch` holding one GET), so it may be
+ * repeated like a GET. It lives on the axios config, never in a header sent to Dataverse.
+ */
+export const REPEATABLE = "dataverseRepeatable";
+
+const isRepeatable = (config: AxiosError["config"]): boolean =>
+  isIdempotent(config?.method) || (config as Record<string, unknown> | undefined)?.[REPEATABLE] === true;
+
 /** Seconds from a `Retry-After` header, as Dataverse sends it (a whole number of seconds). */
 export const retryAfterMs = (header: unknown): number | undefined => {
   const text = Array.isArray(header) ? header[0] : header;
@@ -43,7 +52,7 @@ export const isRetryable = (error: AxiosError): boolean => {
   if (status === 429) {
     return true;
   }
-  if (!isIdempotent(error.config?.method)) {
+  if (!isRepeatable(error.config)) {
     return !error.response && NEVER_SENT.has(error.code ?? "");
   }
   return status === undefined ? true : GATEWAY_FAULTS.has(status);
@@ -51,7 +60,7 @@ export const isRetryable = (error: AxiosError): boolean => {
 
 /** Whether a failed write may nonetheless have happened. */
 export const isOutcomeUnknown = (error: AxiosError): boolean => {
-  if (isIdempotent(error.config?.method)) {
+  if (isRepeatable(error.config)) {
     return false;
   }
   const status = error.response?.status;

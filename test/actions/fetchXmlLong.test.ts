@@ -137,6 +137,14 @@ describe("fetchXml: a query too long for a URL goes through $batch", () => {
     expectBatchesOnly(emulator.takeRequests(), 2);
   });
 
+  it("retries a gateway fault on its $batch, which only reads, as it would a GET", async () => {
+    const { emulator, connection } = fixture;
+    emulator.inject({ path: "$batch", status: 503, headers: { "Retry-After": "0" }, body: "<html>Service Unavailable</html>" });
+    const data = await runAction("fetchXml", { connection, entityType: "leads", xmlQuery: LONG_QUERY });
+    expect(data.records).toHaveLength(10);
+    expectBatchesOnly(emulator.takeRequests(), 2);
+  });
+
   it("refuses a query too long even for $batch before any request", async () => {
     const { emulator, connection } = fixture;
     const error = await actionError("fetchXml", { connection, entityType: "leads", xmlQuery: leadsQuery(2000) });
