@@ -4,14 +4,19 @@
  * DYNAMICS_WEB_API_URL, DYNAMICS_TOKEN_URL, DYNAMICS_CLIENT_ID, DYNAMICS_CLIENT_SECRET
  * (and optionally DYNAMICS_SCOPES) are set. The token is fetched with the client
  * credentials grant, as Prismatic does for the Client Credentials connection.
+ * Against a real environment, Create/Update Attribute (schema changes) run only with
+ * DYNAMICS_DEMO_SCHEMA_CHANGES=1, and the webhook trigger (which needs the emulator to
+ * deliver to a local listener) is skipped. Every record the demo creates is deleted, also
+ * when a step fails.
  */
 import type { Connection } from "@prismatic-io/spectral";
-import { createHarness } from "@prismatic-io/spectral/dist/testing";
-import { startEmulator, type Emulator } from "./emulator/server";
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const component = require("../dist/index.js").default;
-const harness = createHarness(component);
+import { startEmulator, type Emulator } from "../emulator/server";
+import { batchCreate, batchDelete, fetchXmlQuery } from "./batch";
+import { entityActions } from "./entities";
+import { cleanUp, report, type Demo } from "./harness";
+import { columnChanges, currentUser, SCHEMA_CHANGES_VARIABLE, tableDefinitions } from "./metadata";
+import { rawRequests } from "./rawRequests";
+import { pollingTrigger, webhookTrigger } from "./triggers";
 
 interface Target {
   webApiUrl: string;
@@ -59,72 +64,40 @@ const fetchToken = async (target: Target): Promise<string> => {
   return body.access_token;
 };
 
-const step = async (label: string, key: string, params: Record<string, unknown>, describe: (data: any) => string): Promise<any> => {
-  const { data } = (await harness.action(key, params)) as { data: any };
-  console.log(`  ✓ ${label.padEnd(24)} ${describe(data)}`);
-  return data;
-};
-
-const run = async (connection: Connection): Promise<void> => {
-  const suffix = Date.now().toString(36);
-  const account = await step("[CRM] Create Entity", "createEntity", {
-    connection,
-    entityType: "accounts",
-    fieldValues: [{ key: "name", value: `Demo Account ${suffix}` }],
-    dynamicValues: { accountnumber: `DEMO-${suffix}`, revenue: 125000 },
-  }, (data) => `accounts(${data.id}) "${data.record.name}"`);
-  const contact = await step("[CRM] Create Entity", "createEntity", {
-    connection,
-    entityType: "contacts",
-    fieldValues: [{ key: "firstname", value: "Dana" }, { key: "lastname", value: `Demo ${suffix}` }],
-    dynamicValues: { "parentcustomerid_account@odata.bind": `/accounts(${account.id})` },
-  }, (data) => `contacts(${data.id}) "${data.record.fullname}", linked to the account`);
-  await step("[CRM] Query Entities", "queryEntities", {
-    connection,
-    entityType: "contacts",
-    fieldNames: ["fullname"],
-    filterExpression: `_parentcustomerid_value eq ${account.id}`,
-    expandPropertyNames: ["parentcustomerid_account($select=name)"],
-  }, (data) => data.records.map((record: any) => `"${record.fullname}" at "${record.parentcustomerid_account?.name}"`).join(", "));
-  await step("[CRM] Get Entity", "getEntity", {
-    connection,
-    entityType: "accounts",
-    entityId: `accountnumber='DEMO-${suffix}'`,
-    fieldNames: ["name", "revenue"],
-  }, (data) => `by alternate key: "${data.name}", revenue ${data.revenue}`);
-  await step("[CRM] Upsert Entity", "upsertEntity", {
-    connection,
-    entityType: "accounts",
-    entityId: `accountnumber='DEMO-${suffix}'`,
-    dynamicValues: { revenue: 150000 },
-  }, (data) => `${data.created ? "created" : "updated"} accounts(${data.id}), revenue ${data.record.revenue}`);
-  await step("[CRM] Update Entity", "updateEntity", {
-    connection,
-    entityType: "contacts",
-    entityId: contact.id,
-    fieldValues: [{ key: "jobtitle", value: "Demo Buyer" }],
-  }, (data) => `contacts(${data.id}) job title "${data.record.jobtitle}"`);
-  await step("[CRM] Delete Entity", "deleteEntity", { connection, entityType: "contacts", entityId: contact.id }, (data) => `contacts(${data.id}) deleted`);
-  await step("[CRM] Delete Entity", "deleteEntity", { connection, entityType: "accounts", entityId: account.id }, (data) => `accounts(${data.id}) deleted`);
+const run = async (demo: Demo): Promise<void> => {
+  await entityActions(demo);
+  const batchIds = await batchCreate(demo);
+  await fetchXmlQuery(demo);
+  await batchDelete(demo, batchIds);
+  await rawRequests(demo);
+  await currentUser(demo);
+  await tableDefinitions(demo);
+  await columnChanges(demo);
+  await webhookTrigger(demo);
+  await pollingTrigger(demo);
 };
 
 const main = async (): Promise<void> => {
   const configured = fromEnvironment();
   const emulator = configured ? undefined : await startEmulator();
   const target = configured ?? fromEmulator(emulator as Emulator);
+  let demo: Demo | undefined;
   try {
     console.log(`Microsoft Dynamics 365 component demo against ${target.label}`);
     const accessToken = await fetchToken(target);
-    console.log("  ✓ Client credentials       access token received");
+    report("Client credentials", "access token received");
     const connection: Connection = {
       key: "clientCredentials",
       configVarKey: "demo",
       fields: { webApiUrl: target.webApiUrl, tokenUrl: target.tokenUrl, scopes: target.scopes, clientId: target.clientId, clientSecret: target.clientSecret },
       token: { access_token: accessToken, token_type: "Bearer" },
     };
-    await run(connection);
+    const schemaChanges = !configured || process.env[SCHEMA_CHANGES_VARIABLE] === "1";
+    demo = { connection, suffix: Date.now().toString(36), emulator, schemaChanges, leftovers: new Map() };
+    await run(demo);
     console.log("Demo finished.");
   } finally {
+    if (demo?.leftovers.size) await cleanUp(demo);
     await emulator?.stop();
   }
 };
