@@ -65,17 +65,25 @@ const kindOf = (value: unknown): string => (value === null ? "null" : Array.isAr
 /** A Dataverse record's columns depend on the table and the query, so only its being an object is compared. */
 const isRecord = (value: Record<string, unknown>): boolean => "@odata.etag" in value || "@odata.context" in value;
 
+export interface ShapeOptions {
+  /** Keys an output may lack, at any level: a last page's nextPageId, a count only given when asked. */
+  optional?: string[];
+  path?: string;
+}
+
 /**
- * Checks a real output against an example payload: no key the example lacks at any level
- * (records excepted; optional keys such as a last page's nextPageId may be absent), and
- * values of the same JSON type. A null on either side matches any type,
- * as an optional column may be null in one and set in the other.
+ * Checks a real output against an example payload, both ways: no key the example lacks,
+ * no key of the example missing (but the optional ones), and values of the same JSON type,
+ * at every level. Dataverse records are compared only as objects, as their columns depend
+ * on the table and the query. A null on either side matches any type, as an optional
+ * column may be null in one and set in the other.
  */
-export const expectSameShape = (actual: unknown, example: unknown, path = "data"): void => {
+export const expectSameShape = (actual: unknown, example: unknown, options: ShapeOptions = {}): void => {
+  const { optional = [], path = "data" } = options;
   if (kindOf(example) === "null" || kindOf(actual) === "null") return;
   expect(`${path}: ${kindOf(actual)}`).toBe(`${path}: ${kindOf(example)}`);
   if (Array.isArray(example) && Array.isArray(actual)) {
-    if (example.length && actual.length) expectSameShape(actual[0], example[0], `${path}[0]`);
+    if (example.length && actual.length) expectSameShape(actual[0], example[0], { optional, path: `${path}[0]` });
     return;
   }
   if (kindOf(example) !== "object") return;
@@ -85,5 +93,10 @@ export const expectSameShape = (actual: unknown, example: unknown, path = "data"
   const present = Object.keys(a).filter((key) => a[key] !== undefined);
   const unexpected = present.filter((key) => !(key in e));
   expect(`${path}: unexpected keys [${unexpected.join(",")}]`).toBe(`${path}: unexpected keys []`);
-  for (const key of present) expectSameShape(a[key], e[key], `${path}.${key}`);
+  const missing = Object.keys(e).filter((key) => e[key] !== undefined && !present.includes(key) && !optional.includes(key));
+  expect(`${path}: missing keys [${missing.join(",")}]`).toBe(`${path}: missing keys []`);
+  for (const key of present) expectSameShape(a[key], e[key], { optional, path: `${path}.${key}` });
 };
+
+/** A last page has no next page to point at. */
+export const LAST_PAGE: ShapeOptions = { optional: ["nextPageId"] };
