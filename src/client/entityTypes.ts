@@ -24,7 +24,7 @@ export interface EntityTypeSelection {
 
 export type SelectedEntityType = EntityType & { defaultSelected: boolean };
 
-export const toEntityType = (definition: MetadataDefinition): EntityType => {
+const toEntityType = (definition: MetadataDefinition): EntityType => {
   const logicalName = String(definition.LogicalName ?? "");
   return {
     logicalName,
@@ -40,7 +40,7 @@ const byDisplayName = (a: EntityType, b: EntityType): number =>
   a.displayName.localeCompare(b.displayName, "en", { sensitivity: "base" }) || a.logicalName.localeCompare(b.logicalName);
 
 /** Whether any of the names is the table's logical name, entity set name or display name, ignoring case. */
-export const isNamedBy = (entityType: EntityType, names: string[]): boolean => {
+const isNamedBy = (entityType: EntityType, names: string[]): boolean => {
   const own = [entityType.logicalName, entityType.entitySetName, entityType.displayName]
     .filter((name): name is string => Boolean(name))
     .map((name) => name.toLowerCase());

@@ -36,8 +36,8 @@ const parser = new XMLParser(XML_OPTIONS);
 const builder = new XMLBuilder({ ...XML_OPTIONS, suppressBooleanAttributes: false, suppressEmptyNode: true });
 const plainParser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", parseAttributeValue: false, parseTagValue: false });
 
-export const PAGING_COOKIE_ANNOTATION = "Microsoft.Dynamics.CRM.fetchxmlpagingcookie";
-export const MORE_RECORDS_ANNOTATION = "Microsoft.Dynamics.CRM.morerecords";
+const PAGING_COOKIE_ANNOTATION = "Microsoft.Dynamics.CRM.fetchxmlpagingcookie";
+const MORE_RECORDS_ANNOTATION = "Microsoft.Dynamics.CRM.morerecords";
 
 /** A parsed FetchXML query: its root `<fetch>` element and what decides how it is paged. */
 export interface FetchXmlQuery {
@@ -56,7 +56,7 @@ const childrenOf = (node: XmlNode): XmlNode[] => {
 
 const attributesOf = (node: XmlNode): Record<string, string> => node[":@"] ?? {};
 
-export const fetchAttribute = (query: FetchXmlQuery, name: string): string | undefined => attributesOf(query.fetch)[`${ATTRIBUTE}${name}`];
+const fetchAttribute = (query: FetchXmlQuery, name: string): string | undefined => attributesOf(query.fetch)[`${ATTRIBUTE}${name}`];
 
 const describeXmlError = (error: { msg: string; line: number; col: number }): string =>
   `is not valid XML: ${error.msg} (line ${error.line}, column ${error.col}). Give a FetchXML query such as <fetch><entity name="account"><attribute name="name" /></entity></fetch>.`;

@@ -37,7 +37,7 @@ export type AttributeMetadataType = (typeof ATTRIBUTE_METADATA_TYPES)[number];
 /** Types whose definitions have an `OptionSet` navigation property (their choices). */
 const OPTION_SET_TYPES: ReadonlySet<AttributeMetadataType> = new Set(["Boolean", "MultiSelectPicklist", "Picklist", "State", "Status"]);
 
-export const hasOptionSet = (type: AttributeMetadataType): boolean => OPTION_SET_TYPES.has(type);
+const hasOptionSet = (type: AttributeMetadataType): boolean => OPTION_SET_TYPES.has(type);
 
 const NAMESPACE = "Microsoft.Dynamics.CRM.";
 
@@ -82,7 +82,7 @@ export const parseMetadataKey = (value: unknown, inputLabel: string, example: st
 
 const keySegment = (key: MetadataKey): string => (key.kind === "id" ? `(${key.id})` : `(LogicalName='${key.logicalName}')`);
 
-export const entityDefinitionPath = (key: MetadataKey): string => `EntityDefinitions${keySegment(key)}`;
+const entityDefinitionPath = (key: MetadataKey): string => `EntityDefinitions${keySegment(key)}`;
 
 export const attributePath = (entity: MetadataKey, attribute?: MetadataKey, type?: AttributeMetadataType): string =>
   `${entityDefinitionPath(entity)}/Attributes${attribute ? keySegment(attribute) : ""}${type ? `/${attributeTypeCast(type)}` : ""}`;

@@ -19,7 +19,7 @@ export const whoAmI = async (client: DataverseClient): Promise<WhoAmIResponse> =
 };
 
 /** The systemuser columns that say who someone is. */
-export const CURRENT_USER_COLUMNS = ["fullname", "firstname", "lastname", "internalemailaddress", "domainname", "azureactivedirectoryobjectid"];
+const CURRENT_USER_COLUMNS = ["fullname", "firstname", "lastname", "internalemailaddress", "domainname", "azureactivedirectoryobjectid"];
 
 export interface CurrentUser extends WhoAmIResponse {
   user: EntityRecord;
