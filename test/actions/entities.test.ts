@@ -100,6 +100,22 @@ describe("getEntity", () => {
     expect(request.path).toBe("accounts(accountnumber='O''Neil, Ltd')");
   });
 
+  it("keeps a bare number key's digits as written, so the right record is updated", async () => {
+    const { emulator, connection } = fixture;
+    for (const accountnumber of ["007", "7", "12345678901234567890", "12345678901234567000"]) {
+      await runAction("createEntity", { connection, entityType: "accounts", dynamicValues: { name: `Number ${accountnumber}`, accountnumber } });
+    }
+    emulator.takeRequests();
+    const padded = await runAction("updateEntity", { connection, entityType: "accounts", entityId: "accountnumber=007", dynamicValues: { telephone1: "007" } });
+    expect(padded.record).toMatchObject({ name: "Number 007", telephone1: "007" });
+    const long = await runAction("getEntity", { connection, entityType: "accounts", entityId: "accountnumber=12345678901234567890" });
+    expect(long.name).toBe("Number 12345678901234567890");
+    expect(emulator.takeRequests().map((request) => request.path)).toEqual([
+      "accounts(accountnumber=007)",
+      "accounts(accountnumber=12345678901234567890)",
+    ]);
+  });
+
   it("says which record was not found", async () => {
     const missing = "00000000-0000-0000-0000-0000000000aa";
     const error = await actionError("getEntity", { connection: fixture.connection, entityType: "accounts", entityId: missing });
