@@ -167,6 +167,19 @@ describe("updateEntity and upsertEntity", () => {
     ]);
   });
 
+  it("reports an upsert answered 204 as a success whose outcome is not known, with the id from OData-EntityId", async () => {
+    const { emulator, connection } = fixture;
+    const id = "00000000-0000-0000-0000-0000000000cc";
+    emulator.inject({ method: "PATCH", path: "accounts(accountnumber='UP-204')", status: 204, headers: { "OData-EntityId": `${emulator.apiRoot}accounts(${id})` } });
+    const data = await runAction("upsertEntity", { connection, entityType: "accounts", entityId: "accountnumber='UP-204'", dynamicValues: { name: "No content" } });
+    expect(data).toEqual({ id, created: null, record: null });
+    expectSameShape(data, examples("upsertEntity"));
+    const byGuid = SEED.accounts.litware;
+    emulator.inject({ method: "PATCH", path: `accounts(${byGuid})`, status: 204 });
+    const updated = await runAction("upsertEntity", { connection, entityType: "accounts", entityId: byGuid, dynamicValues: { name: "Litware, Inc." } });
+    expect(updated).toEqual({ id: byGuid, created: null, record: null });
+  });
+
   it("requires at least one field", async () => {
     const error = await actionError("updateEntity", { connection: fixture.connection, entityType: "accounts", entityId: SEED.accounts.litware });
     expect(error.message).toMatch(/^Field Value: no fields were given/);
