@@ -255,6 +255,24 @@ describe("queryEntities", () => {
     expect(data.nextPageId).toBeUndefined();
   });
 
+  it("stops with an error when an empty page still links to a next page", async () => {
+    const { emulator, connection } = fixture;
+    const nextLink = `${emulator.apiRoot}accounts?$select=name&$skiptoken=empty`;
+    emulator.inject({ method: "GET", path: "accounts", status: 200, body: { value: [], "@odata.nextLink": nextLink } });
+    const error = await actionError("queryEntities", { connection, entityType: "accounts", fetchAll: true });
+    expect(error.message).toMatch(/linked to a next page after page 1 but returned no records on it/);
+    expect(emulator.takeRequests()).toHaveLength(1);
+  });
+
+  it("stops with an error when a next page link repeats", async () => {
+    const { emulator, connection } = fixture;
+    const nextLink = `${emulator.apiRoot}accounts?$select=name`;
+    emulator.inject({ method: "GET", path: "accounts", status: 200, body: { value: [{ name: "Loop" }], "@odata.nextLink": nextLink }, times: 2 });
+    const error = await actionError("queryEntities", { connection, entityType: "accounts", fetchAll: true });
+    expect(error.message).toMatch(/gave the same next page link twice, after page 2/);
+    expect(emulator.takeRequests()).toHaveLength(2);
+  });
+
   it.each([["0"], ["5001"], ["ten"], ["2.5"]])("refuses %p records per page", async (recordsPerPage) => {
     const error = await actionError("queryEntities", { connection: fixture.connection, entityType: "accounts", recordsPerPage });
     expect(error.message).toMatch(/^Records Per Page: .* must be a whole number from 1 to 5000/);
