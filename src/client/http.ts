@@ -102,6 +102,10 @@ export class DataverseClient {
     const method = request.method.toUpperCase();
     const path = this.displayPath(url);
     const headers: Record<string, string> = { ...request.headers };
+    if (method === "GET" && !Object.keys(headers).some((name) => name.toLowerCase() === "if-none-match")) {
+      // Reference §1.2: defeats caching of expanded collections. Only on reads: on a PATCH it would mean "create only".
+      headers["If-None-Match"] = "null";
+    }
     if (request.prefer?.length) {
       headers.Prefer = request.prefer.join(",");
     }

@@ -87,6 +87,7 @@ describe("getEntity", () => {
       path: `accounts(${SEED.accounts.contoso})`,
       query: { $select: "name,revenue", $expand: "primarycontactid($select=fullname)" },
     });
+    expect(request.headers["if-none-match"]).toBe("null");
   });
 
   it("gets a record by alternate key, escaping quotes in the value", async () => {
@@ -145,6 +146,7 @@ describe("updateEntity and upsertEntity", () => {
     const [request] = emulator.takeRequests();
     expect(request).toMatchObject({ method: "PATCH", path: `accounts(${SEED.accounts.litware})` });
     expect(request.headers["if-match"]).toBe("*");
+    expect(request.headers["if-none-match"]).toBeUndefined();
 
     const missing = "00000000-0000-0000-0000-0000000000bb";
     const error = await actionError("updateEntity", { connection, entityType: "accounts", entityId: missing, dynamicValues: { name: "ghost" } });
@@ -161,9 +163,9 @@ describe("updateEntity and upsertEntity", () => {
     const updated = await runAction("upsertEntity", { connection, entityType: "accounts", entityId: "accountnumber='UP-1'", dynamicValues: { name: "Upserted again" } });
     expect(updated).toMatchObject({ created: false, id: created.id, record: { name: "Upserted again" } });
     const requests = emulator.takeRequests();
-    expect(requests.map((request) => [request.method, request.path, request.headers["if-match"]])).toEqual([
-      ["PATCH", "accounts(accountnumber='UP-1')", undefined],
-      ["PATCH", "accounts(accountnumber='UP-1')", undefined],
+    expect(requests.map((request) => [request.method, request.path, request.headers["if-match"], request.headers["if-none-match"]])).toEqual([
+      ["PATCH", "accounts(accountnumber='UP-1')", undefined, undefined],
+      ["PATCH", "accounts(accountnumber='UP-1')", undefined, undefined],
     ]);
   });
 
