@@ -17,7 +17,7 @@ import { GATEWAY_FAULTS } from "./retry";
 import { API_PATH, withQuery, type QueryOptions } from "./url";
 
 /** Dataverse refuses a `$batch` holding more requests than this, change set requests included. */
-export const MAX_BATCH_OPERATIONS = 1000;
+const MAX_BATCH_OPERATIONS = 1000;
 
 export type BatchAction = "create" | "update" | "upsert" | "delete";
 

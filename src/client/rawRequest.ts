@@ -36,7 +36,7 @@ const targetOf = (text: string, paths: RawRequestPaths): string => {
 };
 
 /** The full URL on the connection's host; any other host is refused before anything is sent. */
-export const resolveRawRequestUrl = (client: DataverseClient, url: string, paths: RawRequestPaths): string => {
+const resolveRawRequestUrl = (client: DataverseClient, url: string, paths: RawRequestPaths): string => {
   const text = url.trim();
   if (!text) {
     throw new InputError("URL", "is required: give a path such as /api/data/v9.2/accounts?$select=name.");
