@@ -17,7 +17,7 @@ import { GATEWAY_FAULTS } from "./retry";
 import { API_PATH, withQuery, type QueryOptions } from "./url";
 
 /** Dataverse refuses a `$batch` holding more requests than this, change set requests included. */
-export const MAX_BATCH_OPERATIONS = 1000;
+const MAX_BATCH_OPERATIONS = 1000;
 
 export type BatchAction = "create" | "update" | "upsert" | "delete";
 
@@ -92,7 +92,7 @@ const httpPart = (operation: BatchOperation, contentId?: number): MimePart => ({
   body: operationRequest(operation),
 });
 
-/** A change set's parts carry Content-IDs from 1, unique within the request, as Dataverse asks. */
+/** Parts carry Content-IDs from 1, unique across the request, as Dataverse asks. */
 const changeSetPart = (operations: BatchOperation[], boundary: string): MimePart => ({
   headers: { "Content-Type": `multipart/mixed; boundary="${boundary}"` },
   body: encodeMultipart(
@@ -108,7 +108,8 @@ export const encodeBatch = (
   boundary = newBoundary("batch"),
   changeSetBoundary = newBoundary("changeset"),
 ): { contentType: string; text: string } => {
-  const parts = atomic ? [changeSetPart(operations, changeSetBoundary)] : operations.map((operation) => httpPart(operation));
+  // Top-level parts carry Content-IDs too, so a response that leaves parts out can still be matched.
+  const parts = atomic ? [changeSetPart(operations, changeSetBoundary)] : operations.map((operation, index) => httpPart(operation, index + 1));
   return { contentType: `multipart/mixed; boundary="${boundary}"`, text: encodeMultipart(boundary, parts) };
 };
 
@@ -181,24 +182,55 @@ const unsettled = (operation: IndexedOperation, code: string, message: string): 
 const notExecuted = (operation: IndexedOperation, reason: string): BatchOperationResult =>
   unsettled(operation, "NotExecuted", `Not executed: ${reason}`);
 
+const outcomeUnknown = (operation: IndexedOperation, message: string): BatchOperationResult =>
+  unsettled(operation, "OutcomeUnknown", `Outcome unknown: ${message}`);
+
+/** Response parts by the operation they answer: by echoed Content-ID, else by position. */
+const partsByOperation = (operations: IndexedOperation[], items: BatchResponseItem[]): Map<number, BatchResponsePart> => {
+  const byOperation = new Map<number, BatchResponsePart>();
+  items.forEach((item, position) => {
+    if (item.kind !== "part") throw new MultipartError("a change set response answered a request sent outside any change set");
+    const contentId = Number(item.part.contentId ?? position + 1);
+    if (!Number.isInteger(contentId) || contentId < 1 || contentId > operations.length || byOperation.has(contentId - 1)) {
+      throw new MultipartError(`a response part has an unknown or repeated Content-ID '${item.part.contentId}'`);
+    }
+    byOperation.set(contentId - 1, item.part);
+  });
+  return byOperation;
+};
+
 /**
- * Top-level parts answer the operations in order. Unless told to continue, Dataverse stops
- * at the first failure and answers the parts up to and including it, so the operations
- * after the last part were not executed.
+ * Dataverse runs top-level parts in order and, unless told to continue, stops at the first
+ * failure. Which parts it then answers is not documented the same way everywhere: users
+ * report every part up to the failing one, the reference's example shows only the failing
+ * one. With echoed Content-IDs each part names its operation: the ones after the failure
+ * were not executed, and one before it left unanswered ran but its outcome is unknown.
+ * Without Content-IDs, a lone failing part for several operations could be any of them, so
+ * none is reported as not executed.
  */
 const settleParts = (operations: IndexedOperation[], items: BatchResponseItem[]): BatchOperationResult[] => {
   if (items.length > operations.length) {
     throw new MultipartError(`expected at most ${operations.length} response parts, one per request, but got ${items.length}`);
   }
-  const results = items.map((item, position) => {
-    if (item.kind !== "part") throw new MultipartError("a change set response answered a request sent outside any change set");
-    return resultOf(operations[position], item.part);
+  const echoed = items.some((item) => item.kind === "part" && item.part.contentId !== undefined);
+  const lone = items.length === 1 && items[0].kind === "part" && !isSuccess(items[0].part.status);
+  if (!echoed && lone && operations.length > 1) {
+    const failure = items[0].kind === "part" ? items[0].part : undefined;
+    const { code, message } = readErrorBody(failure?.body ?? "", failure?.headers["content-type"]);
+    const cause = `Dataverse stopped the batch at a failed operation (${code ? `${code}: ` : ""}${message}) without saying which one, so this operation may or may not have been applied.`;
+    return operations.map((operation) => outcomeUnknown(operation, cause));
+  }
+  const byOperation = partsByOperation(operations, items);
+  const failedAt = [...byOperation.entries()].filter(([, part]) => !isSuccess(part.status)).map(([index]) => index).sort((a, b) => a - b)[0];
+  return operations.map((operation, position) => {
+    const part = byOperation.get(position);
+    if (part) return resultOf(operation, part);
+    if (failedAt !== undefined && position > failedAt) {
+      return notExecuted(operation, `Dataverse stopped the batch at operation ${operations[failedAt].index}, which failed.`);
+    }
+    const ranBefore = failedAt === undefined ? "" : `; it ran before operation ${operations[failedAt].index} failed, so it was probably applied`;
+    return outcomeUnknown(operation, `Dataverse returned no response for this operation${ranBefore}. Check the record before sending it again.`);
   });
-  const failed = results.find((result) => !result.success);
-  const reason = failed
-    ? `Dataverse stopped the batch at operation ${failed.index}, which failed.`
-    : "Dataverse returned no response for this operation.";
-  return [...results, ...operations.slice(items.length).map((operation) => notExecuted(operation, reason))];
 };
 
 /**
@@ -254,6 +286,22 @@ const notMultipart = (response: DataverseResponse): DataverseError => {
   return new DataverseError(`the $batch response was ${kind}, not multipart/mixed: ${response.text.slice(0, 120)}`, details);
 };
 
+/** Reads a multipart `$batch` response; one that cannot be read becomes a DataverseError naming the request. */
+const readBatchResponse = <T>(response: DataverseResponse, outcomeUnknown: boolean, read: () => T): T => {
+  try {
+    return read();
+  } catch (error) {
+    if (!(error instanceof MultipartError)) throw error;
+    throw new DataverseError(`the $batch response could not be read: ${error.message}`, {
+      status: response.status,
+      method: "POST",
+      path: "$batch",
+      requestId: requestIdOf(response.headers),
+      outcomeUnknown,
+    });
+  }
+};
+
 /** Sends one `$batch` request and reports every one of its operations. */
 const sendBatch = async (client: DataverseClient, operations: IndexedOperation[], options: BatchOptions): Promise<BatchOperationResult[]> => {
   const body = encodeBatch(operations, options.atomic);
@@ -268,19 +316,11 @@ const sendBatch = async (client: DataverseClient, operations: IndexedOperation[]
   if (!boundaryOf(response.headers["content-type"])) {
     throw notMultipart(response);
   }
-  try {
+  // The writes were sent, so a response we cannot read leaves their outcome unknown.
+  return readBatchResponse(response, true, () => {
     const items = decodeBatchResponse(response.headers["content-type"], response.text);
     return options.atomic ? settleChangeSet(operations, items) : settleParts(operations, items);
-  } catch (error) {
-    if (!(error instanceof MultipartError)) throw error;
-    throw new DataverseError(`the $batch response could not be read: ${error.message}`, {
-      status: response.status,
-      method: "POST",
-      path: "$batch",
-      requestId: requestIdOf(response.headers),
-      outcomeUnknown: true,
-    });
-  }
+  });
 };
 
 /** A later request that failed as a whole: its operations report the failure; the ones before it stay reported. */
@@ -334,9 +374,11 @@ export const executeBatch = async (
     }
     const chunkResults = await sendChunk(client, chunk, options, start === 0);
     results.push(...chunkResults);
-    const failed = chunkResults.find((result) => !result.success);
-    if (failed && !options.continueOnError) {
-      stopReason = `operation ${failed.index} failed and Continue On Error is off, so the batch stopped there.`;
+    const failed = chunkResults.find((result) => !result.success && result.error?.code !== "OutcomeUnknown");
+    const unknown = chunkResults.some((result) => result.error?.code === "OutcomeUnknown");
+    if ((failed || unknown) && !options.continueOnError) {
+      const where = failed ? `operation ${failed.index} failed` : "an earlier request stopped at a failed operation";
+      stopReason = `${where} and Continue On Error is off, so the batch stopped there.`;
     }
   }
   return results;
@@ -387,15 +429,5 @@ export const sendGetInBatch = async (client: DataverseClient, get: BatchGet): Pr
   if (!boundaryOf(response.headers["content-type"])) {
     throw notMultipart(response);
   }
-  try {
-    return readOnlyPart(response);
-  } catch (error) {
-    if (!(error instanceof MultipartError)) throw error;
-    throw new DataverseError(`the $batch response could not be read: ${error.message}`, {
-      status: response.status,
-      method: "POST",
-      path: "$batch",
-      requestId: requestIdOf(response.headers),
-    });
-  }
+  return readBatchResponse(response, false, () => readOnlyPart(response));
 };

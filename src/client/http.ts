@@ -102,6 +102,10 @@ export class DataverseClient {
     const method = request.method.toUpperCase();
     const path = this.displayPath(url);
     const headers: Record<string, string> = { ...request.headers };
+    if (method === "GET" && !Object.keys(headers).some((name) => name.toLowerCase() === "if-none-match")) {
+      // Reference §1.2: defeats caching of expanded collections. Only on reads: on a PATCH it would mean "create only".
+      headers["If-None-Match"] = "null";
+    }
     if (request.prefer?.length) {
       headers.Prefer = request.prefer.join(",");
     }
@@ -120,7 +124,7 @@ export class DataverseClient {
       const repeatable = request.repeatable ? { [REPEATABLE]: true } : {};
       response = await this.http.request<string>({ method, url, headers, data, ...validateStatus, ...repeatable });
     } catch (error) {
-      throw this.toError(error as AxiosError<string>, method, path);
+      throw toDataverseError(error, method, path);
     }
     const responseHeaders = flattenHeaders(response.headers);
     const text = typeof response.data === "string" ? response.data : "";
@@ -134,30 +138,42 @@ export class DataverseClient {
       text,
     };
   }
-
-  private toError(error: AxiosError<string>, method: string, path: string): DataverseError {
-    if (error instanceof DataverseError) {
-      return error;
-    }
-    const response = error.response;
-    const outcomeUnknown = isOutcomeUnknown(error);
-    if (!response) {
-      const reason = error.code ? `${error.code}: ${error.message}` : error.message || "no response";
-      return new DataverseError(`no response from Dataverse (${reason})`, { method, path, outcomeUnknown });
-    }
-    const headers = flattenHeaders(response.headers);
-    const body = typeof response.data === "string" ? response.data : "";
-    const { code, message } = readErrorBody(body, headers["content-type"]);
-    return new DataverseError(message, {
-      status: response.status,
-      code,
-      requestId: requestIdOf(headers),
-      method,
-      path,
-      outcomeUnknown,
-    });
-  }
 }
+
+/** A response body as text, whatever the response type asked axios for. */
+const bodyText = (data: unknown): string => {
+  if (typeof data === "string") return data;
+  if (Buffer.isBuffer(data)) return data.toString("utf8");
+  if (data instanceof ArrayBuffer) return Buffer.from(data).toString("utf8");
+  return data === undefined || data === null ? "" : JSON.stringify(data);
+};
+
+/**
+ * A failed request as a DataverseError: Dataverse's code and message, its request id,
+ * and whether a write may have happened. Direct and raw requests both report through it.
+ */
+export const toDataverseError = (error: unknown, method: string, path: string): DataverseError => {
+  if (error instanceof DataverseError) {
+    return error;
+  }
+  const failure = error as AxiosError;
+  const response = failure.response;
+  const outcomeUnknown = isOutcomeUnknown(failure);
+  if (!response) {
+    const reason = failure.code ? `${failure.code}: ${failure.message}` : failure.message || "no response";
+    return new DataverseError(`no response from Dataverse (${reason})`, { method, path, outcomeUnknown });
+  }
+  const headers = flattenHeaders(response.headers);
+  const { code, message } = readErrorBody(bodyText(response.data), headers["content-type"]);
+  return new DataverseError(message, {
+    status: response.status,
+    code,
+    requestId: requestIdOf(headers),
+    method,
+    path,
+    outcomeUnknown,
+  });
+};
 
 /** A JSON body as a direct request's is read; `$batch` reads its parts' bodies with it too. */
 export const parseJson = <T>(

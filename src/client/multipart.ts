@@ -6,7 +6,7 @@ import { randomUUID } from "crypto";
  * `--<boundary>--`. The line break before a delimiter belongs to the delimiter, not to the
  * part. Nothing here does I/O.
  */
-export const CRLF = "\r\n";
+const CRLF = "\r\n";
 
 export interface MimePart {
   /** Lower-case names when parsed; written as given. */

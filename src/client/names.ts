@@ -46,7 +46,11 @@ export const requireGuid = (value: unknown, inputLabel: string): string => {
   return guid;
 };
 
-export type AlternateKeyValue = string | number;
+/**
+ * A quoted value is text; a bare number keeps its digits as written (`{ number: "007" }`),
+ * as a JS number would round long account numbers and drop leading zeros.
+ */
+export type AlternateKeyValue = string | { number: string };
 
 /**
  * The key of one record: its primary key GUID, or alternate key columns and values
@@ -56,6 +60,7 @@ export type RecordKey =
   | { kind: "id"; id: string }
   | { kind: "alternateKey"; values: Record<string, AlternateKeyValue> };
 
+/** An OData integer or decimal literal, put into the URL unquoted. */
 const NUMBER = /^-?\d+(\.\d+)?$/;
 
 /**
@@ -90,7 +95,7 @@ const parseAlternateKey = (text: string, inputLabel: string): Record<string, Alt
       const comma = raw.indexOf(",");
       const bare = (comma < 0 ? raw : raw.slice(0, comma)).trim();
       const guid = normalizeGuid(bare);
-      value = guid ?? (NUMBER.test(bare) ? Number(bare) : bare);
+      value = guid ?? (NUMBER.test(bare) ? { number: bare } : bare);
       raw = comma < 0 ? "" : raw.slice(comma);
     }
     if (value === "") {
@@ -121,8 +126,8 @@ export const parseRecordKey = (value: unknown, inputLabel: string): RecordKey =>
 };
 
 const keyLiteral = (value: AlternateKeyValue): string => {
-  if (typeof value === "number") {
-    return String(value);
+  if (typeof value !== "string") {
+    return value.number;
   }
   if (normalizeGuid(value)) {
     return value;
@@ -144,5 +149,5 @@ export const describeRecordKey = (key: RecordKey): string =>
   key.kind === "id"
     ? key.id
     : Object.entries(key.values)
-        .map(([column, value]) => `${column}=${typeof value === "number" ? value : `'${value}'`}`)
+        .map(([column, value]) => `${column}=${typeof value === "string" ? `'${value}'` : value.number}`)
         .join(",");

@@ -71,30 +71,51 @@ export const queryRecords = async (
   };
 };
 
+/** Far more pages than any query within the record limit needs: a bound on a server that never stops paging. */
+const MAX_PAGES = 10_000;
+
+const fetchAllLimit = (maxRecords: number): Error =>
+  new InputError(
+    "Fetch All",
+    `the query returns more than ${maxRecords} records, the most one step may hold: narrow the filter, or turn Fetch All off and page with Next Page Id.`,
+  );
+
 /**
- * Follows every next-page link. Past `maxRecords` it stops with an error rather than
- * return a silently truncated result.
+ * Follows every next-page link. Past `maxRecords` it stops with `tooMany`'s error (by
+ * default Fetch All's) rather than return a silently truncated result. An empty page that
+ * still links on, a link seen before, or endless pages would never end, so each is an error.
  */
 export const queryAllRecords = async (
   client: DataverseClient,
   entitySetName: string,
   query: RecordQuery,
   maxRecords: number,
+  tooMany: (maxRecords: number) => Error = fetchAllLimit,
 ): Promise<RecordPage> => {
   const records: EntityRecord[] = [];
+  const seen = new Set<string>();
   let page = await queryRecords(client, entitySetName, query);
   const count = page.count;
-  for (;;) {
+  for (let pageNumber = 1; ; pageNumber += 1) {
     records.push(...page.records);
     if (records.length > maxRecords) {
-      throw new InputError(
-        "Fetch All",
-        `the query returns more than ${maxRecords} records, the most one step may hold: narrow the filter, or turn Fetch All off and page with Next Page Id.`,
-      );
+      throw tooMany(maxRecords);
     }
-    if (!page.nextPageId) {
+    const next = page.nextPageId;
+    if (!next) {
       return { records, count };
     }
-    page = await queryRecords(client, entitySetName, { ...query, nextPageId: page.nextPageId });
+    const stuck = !page.records.length
+      ? `Dataverse linked to a next page after page ${pageNumber} but returned no records on it`
+      : seen.has(next)
+        ? `Dataverse gave the same next page link twice, after page ${pageNumber}`
+        : pageNumber >= MAX_PAGES
+          ? `the query was still paging after ${MAX_PAGES} pages`
+          : undefined;
+    if (stuck) {
+      throw new DataverseError(stuck, { method: "GET", path: entitySetName });
+    }
+    seen.add(next);
+    page = await queryRecords(client, entitySetName, { ...query, nextPageId: next });
   }
 };

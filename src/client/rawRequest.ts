@@ -1,9 +1,9 @@
 import type { AxiosError, AxiosResponse } from "axios";
 import { util, type Connection } from "@prismatic-io/spectral";
-import { sendRawRequest } from "@prismatic-io/spectral/dist/clients/http";
-import { DataverseError, InputError, readErrorBody } from "./errors";
-import { createDataverseClient, ODATA_HEADERS, type DataverseClient } from "./http";
-import { isOutcomeUnknown } from "./retry";
+import { createClient, type sendRawRequest } from "@prismatic-io/spectral/dist/clients/http";
+import { DataverseError, InputError } from "./errors";
+import { createDataverseClient, ODATA_HEADERS, toDataverseError, type DataverseClient } from "./http";
+import { DEFAULT_RETRY, toRetryConfig, type RetryOptions } from "./retry";
 import { withQuery } from "./url";
 
 /** The values of spectral's raw-request inputs, cleaned. */
@@ -36,7 +36,7 @@ const targetOf = (text: string, paths: RawRequestPaths): string => {
 };
 
 /** The full URL on the connection's host; any other host is refused before anything is sent. */
-export const resolveRawRequestUrl = (client: DataverseClient, url: string, paths: RawRequestPaths): string => {
+const resolveRawRequestUrl = (client: DataverseClient, url: string, paths: RawRequestPaths): string => {
   const text = url.trim();
   if (!text) {
     throw new InputError("URL", "is required: give a path such as /api/data/v9.2/accounts?$select=name.");
@@ -103,27 +103,51 @@ const debugLogger = (enabled: boolean, log: (message: string) => void, token: st
   };
 };
 
-const responseText = (data: unknown): string => {
-  if (typeof data === "string") return data;
-  if (Buffer.isBuffer(data)) return data.toString("utf8");
-  if (data instanceof ArrayBuffer) return Buffer.from(data).toString("utf8");
-  return data === undefined || data === null ? "" : JSON.stringify(data);
-};
-
 const pathOf = (url: string): string => {
   const parsed = new URL(url);
   return `${parsed.pathname}${parsed.search}`;
 };
 
-const toError = (error: AxiosError, method: string, url: string): DataverseError => {
-  const response = error.response;
-  if (!response) {
-    const reason = error.code ? `${error.code}: ${error.message}` : error.message || "no response";
-    return new DataverseError(`no response from Dataverse (${reason})`, { method, path: pathOf(url), outcomeUnknown: isOutcomeUnknown(error) });
+/** Node's own FormData, which axios streams as multipart/form-data with its boundary. */
+const toFormData = (values: RawRequestValues): FormData => {
+  const form = new FormData();
+  pairs(values.formData).forEach(({ key, value }) => form.append(key, util.types.toString(value)));
+  const fileNames = (values.fileDataFileNames ?? {}) as Record<string, unknown>;
+  pairs(values.fileData).forEach(({ key, value }) => {
+    const { data } = util.types.toBufferDataPayload(value);
+    form.append(key, new Blob([data]), util.types.toString(fileNames[key]) || key);
+  });
+  return form;
+};
+
+const payloadOf = (values: RawRequestValues): unknown => {
+  if (!hasFormData(values)) {
+    return values.data || undefined;
   }
-  const headers = response.headers as Record<string, string | undefined>;
-  const { code, message } = readErrorBody(responseText(response.data), headers["content-type"]);
-  return new DataverseError(message, { status: response.status, code, method, path: pathOf(url), requestId: headers["x-ms-service-request-id"] });
+  if (values.data) {
+    throw new InputError("Data", "cannot be sent together with Form Data or File Data: use one or the other.");
+  }
+  return toFormData(values);
+};
+
+/**
+ * The user's Max Retry Count, Retry Delay, Exponential Backoff and Retry On All Errors,
+ * within the client's rules: a 429 is retried after its Retry-After for every method, and
+ * a write whose answer was lost is never repeated, whatever Retry On All Errors says. The
+ * wait the user asked for is never cut short by the client's own budget.
+ */
+const retryOptionsOf = (values: RawRequestValues): RetryOptions => {
+  const maxRetries = Number(values.maxRetries) || 0;
+  const baseDelayMs = Number(values.retryDelayMS) || 0;
+  const exponential = Boolean(values.useExponentialBackoff);
+  const planned = exponential ? baseDelayMs * (2 ** maxRetries - 1) : baseDelayMs * maxRetries;
+  return {
+    maxRetries,
+    baseDelayMs,
+    exponential,
+    retryAllErrors: Boolean(values.retryAllErrors),
+    maxTotalWaitMs: Math.max(DEFAULT_RETRY.maxTotalWaitMs, planned),
+  };
 };
 
 export interface RawRequestOptions {
@@ -133,9 +157,10 @@ export interface RawRequestOptions {
 }
 
 /**
- * Sends a request through spectral's `sendRawRequest`, on the connection's host only, with
- * the connection's token and the OData headers. Spectral's own debug logging prints the
- * Authorization header as it is, so it stays off and this function logs instead, redacted.
+ * Sends a request on the connection's host only, with the connection's token and the
+ * OData headers, through spectral's client with redirects off: a redirect could carry the
+ * token to another host. Spectral's own debug logging prints the Authorization header as
+ * it is, so it stays off and this function logs instead, redacted.
  */
 export const sendDataverseRawRequest = async (connection: Connection, values: RawRequestValues, options: RawRequestOptions): Promise<AxiosResponse> => {
   const client = createDataverseClient(connection);
@@ -144,12 +169,25 @@ export const sendDataverseRawRequest = async (connection: Connection, values: Ra
   // Query parameters go into the URL here, encoded as OData reads them (%20, not +).
   const url = withQuery(resolveRawRequestUrl(client, values.url, options.paths), query);
   const method = (values.method || "GET").toUpperCase();
-  const authorization = { Authorization: `Bearer ${token}` };
+  const payload = payloadOf(values);
   const headers = requestHeaders(values);
+  const authorization = `Bearer ${token}`;
   const debug = debugLogger(Boolean(values.debugRequest), options.log, token);
-  debug.request(method, url, [...headers, { key: "Authorization", value: authorization.Authorization }], values);
+  debug.request(method, url, [...headers, { key: "Authorization", value: authorization }], values);
+  const http = createClient({
+    baseUrl: client.webApi.origin,
+    responseType: values.responseType,
+    timeout: values.timeout,
+    retryConfig: toRetryConfig(retryOptionsOf(values)),
+  });
+  http.defaults.maxRedirects = 0;
   try {
-    const response = await sendRawRequest(client.webApi.origin, { ...values, url, method, headers, queryParams: [], debugRequest: false }, authorization);
+    const response = await http.request({
+      method,
+      url,
+      headers: { ...util.types.keyValPairListToObject(headers), Authorization: authorization },
+      data: payload,
+    });
     debug.response(response);
     return response;
   } catch (error) {
@@ -157,6 +195,6 @@ export const sendDataverseRawRequest = async (connection: Connection, values: Ra
       throw error;
     }
     debug.response((error as AxiosError).response);
-    throw toError(error as AxiosError, method, url);
+    throw toDataverseError(error, method, pathOf(url));
   }
 };

@@ -108,12 +108,15 @@ export const updateRecord = async (
 };
 
 export interface UpsertedRecord extends WrittenRecord {
-  created: boolean;
+  /** Null when Dataverse answered 204 without saying which happened. */
+  created: boolean | null;
 }
 
 /**
- * A PATCH without `If-Match` creates the record when the key matches none. Both outcomes
- * answer 204 unless a representation is asked for; then 201 means created and 200 updated.
+ * A PATCH without `If-Match` creates the record when the key matches none. With a
+ * representation asked for, 201 means created and 200 updated; a 204 (the preference not
+ * applied, e.g. by a proxy or an older environment) is a success that does not say which,
+ * so the id comes from its `OData-EntityId` or from the key.
  */
 export const upsertRecord = async (
   client: DataverseClient,
@@ -127,6 +130,10 @@ export const upsertRecord = async (
     prefer: [RETURN_REPRESENTATION],
     body: data,
   });
+  const keyId = key.kind === "id" ? key.id : undefined;
+  if (response.status === 204) {
+    return { created: null, id: idFromEntityIdHeader(response.headers["odata-entityid"]) ?? keyId };
+  }
   if (response.status !== 200 && response.status !== 201) {
     throw new DataverseError(`unexpected status ${response.status} for an upsert of ${describeRecordKey(key)}`, {
       status: response.status,
@@ -134,7 +141,7 @@ export const upsertRecord = async (
       path: recordPath(entitySetName, key),
     });
   }
-  const id = recordIdOf(entitySetName, response.data) ?? (key.kind === "id" ? key.id : undefined);
+  const id = recordIdOf(entitySetName, response.data) ?? keyId;
   return { created: response.status === 201, id, record: response.data };
 };
 

@@ -7,6 +7,10 @@ export interface RetryOptions {
   maxTotalWaitMs: number;
   /** The first backoff step when Dataverse gives no Retry-After. */
   baseDelayMs: number;
+  /** Double the step at each retry (the default); false waits the first step every time. */
+  exponential?: boolean;
+  /** Also retry errors the rules below would not, except a write that may have happened. */
+  retryAllErrors?: boolean;
 }
 
 export const DEFAULT_RETRY: RetryOptions = { maxRetries: 4, maxTotalWaitMs: 60_000, baseDelayMs: 500 };
@@ -16,7 +20,7 @@ export const GATEWAY_FAULTS = new Set([502, 503, 504]);
 /** Failures where the request provably never reached a server, so even a POST is safe to repeat. */
 const NEVER_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"]);
 
-export const isIdempotent = (method: string | undefined): boolean => IDEMPOTENT.has((method ?? "get").toLowerCase());
+const isIdempotent = (method: string | undefined): boolean => IDEMPOTENT.has((method ?? "get").toLowerCase());
 
 /**
  * Marks a request config whose POST only reads (a `$batch` holding one GET), so it may be
@@ -28,7 +32,7 @@ const isRepeatable = (config: AxiosError["config"]): boolean =>
   isIdempotent(config?.method) || (config as Record<string, unknown> | undefined)?.[REPEATABLE] === true;
 
 /** Seconds from a `Retry-After` header, as Dataverse sends it (a whole number of seconds). */
-export const retryAfterMs = (header: unknown): number | undefined => {
+const retryAfterMs = (header: unknown): number | undefined => {
   const text = Array.isArray(header) ? header[0] : header;
   if (text === undefined || text === null || text === "") {
     return undefined;
@@ -47,7 +51,7 @@ export const retryAfterMs = (header: unknown): number | undefined => {
  * the write happened, so those are retried only where repeating the request cannot
  * create a second record.
  */
-export const isRetryable = (error: AxiosError): boolean => {
+const isRetryable = (error: AxiosError): boolean => {
   const status = error.response?.status;
   if (status === 429) {
     return true;
@@ -58,20 +62,27 @@ export const isRetryable = (error: AxiosError): boolean => {
   return status === undefined ? true : GATEWAY_FAULTS.has(status);
 };
 
-/** Whether a failed write may nonetheless have happened. */
+/**
+ * Whether a failed write may nonetheless have happened. Without a request object axios
+ * failed before handing anything to the network (a header with an invalid character, a
+ * body it cannot send), so only a failure after that can have reached Dataverse.
+ */
 export const isOutcomeUnknown = (error: AxiosError): boolean => {
   if (isRepeatable(error.config)) {
     return false;
   }
   const status = error.response?.status;
   if (status === undefined) {
-    return !NEVER_SENT.has(error.code ?? "");
+    return Boolean(error.request) && !NEVER_SENT.has(error.code ?? "");
   }
   return GATEWAY_FAULTS.has(status);
 };
 
-export const backoffMs = (retryCount: number, options: RetryOptions, header?: unknown): number =>
-  retryAfterMs(header) ?? options.baseDelayMs * 2 ** Math.max(0, retryCount - 1);
+const shouldRetry = (error: AxiosError, options: RetryOptions): boolean =>
+  isRetryable(error) || (options.retryAllErrors === true && !isOutcomeUnknown(error));
+
+const backoffMs = (retryCount: number, options: RetryOptions, header?: unknown): number =>
+  retryAfterMs(header) ?? options.baseDelayMs * (options.exponential === false ? 1 : 2 ** Math.max(0, retryCount - 1));
 
 interface RetryState {
   retryCount?: number;
@@ -90,7 +101,7 @@ export const toRetryConfig = (options: RetryOptions) => ({
   retries: options.maxRetries,
   shouldResetTimeout: true,
   retryCondition: (error: AxiosError): boolean => {
-    if (!isRetryable(error)) {
+    if (!shouldRetry(error, options)) {
       return false;
     }
     const state = stateOf(error);

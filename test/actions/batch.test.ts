@@ -112,6 +112,51 @@ describe("batchEntityActions", () => {
     expect(request.headers.prefer).toBeUndefined();
   });
 
+  const onlyFailingPart = (contentId?: string) => ({
+    method: "POST",
+    path: "$batch",
+    afterHandling: true,
+    status: 400,
+    headers: { "Content-Type": "multipart/mixed; boundary=batchresponse_only" },
+    body: [
+      "--batchresponse_only",
+      "Content-Type: application/http",
+      "Content-Transfer-Encoding: binary",
+      ...(contentId ? [`Content-ID: ${contentId}`] : []),
+      "",
+      "HTTP/1.1 404 Not Found",
+      "Content-Type: application/json; odata.metadata=minimal",
+      "",
+      '{"error":{"code":"0x80040217","message":"Entity \'account\' Does Not Exist"}}',
+      "--batchresponse_only--",
+      "",
+    ].join("\r\n"),
+  });
+  const stopsAtDelete = (prefix: string) => [createOperation(`${prefix} Before`), { collection: "accounts", action: "delete", key: MISSING }, createOperation(`${prefix} After`)];
+
+  it("maps an answer holding only the failing part by its Content-ID, and never calls an operation before it not executed", async () => {
+    fixture.emulator.inject(onlyFailingPart("2"));
+    const data = await run(stopsAtDelete("Only Failing"), { continueOnError: false });
+    expect(data.results[0]).toMatchObject({ index: 0, status: null, success: false, error: { code: "OutcomeUnknown" } });
+    expect(data.results[0].error.message).toMatch(/it ran before operation 1 failed, so it was probably applied/);
+    expect(data.results[1]).toMatchObject({ index: 1, status: 404, success: false, error: { code: "0x80040217" } });
+    expect(data.results[2]).toMatchObject({ index: 2, status: null, error: { code: "NotExecuted" } });
+    expect(accountNamed("Only Failing Before")).toBeDefined();
+    expectShapeOfExample(data);
+    const [request] = fixture.emulator.takeRequests();
+    expect(request.body.match(/^Content-ID: \d+$/gm)).toEqual(["Content-ID: 1", "Content-ID: 2", "Content-ID: 3"]);
+  });
+
+  it("reports every operation's outcome as unknown when a lone failing part names none of them", async () => {
+    fixture.emulator.inject(onlyFailingPart());
+    const data = await run(stopsAtDelete("Unnamed Failing"), { continueOnError: false });
+    expect(data.summary).toEqual({ succeeded: 0, failed: 3 });
+    for (const index of [0, 1, 2]) {
+      expect(data.results[index]).toMatchObject({ index, status: null, success: false, error: { code: "OutcomeUnknown" } });
+      expect(data.results[index].error.message).toMatch(/0x80040217: Entity 'account' Does Not Exist\) without saying which one/);
+    }
+  });
+
   it.each([true, false])("rolls an atomic batch back entirely, naming the operation that failed (Continue On Error %p)", async (continueOnError) => {
     const before = accounts().length;
     const data = await run(

@@ -87,6 +87,7 @@ describe("getEntity", () => {
       path: `accounts(${SEED.accounts.contoso})`,
       query: { $select: "name,revenue", $expand: "primarycontactid($select=fullname)" },
     });
+    expect(request.headers["if-none-match"]).toBe("null");
   });
 
   it("gets a record by alternate key, escaping quotes in the value", async () => {
@@ -98,6 +99,22 @@ describe("getEntity", () => {
     expect(quoted.name).toBe("Quote Co");
     const [, , request] = fixture.emulator.takeRequests();
     expect(request.path).toBe("accounts(accountnumber='O''Neil, Ltd')");
+  });
+
+  it("keeps a bare number key's digits as written, so the right record is updated", async () => {
+    const { emulator, connection } = fixture;
+    for (const accountnumber of ["007", "7", "12345678901234567890", "12345678901234567000"]) {
+      await runAction("createEntity", { connection, entityType: "accounts", dynamicValues: { name: `Number ${accountnumber}`, accountnumber } });
+    }
+    emulator.takeRequests();
+    const padded = await runAction("updateEntity", { connection, entityType: "accounts", entityId: "accountnumber=007", dynamicValues: { telephone1: "007" } });
+    expect(padded.record).toMatchObject({ name: "Number 007", telephone1: "007" });
+    const long = await runAction("getEntity", { connection, entityType: "accounts", entityId: "accountnumber=12345678901234567890" });
+    expect(long.name).toBe("Number 12345678901234567890");
+    expect(emulator.takeRequests().map((request) => request.path)).toEqual([
+      "accounts(accountnumber=007)",
+      "accounts(accountnumber=12345678901234567890)",
+    ]);
   });
 
   it("says which record was not found", async () => {
@@ -129,6 +146,7 @@ describe("updateEntity and upsertEntity", () => {
     const [request] = emulator.takeRequests();
     expect(request).toMatchObject({ method: "PATCH", path: `accounts(${SEED.accounts.litware})` });
     expect(request.headers["if-match"]).toBe("*");
+    expect(request.headers["if-none-match"]).toBeUndefined();
 
     const missing = "00000000-0000-0000-0000-0000000000bb";
     const error = await actionError("updateEntity", { connection, entityType: "accounts", entityId: missing, dynamicValues: { name: "ghost" } });
@@ -145,10 +163,23 @@ describe("updateEntity and upsertEntity", () => {
     const updated = await runAction("upsertEntity", { connection, entityType: "accounts", entityId: "accountnumber='UP-1'", dynamicValues: { name: "Upserted again" } });
     expect(updated).toMatchObject({ created: false, id: created.id, record: { name: "Upserted again" } });
     const requests = emulator.takeRequests();
-    expect(requests.map((request) => [request.method, request.path, request.headers["if-match"]])).toEqual([
-      ["PATCH", "accounts(accountnumber='UP-1')", undefined],
-      ["PATCH", "accounts(accountnumber='UP-1')", undefined],
+    expect(requests.map((request) => [request.method, request.path, request.headers["if-match"], request.headers["if-none-match"]])).toEqual([
+      ["PATCH", "accounts(accountnumber='UP-1')", undefined, undefined],
+      ["PATCH", "accounts(accountnumber='UP-1')", undefined, undefined],
     ]);
+  });
+
+  it("reports an upsert answered 204 as a success whose outcome is not known, with the id from OData-EntityId", async () => {
+    const { emulator, connection } = fixture;
+    const id = "00000000-0000-0000-0000-0000000000cc";
+    emulator.inject({ method: "PATCH", path: "accounts(accountnumber='UP-204')", status: 204, headers: { "OData-EntityId": `${emulator.apiRoot}accounts(${id})` } });
+    const data = await runAction("upsertEntity", { connection, entityType: "accounts", entityId: "accountnumber='UP-204'", dynamicValues: { name: "No content" } });
+    expect(data).toEqual({ id, created: null, record: null });
+    expectSameShape(data, examples("upsertEntity"));
+    const byGuid = SEED.accounts.litware;
+    emulator.inject({ method: "PATCH", path: `accounts(${byGuid})`, status: 204 });
+    const updated = await runAction("upsertEntity", { connection, entityType: "accounts", entityId: byGuid, dynamicValues: { name: "Litware, Inc." } });
+    expect(updated).toEqual({ id: byGuid, created: null, record: null });
   });
 
   it("requires at least one field", async () => {
@@ -224,6 +255,24 @@ describe("queryEntities", () => {
     const data = await runAction("queryEntities", { connection: fixture.connection, entityType: "contacts", fetchAll: true });
     expect(data.records.length).toBeGreaterThanOrEqual(4);
     expect(data.nextPageId).toBeUndefined();
+  });
+
+  it("stops with an error when an empty page still links to a next page", async () => {
+    const { emulator, connection } = fixture;
+    const nextLink = `${emulator.apiRoot}accounts?$select=name&$skiptoken=empty`;
+    emulator.inject({ method: "GET", path: "accounts", status: 200, body: { value: [], "@odata.nextLink": nextLink } });
+    const error = await actionError("queryEntities", { connection, entityType: "accounts", fetchAll: true });
+    expect(error.message).toMatch(/linked to a next page after page 1 but returned no records on it/);
+    expect(emulator.takeRequests()).toHaveLength(1);
+  });
+
+  it("stops with an error when a next page link repeats", async () => {
+    const { emulator, connection } = fixture;
+    const nextLink = `${emulator.apiRoot}accounts?$select=name`;
+    emulator.inject({ method: "GET", path: "accounts", status: 200, body: { value: [{ name: "Loop" }], "@odata.nextLink": nextLink }, times: 2 });
+    const error = await actionError("queryEntities", { connection, entityType: "accounts", fetchAll: true });
+    expect(error.message).toMatch(/gave the same next page link twice, after page 2/);
+    expect(emulator.takeRequests()).toHaveLength(2);
   });
 
   it.each([["0"], ["5001"], ["ten"], ["2.5"]])("refuses %p records per page", async (recordsPerPage) => {

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from "http";
 import type { AddressInfo } from "net";
 import component from "../../src";
 import { SEED } from "../emulator/seed";
-import { actionError, expectSameShape, harness, runAction, useEmulator } from "../support";
+import { actionError, connectionFor, expectSameShape, harness, runAction, useEmulator } from "../support";
 
 const fixture = useEmulator();
 const example = (key: string) => (component.actions[key].examplePayload as { data: unknown }).data;
@@ -144,6 +144,87 @@ describe.each(["rawRequest", "rawRequestV2"])("%s", (key) => {
     const data = await get(key, "/api/data/v9.2/accounts?$select=name&$top=1", { responseType: "text" });
     expect(typeof data).toBe("string");
     expect(JSON.parse(data).value).toHaveLength(1);
+  });
+});
+
+describe("redirects, retries and request ids", () => {
+  it.each([
+    ["another host", () => `${otherHost.url}/api/data/v9.2/accounts`],
+    ["another path", () => "/api/data/v9.2/contacts"],
+  ])("does not follow a redirect to %s, so the token goes nowhere else", async (_where, location) => {
+    const { emulator, connection } = fixture;
+    emulator.inject({ method: "GET", path: "accounts", status: 302, headers: { Location: location() } });
+    const error = await actionError("rawRequestV2", { connection, method: "GET", url: "/api/data/v9.2/accounts", maxRetries: "3" });
+    expect(error).toMatchObject({ status: 302 });
+    expect(otherHost.received).toHaveLength(0);
+    expect(emulator.takeRequests().map((request) => request.path)).toEqual(["accounts"]);
+  });
+
+  it.each([["false"], ["true"]])("never repeats a POST whose connection dropped after it was carried out (Retry On All Errors %s)", async (retryAllErrors) => {
+    const { emulator, connection } = fixture;
+    const name = `Dropped raw ${retryAllErrors}`;
+    emulator.inject({ method: "POST", path: "accounts", drop: true, afterHandling: true });
+    const error = await actionError("rawRequestV2", {
+      connection,
+      method: "POST",
+      url: "/api/data/v9.2/accounts",
+      data: JSON.stringify({ name }),
+      maxRetries: "3",
+      retryAllErrors,
+    });
+    expect(error).toMatchObject({ outcomeUnknown: true });
+    expect(error.message).toMatch(/^The outcome of POST \/api\/data\/v9\.2\/accounts is unknown/);
+    expect(emulator.takeRequests().map((request) => request.method)).toEqual(["POST"]);
+    const found = await runAction("queryEntities", { connection, entityType: "accounts", filterExpression: `name eq '${name}'` });
+    expect(found.records).toHaveLength(1);
+  });
+
+  it("repeats a GET whose connection dropped, up to Max Retry Count", async () => {
+    const { emulator } = fixture;
+    emulator.inject({ method: "GET", path: "accounts", drop: true, times: 2 });
+    const data = await get("rawRequestV2", "/api/data/v9.2/accounts?$top=1", { maxRetries: "3" });
+    expect(data.value).toHaveLength(1);
+    expect(emulator.takeRequests()).toHaveLength(3);
+  });
+
+  it("retries a throttled POST after Retry-After, which the user's retry inputs allow", async () => {
+    const { emulator, connection } = fixture;
+    emulator.inject({ method: "POST", path: "accounts", status: 429, headers: { "Retry-After": "0" }, body: { error: { code: "0x80072322", message: "Throttled." } } });
+    await runAction("rawRequestV2", { connection, method: "POST", url: "/api/data/v9.2/accounts", data: '{"name": "Throttled raw"}', maxRetries: "1" });
+    expect(emulator.takeRequests().map((request) => request.method)).toEqual(["POST", "POST"]);
+  });
+
+  it("sends Form Data and File Data as a multipart form", async () => {
+    const { emulator, connection } = fixture;
+    const failure = await actionError("rawRequestV2", {
+      connection,
+      method: "POST",
+      url: "/api/data/v9.2/accounts",
+      formData: [{ key: "note", value: "hello" }],
+      fileData: [{ key: "file", value: "file contents" }],
+      fileDataFileNames: [{ key: "file", value: "notes.txt" }],
+    });
+    expect(failure).toMatchObject({ status: 400 });
+    const [request] = emulator.takeRequests();
+    expect(request.headers["content-type"]).toMatch(/^multipart\/form-data; boundary=/);
+    expect(request.body).toContain('name="note"');
+    expect(request.body).toContain('filename="notes.txt"');
+    expect(request.body).toContain("file contents");
+  });
+
+  it("reports the request id from any of Dataverse's request id headers", async () => {
+    const server = createServer((_request, response) => {
+      response.writeHead(400, { "Content-Type": "application/json", REQ_ID: "req-42" });
+      response.end(JSON.stringify({ error: { code: "0x80040203", message: "Bad value." } }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const error = await actionError("rawRequestV2", { connection: connectionFor(fixture.emulator, url), method: "GET", url: "/api/data/v9.2/accounts" });
+      expect(error).toMatchObject({ status: 400, code: "0x80040203", requestId: "req-42" });
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
 

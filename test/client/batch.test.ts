@@ -12,7 +12,7 @@ const operations: BatchOperation[] = [
 ];
 
 describe("encodeBatch", () => {
-  it("writes one part per operation with CRLF lines, root-relative URLs and per-part headers", () => {
+  it("writes one part per operation with CRLF lines, a Content-ID, root-relative URLs and per-part headers", () => {
     const { contentType, text } = encodeBatch(operations, false, "batch_b1");
     expect(contentType).toBe('multipart/mixed; boundary="batch_b1"');
     expect(text).toBe(
@@ -20,6 +20,7 @@ describe("encodeBatch", () => {
         "--batch_b1",
         "Content-Type: application/http",
         "Content-Transfer-Encoding: binary",
+        "Content-ID: 1",
         "",
         "POST /api/data/v9.2/accounts HTTP/1.1",
         "Content-Type: application/json; type=entry",
@@ -29,6 +30,7 @@ describe("encodeBatch", () => {
         "--batch_b1",
         "Content-Type: application/http",
         "Content-Transfer-Encoding: binary",
+        "Content-ID: 2",
         "",
         `PATCH /api/data/v9.2/accounts(${ACCOUNT}) HTTP/1.1`,
         "Content-Type: application/json; type=entry",
@@ -38,6 +40,7 @@ describe("encodeBatch", () => {
         "--batch_b1",
         "Content-Type: application/http",
         "Content-Transfer-Encoding: binary",
+        "Content-ID: 3",
         "",
         "PATCH /api/data/v9.2/accounts(accountnumber='A%201') HTTP/1.1",
         "Content-Type: application/json; type=entry",
@@ -46,6 +49,7 @@ describe("encodeBatch", () => {
         "--batch_b1",
         "Content-Type: application/http",
         "Content-Transfer-Encoding: binary",
+        "Content-ID: 4",
         "",
         `DELETE /api/data/v9.2/contacts(${ACCOUNT}) HTTP/1.1`,
         "",

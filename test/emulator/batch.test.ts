@@ -212,3 +212,14 @@ it("runs a FetchXML GET part with its own Prefer header, and answers a part URL 
   expect(plain.body["@Microsoft.Dynamics.CRM.morerecords"]).toBeUndefined();
   expect(tooLong.status).toBe("414");
 });
+
+it("echoes a top-level part's Content-ID, and answers a part without one without it", async () => {
+  const response = await postBatch(
+    multipart("batch_t", [
+      part(`GET /api/data/v9.2/accounts(${SEED.accounts.contoso})?$select=name HTTP/1.1`, undefined, [], 7),
+      part(`GET /api/data/v9.2/accounts(${SEED.accounts.contoso})?$select=name HTTP/1.1`),
+    ]),
+  );
+  expect(response.status).toBe(200);
+  expect(response.text.match(/^Content-ID: .*$/gm)).toEqual(["Content-ID: 7"]);
+});

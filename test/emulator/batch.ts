@@ -16,6 +16,11 @@
  * When the batch stops, the parts processed before the failure are answered too: the
  * reference's example fails at its first part, so it shows only that one, and users report
  * Dataverse answering "account-1, account-2 and a 404 for contact-1" (MicrosoftDocs/powerapps-docs#1241).
+ * A top-level part echoes the request's Content-ID too. Microsoft's Dataverse docs show the
+ * echo only inside change set responses and say nothing either way for top-level parts;
+ * OData 4.0 (Part 1 §11.7.4) has a response part carry the Content-ID its request had, and
+ * MS-ODATA 2.2.7.6.6 asks servers to write it back where they read it. Clients must cope
+ * with either (ours falls back to position).
  * Simplifies: a part's own Content-Length is not needed, as its body ends at the next
  * delimiter line; Content-ID is echoed but not required.
  */
@@ -259,7 +264,7 @@ export const handleBatch = async (request: EmuRequest, context: EmuContext): Pro
       failure = answer.failure;
     } else {
       const response = await runRequest(item.request, context, new Map());
-      parts.push(httpResponsePart(response));
+      parts.push(httpResponsePart(response, item.request.contentId));
       failure = response.status >= 400 ? response : undefined;
     }
     if (failure && !continueOnError) {

@@ -26,7 +26,7 @@ export const parseKey = (text: string, table: TableDefinition): Key => {
   let consumed = 0;
   while (consumed < text.length && (match = pattern.exec(text))) {
     const raw = match[2].trim();
-    values[match[1]] = raw.startsWith("'") ? raw.slice(1, -1).replace(/''/g, "'") : GUID.test(raw) ? raw.toLowerCase() : Number(raw);
+    values[match[1]] = raw.startsWith("'") ? raw.slice(1, -1).replace(/''/g, "'") : GUID.test(raw) ? raw.toLowerCase() : raw;
     consumed = pattern.lastIndex;
   }
   if (consumed < text.length || !Object.keys(values).length) {

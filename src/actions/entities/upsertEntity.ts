@@ -17,7 +17,8 @@ export const upsertEntity = action({
       params.entityId,
       mergeRecordValues(params.fieldValues, params.dynamicValues),
     );
-    return { data: { id, created, record } };
+    return { data: { id, created, record: record ?? null } };
   },
-  examplePayload: { data: { id: EXAMPLE_ACCOUNT_ID, created: false, record: exampleAccount } },
+  // created is null (and record null) when Dataverse answered 204 without saying which happened.
+  examplePayload: { data: { id: EXAMPLE_ACCOUNT_ID, created: false as boolean | null, record: exampleAccount as typeof exampleAccount | null } },
 });
