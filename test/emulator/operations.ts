@@ -13,11 +13,12 @@
  * privileges are fixed; a rollup "calculation" answers the column's stored value.
  */
 import { randomUUID } from "crypto";
-import { SEED } from "./seed";
-import { badRequest, DataverseFault, notFoundRecord, unknownSegment } from "./faults";
-import { parseBody, parseKey } from "./records";
+import { badRequest, DataverseFault, unknownSegment } from "./faults";
+import { parseBody } from "./records";
+import { findRecord, recordAt, tableNamed } from "./relationships";
 import type { TableDefinition } from "./schema";
-import type { Store, StoredRecord } from "./store";
+import { SEED } from "./seed";
+import type { StoredRecord } from "./store";
 import type { EmuContext, EmuRequest, EmuResponse } from "./types";
 
 const NAMESPACE = "Microsoft.Dynamics.CRM.";
@@ -44,23 +45,6 @@ const responseOf = (context: EmuContext, type: string, body: Record<string, unkn
 const required = (parameters: Parameters, name: string): unknown => {
   if (parameters[name] === undefined) throw badRequest(`The parameter '${name}' is required and was not given.`);
   return parameters[name];
-};
-
-const tableNamed = (store: Store, logicalName: string): TableDefinition => {
-  const table = store.byLogicalName(logicalName);
-  if (!table) throw new Error(`no table ${logicalName}`);
-  return table;
-};
-
-/** `contacts(<g>)`, `/contacts(<g>)` or an absolute URL, as `@odata.id` and `@odata.bind` carry them. */
-const recordAt = (store: Store, url: unknown): { table: TableDefinition; record: StoredRecord } => {
-  const match = typeof url === "string" ? /([A-Za-z_][A-Za-z0-9_]*)\(([^()]*)\)\s*$/.exec(url) : null;
-  const table = match ? store.bySetName(match[1]) : undefined;
-  if (!match || !table) throw badRequest(`${JSON.stringify(url)} is not a record reference such as contacts(<guid>).`);
-  const key = parseKey(decodeURIComponent(match[2]), table);
-  const record = key.kind === "id" ? store.find(table, key.id) : store.findBy(table, key.values);
-  if (!record) throw notFoundRecord(table.logicalName, match[2]);
-  return { table, record };
 };
 
 const ACCESS_TYPES = ["Default", "Internet", "Intranet"];
@@ -201,11 +185,7 @@ const OPERATION_PATH = /^(?:([A-Za-z_][A-Za-z0-9_]*)(?:\((.*?)\))?\/)?((?:[A-Za-
 const boundTarget = (context: EmuContext, setName: string, keyText: string | undefined): Bound => {
   const table = context.store.bySetName(setName);
   if (!table) throw unknownSegment(setName);
-  if (keyText === undefined) return { table };
-  const key = parseKey(keyText, table);
-  const record = key.kind === "id" ? context.store.find(table, key.id) : context.store.findBy(table, key.values);
-  if (!record) throw notFoundRecord(table.logicalName, keyText);
-  return { table, record };
+  return { table, record: keyText === undefined ? undefined : findRecord(context.store, table, keyText) };
 };
 
 const checkCall = (request: EmuRequest, context: EmuContext, operation: Operation, path: string): void => {

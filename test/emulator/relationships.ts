@@ -57,25 +57,29 @@ interface RefTarget {
   id: string;
 }
 
-const tableNamed = (store: Store, logicalName: string): TableDefinition => {
+export const tableNamed = (store: Store, logicalName: string): TableDefinition => {
   const table = store.byLogicalName(logicalName);
   if (!table) throw new Error(`no table ${logicalName}`);
   return table;
 };
 
-const findRecord = (store: Store, table: TableDefinition, keyText: string): StoredRecord => {
+export const findRecord = (store: Store, table: TableDefinition, keyText: string): StoredRecord => {
   const key = parseKey(keyText, table);
   const record = key.kind === "id" ? store.find(table, key.id) : store.findBy(table, key.values);
   if (!record) throw notFoundRecord(table.logicalName, keyText);
   return record;
 };
 
-/** An `@odata.id` (absolute, or relative to the service root) naming a record. */
-const resolveRecordUrl = (store: Store, url: unknown): RefTarget => {
+/** A record URL (absolute, or relative to the service root) as `@odata.id` and `@odata.bind` carry it. */
+export const recordAt = (store: Store, url: unknown): { table: TableDefinition; record: StoredRecord } => {
   const match = typeof url === "string" ? /([A-Za-z_][A-Za-z0-9_]*)\(([^()]*)\)\s*$/.exec(url) : null;
   const table = match ? store.bySetName(match[1]) : undefined;
-  if (!match || !table) throw badRequest(`The @odata.id value ${JSON.stringify(url)} is not a record URL such as accounts(<guid>).`);
-  const record = findRecord(store, table, decodeURIComponent(match[2]));
+  if (!match || !table) throw badRequest(`${JSON.stringify(url)} is not a record URL such as accounts(<guid>).`);
+  return { table, record: findRecord(store, table, decodeURIComponent(match[2])) };
+};
+
+const resolveRecordUrl = (store: Store, url: unknown): RefTarget => {
+  const { table, record } = recordAt(store, url);
   return { table, id: record[table.primaryIdAttribute] as string };
 };
 
