@@ -77,7 +77,13 @@ export const listRecordLinks = async (
   const path = refPath(record, navigationProperty);
   const response = await client.send<RefBody | undefined>({ method: "GET", path });
   const body = response.data;
-  const urls = body === undefined ? [] : Array.isArray(body.value) ? body.value.map((item) => item?.["@odata.id"]) : [body["@odata.id"]];
+  if (body === undefined) {
+    return [];
+  }
+  if (typeof body !== "object" || body === null) {
+    throw new DataverseError(`the links answer is not a JSON object: ${response.text.slice(0, 120)}`, { status: response.status, method: "GET", path });
+  }
+  const urls = Array.isArray(body.value) ? body.value.map((item) => item?.["@odata.id"]) : [body["@odata.id"]];
   return urls.map((url) => {
     const link = typeof url === "string" ? parseRecordLink(url) : undefined;
     if (!link) {

@@ -101,6 +101,13 @@ describe("executeFunction", () => {
     expect(`${request.method} ${request.path}`).toBe(`GET systemusers(${SEED.users.admin})/Microsoft.Dynamics.CRM.RetrieveUserPrivileges()`);
   });
 
+  it("repeats a function after a gateway fault, as it only reads", async () => {
+    fixture.emulator.inject({ method: "GET", path: "RetrieveVersion", status: 503, headers: { "Retry-After": "0" } });
+    const data = await runAction("executeFunction", { connection: fixture.connection, functionName: "RetrieveVersion" });
+    expect(data.result.Version).toBe("9.2.24094.00193");
+    expect(fixture.emulator.takeRequests()).toHaveLength(2);
+  });
+
   it("reports an unknown function as not found", async () => {
     const error = await actionError("executeFunction", { connection: fixture.connection, functionName: "NoSuchFunction" });
     expect(error).toMatchObject({ status: 404, code: "0x8006088a" });
@@ -150,6 +157,15 @@ describe("executeAction", () => {
     const error = await actionError("executeAction", { connection: fixture.connection, actionName: "RetrieveVersion" });
     expect(error).toMatchObject({ status: 404 });
     expect(error.message).toContain("No HTTP resource was found that matches the request URI");
+    expect(fixture.emulator.takeRequests()).toHaveLength(1);
+  });
+
+  it("never repeats an action whose answer was lost", async () => {
+    fixture.emulator.inject({ method: "POST", path: "WinOpportunity", status: 504, afterHandling: true, headers: { "Retry-After": "0" } });
+    const parameters = { OpportunityClose: { "opportunityid@odata.bind": `/opportunities(${OPPORTUNITY})` }, Status: 3 };
+    const error = await actionError("executeAction", { connection: fixture.connection, actionName: "WinOpportunity", operationParameters: parameters });
+    expect(error).toMatchObject({ outcomeUnknown: true });
+    expect(error.message).toMatch(/^The outcome of POST WinOpportunity is unknown/);
     expect(fixture.emulator.takeRequests()).toHaveLength(1);
   });
 

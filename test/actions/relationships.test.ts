@@ -172,4 +172,22 @@ describe("refusals", () => {
     expect(wrongTable).toMatchObject({ status: 400 });
     expect(wrongTable.message).toContain("takes 'contact' records, not 'lead'");
   });
+
+  it.each([
+    ["null", "the links answer is not a JSON object"],
+    ['{"value":[{"@odata.id":"not a record"}]}', 'the link "not a record" is not a record URL'],
+    ['{"value":[{}]}', "the link undefined is not a record URL"],
+  ])("stops with a clear error when the links answer is %s", async (body, message) => {
+    fixture.emulator.inject({ path: /\/\$ref$/, status: 200, headers: { "Content-Type": "application/json" }, body });
+    const error = await actionError("listAssociatedEntities", { connection: fixture.connection, entityType: "accounts", entityId: SEED.accounts.contoso, navigationProperty: "contact_customer_accounts" });
+    expect(error.message).toContain(message);
+  });
+
+  it("does not repeat an associate whose answer was lost, and says the outcome is unknown", async () => {
+    fixture.emulator.inject({ method: "POST", path: /\/\$ref$/, status: 502, afterHandling: true, headers: { "Retry-After": "0" } });
+    const error = await actionError("associateEntities", { connection: fixture.connection, ...base, entityId: SEED.accounts.litware, navigationProperty: "contact_customer_accounts" });
+    expect(error).toMatchObject({ outcomeUnknown: true });
+    expect(fixture.emulator.takeRequests()).toHaveLength(1);
+    expect(stored("contact", SEED.contacts.maria)._parentcustomerid_value).toBe(SEED.accounts.litware);
+  });
 });
