@@ -5,7 +5,8 @@
  * property, `DELETE …/<collection>(<id>)/$ref` (or `…/$ref?$id=<url>`) and
  * `DELETE …/<lookup>/$ref` remove them, and `GET …/$ref` lists the links. All writes answer 204.
  * Simplifications: one N:N relationship (`accountleads_association`, as in Dataverse), its
- * intersect rows kept beside the store rather than as a table; removing a record that is not
+ * intersect rows kept beside the store rather than as a table (so a failed `$batch` change set
+ * does not roll them back, and they are not readable as an entity set); removing a record that is not
  * in the collection succeeds without change; a repeated N:N associate fails with
  * "Cannot insert duplicate key." (412 `0x80040237`, the emulator's duplicate-key answer).
  */
