@@ -1,5 +1,5 @@
 import { input } from "@prismatic-io/spectral";
-import { parseRecordKey, requireGuid, requireName, type NavigationKind } from "../client";
+import { InputError, parseRecordKey, requireGuid, requireName, type NavigationKind } from "../client";
 import { toOptionalString } from "./clean";
 
 export const navigationProperty = input({
@@ -23,7 +23,13 @@ export const navigationKind = input({
     { label: "Collection-valued (1:N, N:N)", value: "collection" },
     { label: "Single-valued (lookup)", value: "single" },
   ],
-  clean: (value: unknown): NavigationKind => (toOptionalString(value) === "single" ? "single" : "collection"),
+  clean: (value: unknown): NavigationKind => {
+    const kind = toOptionalString(value) ?? "collection";
+    if (kind !== "collection" && kind !== "single") {
+      throw new InputError("Navigation Property Type", `'${kind}' is not a navigation property type: use 'collection' or 'single'.`);
+    }
+    return kind;
+  },
 });
 
 export const relatedEntityType = input({

@@ -146,6 +146,7 @@ describe("refusals", () => {
   it.each([
     ["relatedEntityType", "contacts?x=1", /^Related Entity Type: /],
     ["relatedEntityId", "not-a-key", /^Related Entity ID: /],
+    ["navigationKind", "Single", /^Navigation Property Type: 'Single' is not a navigation property type/],
   ])("refuses a bad %s before sending anything", async (name, value, message) => {
     const error = await actionError("associateEntities", { connection: fixture.connection, ...base, navigationProperty: "contact_customer_accounts", [name]: value });
     expect(error.message).toMatch(message);
