@@ -16,6 +16,7 @@ import { entityActions } from "./entities";
 import { cleanUp, report, type Demo } from "./harness";
 import { columnChanges, currentUser, SCHEMA_CHANGES_VARIABLE, tableDefinitions } from "./metadata";
 import { rawRequests } from "./rawRequests";
+import { operations, relationships } from "./relationships";
 import { pollingTrigger, webhookTrigger } from "./triggers";
 
 interface Target {
@@ -71,6 +72,8 @@ const run = async (demo: Demo): Promise<void> => {
   await batchDelete(demo, batchIds);
   await rawRequests(demo);
   await currentUser(demo);
+  await relationships(demo);
+  await operations(demo);
   await tableDefinitions(demo);
   await columnChanges(demo);
   await webhookTrigger(demo);

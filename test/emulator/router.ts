@@ -9,7 +9,9 @@ import { handleTrackedQuery, isChangeTrackingRequest } from "./changeTracking";
 import { DataverseFault, unknownSegment } from "./faults";
 import { handleFetchXml } from "./fetchXml";
 import { handleMetadata } from "./metadata";
+import { handleOperation } from "./operations";
 import { handleEntitySet } from "./records";
+import { handleRelationship } from "./relationships";
 import type { EmuContext, EmuRequest, EmuResponse } from "./types";
 
 /** The request URL as the next link repeats it: every query option but the skip token. */
@@ -36,6 +38,8 @@ const route = async (request: EmuRequest, context: EmuContext): Promise<EmuRespo
   }
   const metadata = await handleMetadata(request, context);
   if (metadata) return metadata;
+  const linkOrOperation = handleRelationship(request, context) ?? handleOperation(request, context);
+  if (linkOrOperation) return linkOrOperation;
   const setName = /^([A-Za-z_][A-Za-z0-9_]*)$/.exec(request.path)?.[1];
   const table = setName ? context.store.bySetName(setName) : undefined;
   if (table && request.method === "GET" && request.query.fetchXml !== undefined) {

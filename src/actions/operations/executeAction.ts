@@ -1,0 +1,25 @@
+import { action } from "@prismatic-io/spectral";
+import { createDataverseClient, executeAction as execute } from "../../client";
+import { connectionInput } from "../../inputs/entities";
+import { actionName, bindingOf, boundEntityId, boundEntityType, operationParameters } from "../../inputs/operations";
+
+export const executeAction = action({
+  display: {
+    label: "[CRM] Execute Action",
+    description: "Execute a Microsoft Dynamics 365 CRM action, unbound or bound to an entity type or record.",
+  },
+  inputs: { actionName, operationParameters, boundEntityType, boundEntityId, connection: connectionInput },
+  perform: async (_context, params) => {
+    const binding = bindingOf(params.boundEntityType, params.boundEntityId);
+    const client = createDataverseClient(params.connection);
+    return { data: await execute(client, params.actionName, binding, params.operationParameters) };
+  },
+  examplePayload: {
+    data: {
+      result: {
+        "@odata.context": "https://my-org.crm.dynamics.com/api/data/v9.2/$metadata#Microsoft.Dynamics.CRM.AddToQueueResponse",
+        QueueItemId: "5531d753-95af-e711-a94e-000d3a11e605",
+      },
+    },
+  },
+});

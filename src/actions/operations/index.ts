@@ -1,0 +1,4 @@
+import { executeAction } from "./executeAction";
+import { executeFunction } from "./executeFunction";
+
+export default { executeAction, executeFunction };

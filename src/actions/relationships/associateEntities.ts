@@ -1,0 +1,43 @@
+import { action } from "@prismatic-io/spectral";
+import { associateRecords, createDataverseClient, describeRecordKey } from "../../client";
+import { connectionInput, entityId, entityType } from "../../inputs/entities";
+import { navigationKind, navigationProperty, relatedEntityId, relatedEntityType } from "../../inputs/relationships";
+import { EXAMPLE_ACCOUNT_ID } from "../examples";
+
+export const associateEntities = action({
+  display: {
+    label: "[CRM] Associate Entities",
+    description: "Associate two Microsoft Dynamics 365 CRM entity records through a relationship.",
+  },
+  inputs: { entityType, entityId, navigationProperty, navigationKind, relatedEntityType, relatedEntityId, connection: connectionInput },
+  perform: async (_context, params) => {
+    const client = createDataverseClient(params.connection);
+    await associateRecords(
+      client,
+      { entitySetName: params.entityType, key: params.entityId },
+      params.navigationProperty,
+      { entitySetName: params.relatedEntityType, key: params.relatedEntityId },
+      params.navigationKind,
+    );
+    return {
+      data: {
+        entityType: params.entityType,
+        id: describeRecordKey(params.entityId),
+        navigationProperty: params.navigationProperty,
+        relatedEntityType: params.relatedEntityType,
+        relatedId: describeRecordKey(params.relatedEntityId),
+        associated: true,
+      },
+    };
+  },
+  examplePayload: {
+    data: {
+      entityType: "accounts",
+      id: EXAMPLE_ACCOUNT_ID,
+      navigationProperty: "contact_customer_accounts",
+      relatedEntityType: "contacts",
+      relatedId: "25a17064-1ae7-e611-80f4-e0071b661f01",
+      associated: true,
+    },
+  },
+});

@@ -1,0 +1,40 @@
+import { action } from "@prismatic-io/spectral";
+import { createDataverseClient, describeRecordKey, disassociateRecords } from "../../client";
+import { connectionInput, entityId, entityType } from "../../inputs/entities";
+import { disassociatedEntityId, navigationProperty } from "../../inputs/relationships";
+import { EXAMPLE_ACCOUNT_ID } from "../examples";
+
+export const disassociateEntities = action({
+  display: {
+    label: "[CRM] Disassociate Entities",
+    description: "Remove the association between two Microsoft Dynamics 365 CRM entity records.",
+  },
+  inputs: { entityType, entityId, navigationProperty, relatedEntityId: disassociatedEntityId, connection: connectionInput },
+  perform: async (_context, params) => {
+    const client = createDataverseClient(params.connection);
+    await disassociateRecords(
+      client,
+      { entitySetName: params.entityType, key: params.entityId },
+      params.navigationProperty,
+      params.relatedEntityId,
+    );
+    return {
+      data: {
+        entityType: params.entityType,
+        id: describeRecordKey(params.entityId),
+        navigationProperty: params.navigationProperty,
+        relatedId: params.relatedEntityId ?? null,
+        disassociated: true,
+      },
+    };
+  },
+  examplePayload: {
+    data: {
+      entityType: "accounts",
+      id: EXAMPLE_ACCOUNT_ID,
+      navigationProperty: "contact_customer_accounts",
+      relatedId: "25a17064-1ae7-e611-80f4-e0071b661f01",
+      disassociated: true,
+    },
+  },
+});

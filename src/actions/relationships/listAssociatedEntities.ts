@@ -1,0 +1,28 @@
+import { action } from "@prismatic-io/spectral";
+import { createDataverseClient, listRecordLinks } from "../../client";
+import { connectionInput, entityId, entityType } from "../../inputs/entities";
+import { navigationProperty } from "../../inputs/relationships";
+
+export const listAssociatedEntities = action({
+  display: {
+    label: "[CRM] List Associated Entities",
+    description: "List the Microsoft Dynamics 365 CRM entity records associated with a record through a navigation property.",
+  },
+  inputs: { entityType, entityId, navigationProperty, connection: connectionInput },
+  perform: async (_context, params) => {
+    const client = createDataverseClient(params.connection);
+    const links = await listRecordLinks(client, { entitySetName: params.entityType, key: params.entityId }, params.navigationProperty);
+    return { data: { links } };
+  },
+  examplePayload: {
+    data: {
+      links: [
+        {
+          entityType: "contacts",
+          id: "25a17064-1ae7-e611-80f4-e0071b661f01",
+          url: "https://my-org.crm.dynamics.com/api/data/v9.2/contacts(25a17064-1ae7-e611-80f4-e0071b661f01)",
+        },
+      ],
+    },
+  },
+});

@@ -1,0 +1,94 @@
+import { DataverseError } from "./errors";
+import type { DataverseClient } from "./http";
+import { normalizeGuid, recordPath, type RecordKey } from "./names";
+
+/** One side of a relationship: a record of an entity set, by GUID or alternate key. */
+export interface RecordReference {
+  entitySetName: string;
+  key: RecordKey;
+}
+
+/** A record a navigation property points at, as Dataverse names it in `@odata.id`. */
+export interface RecordLink {
+  entityType: string;
+  id: string;
+  url: string;
+}
+
+/**
+ * A collection-valued navigation property (1:N or N:N) takes a new member with POST; a
+ * single-valued one (N:1, a lookup) is replaced with PUT.
+ */
+export type NavigationKind = "collection" | "single";
+
+const refPath = (record: RecordReference, navigationProperty: string): string =>
+  `${recordPath(record.entitySetName, record.key)}/${navigationProperty}/$ref`;
+
+/**
+ * The POST is not retried after a gateway fault (the client's rule for writes): a second
+ * associate on an N:N relationship that did happen fails with "Cannot insert duplicate key".
+ */
+export const associateRecords = async (
+  client: DataverseClient,
+  record: RecordReference,
+  navigationProperty: string,
+  related: RecordReference,
+  kind: NavigationKind,
+): Promise<void> => {
+  // Dataverse reads `@odata.id` against the service root; an absolute URL leaves no doubt.
+  const body = { "@odata.id": `${client.webApi.root}${recordPath(related.entitySetName, related.key)}` };
+  await client.send({ method: kind === "collection" ? "POST" : "PUT", path: refPath(record, navigationProperty), body });
+};
+
+/** Without a related id the navigation property is single-valued and is cleared. */
+export const disassociateRecords = async (
+  client: DataverseClient,
+  record: RecordReference,
+  navigationProperty: string,
+  relatedId?: string,
+): Promise<void> => {
+  const target = relatedId ? `${navigationProperty}(${relatedId})` : navigationProperty;
+  await client.send({ method: "DELETE", path: `${recordPath(record.entitySetName, record.key)}/${target}/$ref` });
+};
+
+const LINK = /([A-Za-z_][A-Za-z0-9_]*)\(([^()]*)\)\s*$/;
+
+/** `https://org…/api/data/v9.2/contacts(<guid>)` read into its entity set name and id. */
+export const parseRecordLink = (url: string): RecordLink | undefined => {
+  const match = LINK.exec(url);
+  const id = match ? normalizeGuid(decodeURIComponent(match[2])) : undefined;
+  return match && id ? { entityType: match[1], id, url } : undefined;
+};
+
+interface RefBody {
+  value?: { "@odata.id"?: unknown }[];
+  "@odata.id"?: unknown;
+}
+
+/**
+ * A collection answers `{"value":[{"@odata.id":…}]}`; a single-valued navigation property
+ * answers one `@odata.id`, or nothing at all when the lookup is empty.
+ */
+export const listRecordLinks = async (
+  client: DataverseClient,
+  record: RecordReference,
+  navigationProperty: string,
+): Promise<RecordLink[]> => {
+  const path = refPath(record, navigationProperty);
+  const response = await client.send<RefBody | undefined>({ method: "GET", path });
+  const body = response.data;
+  if (body === undefined) {
+    return [];
+  }
+  if (typeof body !== "object" || body === null) {
+    throw new DataverseError(`the links answer is not a JSON object: ${response.text.slice(0, 120)}`, { status: response.status, method: "GET", path });
+  }
+  const urls = Array.isArray(body.value) ? body.value.map((item) => item?.["@odata.id"]) : [body["@odata.id"]];
+  return urls.map((url) => {
+    const link = typeof url === "string" ? parseRecordLink(url) : undefined;
+    if (!link) {
+      throw new DataverseError(`the link ${JSON.stringify(url)} is not a record URL`, { status: response.status, method: "GET", path });
+    }
+    return link;
+  });
+};
