@@ -22,7 +22,7 @@ export const pollChangesTrigger = pollingTrigger({
     }
     const client = createDataverseClient(params.connection);
     const query = { entityType: params.entityType, fieldNames: params.fieldNames, filterExpression: params.filterExpression };
-    const key = queryKey(params.mode, query);
+    const key = queryKey(client.webApi.origin, params.mode, query);
     const saved = context.polling.getState() as PollState;
     const state = saved.query === key ? saved : {};
     const poll = params.mode === "Change Tracking" ? pollChangeTracking : pollModifiedOn;
@@ -40,6 +40,7 @@ export const pollChangesTrigger = pollingTrigger({
           created: [exampleAccount],
           updated: [{ ...exampleAccount, name: "Contoso Pharmaceuticals", modifiedon: "2026-11-03T10:15:00Z" }],
           deleted: [EXAMPLE_ACCOUNT_ID],
+          moreChanges: false,
           restarted: false,
           notice: null,
         } satisfies PollResult,
