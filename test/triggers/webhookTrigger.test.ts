@@ -118,6 +118,15 @@ describe("Webhook trigger: body and event", () => {
     await expect(run(empty, params)).rejects.toThrow("the body is empty");
   });
 
+  it("accepts a body with dates out of JavaScript's range, keeping them as sent", async () => {
+    const huge = "/Date(99999999999999999)/";
+    const odd = { ...exampleRemoteExecutionContext, OperationCreatedOn: huge, PreEntityImages: [{ key: "PreImage", value: { Attributes: [{ key: "modifiedon", value: huge }] } }] };
+    const result = await run(payloadFor({ headers: dynamicsHeaders, query: {}, body: Buffer.from(JSON.stringify(odd)) }), params);
+    expect(result.response.statusCode).toBe(200);
+    expect(result.payload.event.operationCreatedOn).toBe(huge);
+    expect(result.payload.event.preImage).toEqual({ modifiedon: huge });
+  });
+
   it("keeps the raw request and surfaces Dynamics' headers", async () => {
     const result = await run(request(), params);
     expect(result.payload.rawBody.data).toEqual(body);
