@@ -7,7 +7,7 @@ import type { EntityRecord } from "./records";
  * The most changes one poll gathers. A larger backlog is delivered in slices of at most this
  * many, one per poll, so a bulk change never leaves the trigger failing on every poll.
  */
-export const CHANGES_LIMIT = 100_000;
+const CHANGES_LIMIT = 100_000;
 
 /** Dataverse's ExpiredVersionStamp: the delta token is older than the organization keeps changes for. */
 const EXPIRED_VERSION_STAMP = "0x80044352";

@@ -4,7 +4,6 @@
  * what lets it report deletions. The first poll of a flow only sets the starting point.
  */
 import {
-  CHANGES_LIMIT,
   isExpiredChangeToken,
   isOnHost,
   readLatestModified,
@@ -146,7 +145,7 @@ export const pollChangeTracking = async (client: DataverseClient, query: PollQue
   if (!previous) {
     // The watermark is read before the full set, so a write in between is part of the starting point, not lost.
     const start = await startingWatermark(client, query, options);
-    const snapshot = await readTrackedChanges(client, query.entityType, { select: query.fieldNames, keep: () => false, limit: CHANGES_LIMIT });
+    const snapshot = await readTrackedChanges(client, query.entityType, { select: query.fieldNames, keep: () => false });
     return { result: empty("Change Tracking", FIRST_POLL_NOTICE), state: { ...start, deltaLink: snapshot.deltaLink } };
   }
   const link = state.nextLink ?? state.deltaLink;

@@ -9,7 +9,7 @@
 import { secondOf, type EntityRecord } from "../client";
 
 /** How late a write may commit and still be reported: longer than Dataverse lets one request run. */
-export const OVERLAP_SECONDS = 120;
+const OVERLAP_SECONDS = 120;
 
 export interface SeenVersion {
   version: string;
