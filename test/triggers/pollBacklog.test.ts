@@ -1,5 +1,5 @@
 import { createDataverseClient, readTrackedChanges, type EntityRecord } from "../../src/client";
-import { FIRST_POLL_NOTICE, OTHER_HOST_NOTICE, pollChangeTracking, pollModifiedOn, type PollState } from "../../src/triggers/polling";
+import { EXPIRED_TOKEN_NOTICE, FIRST_POLL_NOTICE, OTHER_HOST_NOTICE, pollChangeTracking, pollModifiedOn, type PollState } from "../../src/triggers/polling";
 import { startEmulator, type Emulator } from "../emulator/server";
 import { SEED } from "../emulator/seed";
 import { connectionFor, harness, useEmulator } from "../support";
@@ -59,9 +59,10 @@ describe("a backlog larger than one poll: Modified On", () => {
 
 describe("a backlog larger than one poll: Change Tracking", () => {
   const query = { entityType: "accounts", fieldNames: ["name"] };
+  let state: PollState = {};
 
   it("stops at the limit and keeps the next link; the next poll continues from it before using a delta link", async () => {
-    let { state } = await pollChangeTracking(client(), query, {}, { limit: 2 });
+    state = (await pollChangeTracking(client(), query, {}, { limit: 2 })).state;
     const created = [account("P1"), account("P2"), account("P3")];
     fixture.emulator.store.delete(table("accounts"), SEED.accounts.adventureWorks);
     fixture.emulator.takeRequests();
@@ -85,6 +86,29 @@ describe("a backlog larger than one poll: Change Tracking", () => {
     state = second.state;
     const third = await pollChangeTracking(client(), query, state, { limit: 2 });
     expect([third.result.created, third.result.updated, third.result.deleted]).toEqual([[], [], []]);
+    state = third.state;
+  });
+
+  it("a full read after an expired delta link is sliced too, and its continuation reports only what changed since the last poll", async () => {
+    const eightDaysOn = Date.now() + 8 * 24 * 60 * 60 * 1000;
+    fixture.emulator.store.now = () => new Date(eightDaysOn);
+    try {
+      const created = ["Q1", "Q2", "Q3", "Q4", "Q5"].map(account);
+      // Written last, so read after the first slice, but modified (as Dataverse reports it) long before the last poll.
+      fixture.emulator.store.update(table("accounts"), SEED.accounts.northwind, { name: "Northwind, back-dated", modifiedon: "2026-01-01T00:00:00Z" });
+      const first = await pollChangeTracking(client(), query, state, { limit: 2 });
+      expect(first.result).toMatchObject({ restarted: true, notice: EXPIRED_TOKEN_NOTICE, moreChanges: true });
+      const polls = [first];
+      while (polls[polls.length - 1].result.moreChanges) {
+        polls.push(await pollChangeTracking(client(), query, polls[polls.length - 1].state, { limit: 2 }));
+      }
+      expect(polls.slice(1).map((poll) => poll.result.notice)).toEqual(polls.slice(1).map(() => null));
+      const reported = polls.flatMap((poll) => [...poll.result.created, ...poll.result.updated]).map((record) => record.accountid);
+      expect(reported.sort()).toEqual([...created].sort());
+      expect(polls[polls.length - 1].state.deltaLink).toMatch(/\$deltatoken=/);
+    } finally {
+      fixture.emulator.store.now = () => new Date();
+    }
   });
 });
 
