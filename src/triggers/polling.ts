@@ -16,7 +16,7 @@ import {
   type TrackedChanges,
 } from "../client";
 import type { PollingMode } from "../inputs/polling";
-import { classifyModifiedSince, EPOCH_WATERMARK, isReported, windowStart, type SeenVersion, type WatermarkState } from "./watermark";
+import { classifyModifiedSince, EPOCH_WATERMARK, isReported, windowStart, type WatermarkState } from "./watermark";
 
 export interface PollQuery {
   entityType: string;
@@ -32,8 +32,6 @@ export interface PollState extends Partial<WatermarkState> {
   nextLink?: string;
   /** While a restarted full read is continued: only records modified since this are reported. */
   restartedSince?: string;
-  /** Before the overlap window, only the records at the watermark's second were remembered (id → version). */
-  seenAtWatermark?: Record<string, string>;
 }
 
 export interface PollOptions {
@@ -49,7 +47,7 @@ export interface PollResult {
   deleted: string[];
   /** True when more changes are waiting than one poll reports: the next poll continues with them. */
   moreChanges: boolean;
-  /** True on the first poll, and when Dataverse no longer accepted the delta link. */
+  /** True on the first poll, and when the delta link could not be used (expired, or for another host). */
   restarted: boolean;
   notice: string | null;
 }
@@ -66,12 +64,8 @@ export const OTHER_HOST_NOTICE =
 export const queryKey = (origin: string, mode: PollingMode, query: PollQuery): string =>
   JSON.stringify([origin, mode, query.entityType, query.fieldNames, query.filterExpression ?? null]);
 
-const seenOf = (state: PollState & { watermark: string }): Record<string, SeenVersion> =>
-  state.seen ??
-  Object.fromEntries(Object.entries(state.seenAtWatermark ?? {}).map(([id, version]) => [id, { version, modifiedOn: state.watermark }]));
-
 const watermarkOf = (state: PollState): WatermarkState | undefined =>
-  state.watermark ? { watermark: state.watermark, seen: seenOf({ ...state, watermark: state.watermark }) } : undefined;
+  state.watermark ? { watermark: state.watermark, seen: state.seen ?? {} } : undefined;
 
 const empty = (mode: PollingMode, notice: string | null): PollResult => ({
   mode,
@@ -105,11 +99,12 @@ export const pollModifiedOn = async (client: DataverseClient, query: PollQuery, 
   if (!watermark) {
     return { result: empty("Modified On", FIRST_POLL_NOTICE), state: await startingWatermark(client, query, options) };
   }
+  const reported = isReported(watermark, idReader(query));
   const slice = await readModifiedSince(client, query.entityType, {
     select: query.fieldNames,
     filter: query.filterExpression,
     since: windowStart(watermark),
-    keep: (record) => !isReported(watermark, idReader(query))(record),
+    keep: (record) => !reported(record),
     limit: options.limit,
   });
   const { created, updated, state: next } = classifyModifiedSince(slice.records, watermark, idReader(query));
