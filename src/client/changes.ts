@@ -1,13 +1,16 @@
-import { DataverseError, InputError } from "./errors";
+import { DataverseError } from "./errors";
 import type { DataverseClient } from "./http";
-import { MAX_PAGE_SIZE, queryAllRecords, queryRecords } from "./query";
+import { MAX_PAGE_SIZE, queryRecords } from "./query";
 import type { EntityRecord } from "./records";
 
-/** The most changed records one poll gathers before it refuses rather than drop some. */
-export const CHANGES_LIMIT = 100_000;
+/**
+ * The most changes one poll gathers. A larger backlog is delivered in slices of at most this
+ * many, one per poll, so a bulk change never leaves the trigger failing on every poll.
+ */
+const CHANGES_LIMIT = 100_000;
 
 /** Dataverse's ExpiredVersionStamp: the delta token is older than the organization keeps changes for. */
-export const EXPIRED_VERSION_STAMP = "0x80044352";
+const EXPIRED_VERSION_STAMP = "0x80044352";
 
 /** The columns a poll needs, whatever the user selected, to tell created from updated. */
 const WATERMARK_COLUMNS = ["createdon", "modifiedon", "versionnumber"];
@@ -18,6 +21,12 @@ const withWatermarkColumns = (select: string[]): string[] =>
 const combineFilters = (...filters: (string | undefined)[]): string | undefined => {
   const present = filters.filter((filter): filter is string => Boolean(filter));
   return present.length > 1 ? present.map((filter) => `(${filter})`).join(" and ") : present[0];
+};
+
+/** Seconds since the epoch of an ISO date-time (`modifiedon` has one-second precision); -Infinity when it is not one. */
+export const secondOf = (value: unknown): number => {
+  const time = typeof value === "string" ? Date.parse(value) : NaN;
+  return Number.isNaN(time) ? -Infinity : Math.floor(time / 1000);
 };
 
 /** The most recently modified record matching the filter, if any. */
@@ -35,31 +44,65 @@ export const readLatestModified = async (
   return page.records[0];
 };
 
+export interface ModifiedSlice {
+  /** The kept records, oldest first, ending on a whole second. */
+  records: EntityRecord[];
+  /** True when more kept records follow the slice: the next read continues after its last second. */
+  moreChanges: boolean;
+}
+
+export interface ModifiedSinceOptions {
+  select: string[];
+  filter?: string;
+  /** ISO date-time. */
+  since: string;
+  /** Which records count (those not already reported); the others are read past, not gathered. */
+  keep?: (record: EntityRecord) => boolean;
+  /** The most records one slice holds. */
+  limit?: number;
+}
+
 /**
- * Every record modified at or after `since` (an ISO date-time). `ge`, not `gt`: modifiedon has
- * one-second precision, so records changed later within the watermark's second must come back too.
+ * Cuts the kept records (oldest first) before the second of the first one past the limit, so a
+ * second is never split: the next read asks for that second again and gets all of it.
+ */
+const sliceAtWholeSecond = (records: EntityRecord[], limit: number, entitySetName: string): EntityRecord[] => {
+  const cut = secondOf(records[limit].modifiedon);
+  const slice = records.filter((record) => secondOf(record.modifiedon) < cut);
+  if (!slice.length) {
+    throw new DataverseError(
+      `more than ${limit} records of '${entitySetName}' have the same modifiedon (${records[limit].modifiedon}), the most one poll may hold; they cannot be split because modifiedon only has whole seconds: narrow the filter, or use the Change Tracking mode`,
+      { method: "GET", path: entitySetName },
+    );
+  }
+  return slice;
+};
+
+/**
+ * The records modified at or after `since`, oldest first. `ge`, not `gt`: modifiedon has
+ * one-second precision, so records changed later within a second already seen come back too.
+ * Past `limit` kept records it returns a slice ending on a whole second and says there is more.
  */
 export const readModifiedSince = async (
   client: DataverseClient,
   entitySetName: string,
-  { select, filter, since }: { select: string[]; filter?: string; since: string },
-): Promise<EntityRecord[]> => {
-  try {
-    const { records } = await queryAllRecords(
-      client,
-      entitySetName,
-      {
-        select: withWatermarkColumns(select),
-        filter: combineFilters(filter, `modifiedon ge ${since}`),
-        orderBy: ["modifiedon asc"],
-        pageSize: MAX_PAGE_SIZE,
-      },
-      CHANGES_LIMIT,
-    );
-    return records;
-  } catch (error) {
-    if (!(error instanceof InputError)) throw error;
-    throw new InputError("Filter Expression", `more than ${CHANGES_LIMIT} records changed since ${since}: narrow the filter or poll more often.`);
+  { select, filter, since, keep = () => true, limit = CHANGES_LIMIT }: ModifiedSinceOptions,
+): Promise<ModifiedSlice> => {
+  const query = {
+    select: withWatermarkColumns(select),
+    filter: combineFilters(filter, `modifiedon ge ${since}`),
+    orderBy: ["modifiedon asc"],
+    pageSize: MAX_PAGE_SIZE,
+  };
+  const kept: EntityRecord[] = [];
+  let page = await queryRecords(client, entitySetName, query);
+  for (;;) {
+    kept.push(...page.records.filter(keep));
+    if (kept.length > limit) {
+      return { records: sliceAtWholeSecond(kept, limit, entitySetName), moreChanges: true };
+    }
+    if (!page.nextPageId) return { records: kept, moreChanges: false };
+    page = await queryRecords(client, entitySetName, { ...query, nextPageId: page.nextPageId });
   }
 };
 
@@ -68,8 +111,10 @@ export interface TrackedChanges {
   records: EntityRecord[];
   /** Ids of deleted records (never on the first request). */
   deletedIds: string[];
-  /** Where the next request starts. */
-  deltaLink: string;
+  /** Where the next read starts once this one is complete. */
+  deltaLink?: string;
+  /** Set instead of deltaLink when the read stopped at the limit: where the next read continues. */
+  nextLink?: string;
 }
 
 interface TrackedPage {
@@ -78,51 +123,92 @@ interface TrackedPage {
   "@odata.deltaLink"?: string;
 }
 
+/** A link that keeps answering empty pages is not making progress; real pages are never empty before the last. */
+const MAX_EMPTY_PAGES = 100;
+/** 100,000 pages of 5000: far beyond any table, short of forever. */
+const MAX_PAGES = 100_000;
+
 const isDeletedEntry = (entry: EntityRecord): boolean =>
   typeof entry["@odata.context"] === "string" && entry["@odata.context"].includes("/$deletedEntity");
 
+const trackingError = (message: string, entitySetName: string) => new DataverseError(message, { method: "GET", path: entitySetName });
+
+/** Refuses a next-page link that cannot lead to the end: one already followed, or one more empty page too many. */
+const checkProgress = (next: string, followed: Set<string>, emptyPages: number, entitySetName: string): void => {
+  if (followed.has(next)) {
+    throw trackingError(`the change-tracking response for '${entitySetName}' repeated a @odata.nextLink it had already given, so paging stopped rather than loop; try again later`, entitySetName);
+  }
+  if (emptyPages >= MAX_EMPTY_PAGES || followed.size >= MAX_PAGES) {
+    throw trackingError(`the change-tracking response for '${entitySetName}' kept giving further pages (${followed.size + 1} read, ${emptyPages} empty in a row), so paging stopped rather than loop; try again later`, entitySetName);
+  }
+};
+
+export interface TrackedChangesOptions {
+  select: string[];
+  /** A delta link, or a next link a previous read stopped at; none for the first read of the full set. */
+  link?: string;
+  /** Which records to gather, so reading a large table just for its delta link holds none of it. */
+  keep?: (record: EntityRecord) => boolean;
+  /** The most changes one read gathers before it stops at a page boundary and returns its next link. */
+  limit?: number;
+}
+
 /**
- * One change-tracking read: the full set when there is no delta link yet, otherwise the
- * changes since it. Pages are followed to the end, where the next delta link is. Only the
- * records `keep` accepts are gathered, so reading a large table just for its delta link
- * holds none of it.
+ * One change-tracking read: the full set when there is no link yet, otherwise the changes
+ * since it. Pages are followed to the end, where the next delta link is, unless the changes
+ * gathered reach the limit first: then the next link is returned to continue from.
  */
 export const readTrackedChanges = async (
   client: DataverseClient,
   entitySetName: string,
-  { select, deltaLink, keep = () => true }: { select: string[]; deltaLink?: string; keep?: (record: EntityRecord) => boolean },
+  { select, link, keep = () => true, limit = CHANGES_LIMIT }: TrackedChangesOptions,
 ): Promise<TrackedChanges> => {
-  const prefer = ["odata.track-changes", `odata.maxpagesize=${MAX_PAGE_SIZE}`];
-  const changes: TrackedChanges = { records: [], deletedIds: [], deltaLink: "" };
+  const pageSize = Math.max(1, Math.min(MAX_PAGE_SIZE, limit));
+  const prefer = ["odata.track-changes", `odata.maxpagesize=${pageSize}`];
+  const changes: TrackedChanges = { records: [], deletedIds: [] };
+  const followed = new Set<string>();
+  let emptyPages = 0;
   let response = await client.send<TrackedPage>(
-    deltaLink
-      ? { method: "GET", path: deltaLink, prefer }
+    link
+      ? { method: "GET", path: link, prefer }
       : { method: "GET", path: entitySetName, query: { $select: withWatermarkColumns(select).join(",") || undefined }, prefer },
   );
   for (;;) {
     const page = response.data;
     if (!page || !Array.isArray(page.value)) {
-      throw new DataverseError("the change-tracking response has no 'value' collection", { method: "GET", path: entitySetName });
+      throw trackingError("the change-tracking response has no 'value' collection", entitySetName);
     }
     for (const entry of page.value) {
       if (isDeletedEntry(entry)) changes.deletedIds.push(String(entry.id));
       else if (keep(entry)) changes.records.push(entry);
     }
-    if (changes.records.length + changes.deletedIds.length > CHANGES_LIMIT) {
-      throw new DataverseError(`more than ${CHANGES_LIMIT} changes in one poll; poll more often`, { method: "GET", path: entitySetName });
-    }
+    emptyPages = page.value.length ? 0 : emptyPages + 1;
     const next = page["@odata.nextLink"];
     if (!next) {
-      const link = page["@odata.deltaLink"];
-      if (!link) {
-        throw new DataverseError(
-          `the response has no @odata.deltaLink: is change tracking enabled for '${entitySetName}'?`,
-          { method: "GET", path: entitySetName },
-        );
+      const deltaLink = page["@odata.deltaLink"];
+      if (!deltaLink) {
+        throw trackingError(`the response has no @odata.deltaLink: is change tracking enabled for '${entitySetName}'?`, entitySetName);
       }
-      return { ...changes, deltaLink: link };
+      return { ...changes, deltaLink };
     }
+    // Another full page could take the slice past the limit, so it is left for the next read.
+    if (changes.records.length + changes.deletedIds.length + pageSize > limit) {
+      return { ...changes, nextLink: next };
+    }
+    checkProgress(next, followed, emptyPages, entitySetName);
+    followed.add(next);
     response = await client.send<TrackedPage>({ method: "GET", path: next, prefer });
+  }
+};
+
+/** Whether a link Dataverse gave us belongs to the client's host; a link from another environment is never followed. */
+export const isOnHost = (client: DataverseClient, link: string): boolean => {
+  try {
+    client.resolve(link);
+    return true;
+  } catch (error) {
+    if (error instanceof DataverseError) return false;
+    throw error;
   }
 };
 

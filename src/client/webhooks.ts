@@ -6,10 +6,10 @@ import { createRecord, deleteRecord, updateRecord, type EntityRecord } from "./r
 export type WebhookMessage = "Create" | "Update" | "Delete";
 
 /** `serviceendpoint.contract` 8 is Webhook. */
-export const WEBHOOK_CONTRACT = 8;
+const WEBHOOK_CONTRACT = 8;
 
 /** `serviceendpoint.authtype` values a webhook can use. */
-export const WEBHOOK_AUTH_TYPES = { WebhookKey: 4, HttpHeader: 5, HttpQueryString: 6 } as const;
+const WEBHOOK_AUTH_TYPES = { WebhookKey: 4, HttpHeader: 5, HttpQueryString: 6 } as const;
 
 /** `sdkmessageprocessingstep.stage` 40 runs after the operation; `mode` 1 runs it asynchronously. */
 const POST_OPERATION = 40;
@@ -49,7 +49,7 @@ const escapeXml = (text: string): string =>
  * The `authvalue` of a service endpoint. A webhook key is sent bare; headers and query
  * parameters go in a `<settings>` document (a plain "Header: value" string fails at delivery).
  */
-export const authValueOf = (authentication: WebhookAuthentication): string =>
+const authValueOf = (authentication: WebhookAuthentication): string =>
   authentication.type === "WebhookKey"
     ? authentication.key
     : `<settings><setting name="${escapeXml(authentication.name)}" value="${escapeXml(authentication.value)}" /></settings>`;

@@ -2,7 +2,7 @@ import { input } from "@prismatic-io/spectral";
 import { toChoice } from "./choices";
 import { toOptionalString } from "./clean";
 
-export const POLLING_MODES = ["Modified On", "Change Tracking"] as const;
+const POLLING_MODES = ["Modified On", "Change Tracking"] as const;
 export type PollingMode = (typeof POLLING_MODES)[number];
 
 export const pollingMode = input({

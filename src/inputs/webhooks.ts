@@ -3,10 +3,10 @@ import { InputError, isName, requireNames, type WebhookMessage } from "../client
 import { toChoice } from "./choices";
 import { toBoolean, toOptionalString, toStringList } from "./clean";
 
-export const AUTHENTICATION_TYPES = ["WebhookKey", "HttpHeader", "HttpQueryString", "None"] as const;
+const AUTHENTICATION_TYPES = ["WebhookKey", "HttpHeader", "HttpQueryString", "None"] as const;
 export type AuthenticationType = (typeof AUTHENTICATION_TYPES)[number];
 
-export const WEBHOOK_MESSAGES: WebhookMessage[] = ["Create", "Update", "Delete"];
+const WEBHOOK_MESSAGES: WebhookMessage[] = ["Create", "Update", "Delete"];
 
 /** Only needed to register the webhook, so a flow that validates a hand-made webhook needs no connection. */
 export const webhookConnection = input({

@@ -5,15 +5,18 @@
  */
 import {
   isExpiredChangeToken,
+  isOnHost,
   readLatestModified,
   readModifiedSince,
   readTrackedChanges,
   recordIdOf,
+  secondOf,
   type DataverseClient,
   type EntityRecord,
+  type TrackedChanges,
 } from "../client";
 import type { PollingMode } from "../inputs/polling";
-import { classifyModifiedSince, EPOCH_WATERMARK, type WatermarkState } from "./watermark";
+import { classifyModifiedSince, EPOCH_WATERMARK, isReported, windowStart, type WatermarkState } from "./watermark";
 
 export interface PollQuery {
   entityType: string;
@@ -22,9 +25,18 @@ export interface PollQuery {
 }
 
 export interface PollState extends Partial<WatermarkState> {
-  /** What the state was built for: another table, columns, filter or mode starts over. */
+  /** What the state was built for: another environment, table, columns, filter or mode starts over. */
   query?: string;
   deltaLink?: string;
+  /** A Change Tracking read stopped at the slice limit: the next poll continues from this @odata.nextLink. */
+  nextLink?: string;
+  /** While a restarted full read is continued: only records modified since this are reported. */
+  restartedSince?: string;
+}
+
+export interface PollOptions {
+  /** The most changes one poll reports; a larger backlog is reported over the following polls. */
+  limit?: number;
 }
 
 export interface PollResult {
@@ -33,26 +45,46 @@ export interface PollResult {
   updated: EntityRecord[];
   /** Ids of deleted records; only Change Tracking can see them. */
   deleted: string[];
-  /** True on the first poll, and when Dataverse no longer accepted the delta link. */
+  /** True when more changes are waiting than one poll reports: the next poll continues with them. */
+  moreChanges: boolean;
+  /** True on the first poll, and when the delta link could not be used (expired, or for another host). */
   restarted: boolean;
   notice: string | null;
 }
 
+type Poll = { result: PollResult; state: PollState };
+
 export const FIRST_POLL_NOTICE = "First poll: the starting point is set; changes from now on are reported.";
 export const EXPIRED_TOKEN_NOTICE =
   "Dataverse no longer accepted the delta link (change tracking tokens expire, after 7 days by default), so tracking started over: new and updated records since the last poll are reported, but deletions in that time cannot be.";
+export const OTHER_HOST_NOTICE =
+  "The stored delta link belongs to another environment than the connection's, so tracking started over here: new and updated records since the last poll are reported, but deletions in that time cannot be.";
 
-export const queryKey = (mode: PollingMode, query: PollQuery): string =>
-  JSON.stringify([mode, query.entityType, query.fieldNames, query.filterExpression ?? null]);
+/** The connection's origin is part of it: a watermark or delta link from one environment means nothing in another. */
+export const queryKey = (origin: string, mode: PollingMode, query: PollQuery): string =>
+  JSON.stringify([origin, mode, query.entityType, query.fieldNames, query.filterExpression ?? null]);
+
+/**
+ * State saved before the key named the environment and before the overlap window: taken over
+ * once as the connection's (a Change Tracking delta link still proves its host), so upgrading
+ * does not skip what changed since the last poll.
+ */
+export const stateFromEarlierVersion = (saved: PollState & { seenAtWatermark?: Record<string, string> }, mode: PollingMode, query: PollQuery): PollState => {
+  const earlierKey = JSON.stringify([mode, query.entityType, query.fieldNames, query.filterExpression ?? null]);
+  if (saved.query !== earlierKey || !saved.watermark) return {};
+  const seen = Object.entries(saved.seenAtWatermark ?? {}).map(([id, version]) => [id, { version, modifiedOn: saved.watermark }]);
+  return { watermark: saved.watermark, seen: Object.fromEntries(seen), deltaLink: saved.deltaLink };
+};
 
 const watermarkOf = (state: PollState): WatermarkState | undefined =>
-  state.watermark ? { watermark: state.watermark, seenAtWatermark: state.seenAtWatermark ?? {} } : undefined;
+  state.watermark ? { watermark: state.watermark, seen: state.seen ?? {} } : undefined;
 
 const empty = (mode: PollingMode, notice: string | null): PollResult => ({
   mode,
   created: [],
   updated: [],
   deleted: [],
+  moreChanges: false,
   restarted: notice !== null,
   notice,
 });
@@ -60,68 +92,78 @@ const empty = (mode: PollingMode, notice: string | null): PollResult => ({
 const idReader = (query: PollQuery) => (record: EntityRecord) => recordIdOf(query.entityType, record);
 
 /**
- * Where a flow starts: the latest modifiedon, with every record already at that second
- * counted as seen, so none of them is reported by the next poll.
+ * Where a flow starts: the latest modifiedon, with every record already modified within the
+ * overlap window before it counted as seen, so none of them is reported by the next poll.
  */
-const startingWatermark = async (client: DataverseClient, query: PollQuery): Promise<WatermarkState> => {
+const startingWatermark = async (client: DataverseClient, query: PollQuery, { limit }: PollOptions): Promise<WatermarkState> => {
   const options = { select: query.fieldNames, filter: query.filterExpression };
   const latest = await readLatestModified(client, query.entityType, options);
   if (typeof latest?.modifiedon !== "string") {
     return { ...EPOCH_WATERMARK };
   }
-  const start = { watermark: latest.modifiedon, seenAtWatermark: {} };
-  const atLatest = await readModifiedSince(client, query.entityType, { ...options, since: start.watermark });
-  return classifyModifiedSince(atLatest, start, idReader(query)).state;
+  const start = { watermark: latest.modifiedon, seen: {} };
+  const recent = await readModifiedSince(client, query.entityType, { ...options, since: windowStart(start), limit });
+  return classifyModifiedSince(recent.records, start, idReader(query)).state;
 };
 
-export const pollModifiedOn = async (
-  client: DataverseClient,
-  query: PollQuery,
-  state: PollState,
-): Promise<{ result: PollResult; state: PollState }> => {
+export const pollModifiedOn = async (client: DataverseClient, query: PollQuery, state: PollState, options: PollOptions = {}): Promise<Poll> => {
   const watermark = watermarkOf(state);
   if (!watermark) {
-    return { result: empty("Modified On", FIRST_POLL_NOTICE), state: await startingWatermark(client, query) };
+    return { result: empty("Modified On", FIRST_POLL_NOTICE), state: await startingWatermark(client, query, options) };
   }
-  const options = { select: query.fieldNames, filter: query.filterExpression, since: watermark.watermark };
-  const records = await readModifiedSince(client, query.entityType, options);
-  const { created, updated, state: next } = classifyModifiedSince(records, watermark, idReader(query));
-  return { result: { ...empty("Modified On", null), created, updated }, state: next };
+  const reported = isReported(watermark, idReader(query));
+  const slice = await readModifiedSince(client, query.entityType, {
+    select: query.fieldNames,
+    filter: query.filterExpression,
+    since: windowStart(watermark),
+    keep: (record) => !reported(record),
+    limit: options.limit,
+  });
+  const { created, updated, state: next } = classifyModifiedSince(slice.records, watermark, idReader(query));
+  return { result: { ...empty("Modified On", null), created, updated, moreChanges: slice.moreChanges }, state: next };
 };
 
-export const pollChangeTracking = async (
-  client: DataverseClient,
-  query: PollQuery,
-  state: PollState,
-): Promise<{ result: PollResult; state: PollState }> => {
+/** Records modified since `since` and not yet reported: what a full read reports when tracking starts over. */
+const modifiedSinceFilter = (since: string, watermark: WatermarkState, query: PollQuery) => {
+  const from = secondOf(since);
+  const reported = isReported(watermark, idReader(query));
+  return (record: EntityRecord) => secondOf(record.modifiedon) >= from && !reported(record);
+};
+
+const trackedPoll = (changes: TrackedChanges, previous: WatermarkState, query: PollQuery, notice: string | null, restartedSince?: string): Poll => {
+  const { created, updated, state } = classifyModifiedSince(changes.records, previous, idReader(query));
+  const more = changes.nextLink !== undefined;
+  return {
+    result: { ...empty("Change Tracking", notice), created, updated, deleted: changes.deletedIds, moreChanges: more },
+    state: { ...state, deltaLink: changes.deltaLink, nextLink: changes.nextLink, restartedSince: more ? restartedSince : undefined },
+  };
+};
+
+/** The full set again: it still shows what was created or updated since the last poll; only deletions are lost. */
+const startOver = async (client: DataverseClient, query: PollQuery, previous: WatermarkState, notice: string, { limit }: PollOptions): Promise<Poll> => {
+  const since = windowStart(previous);
+  const keep = modifiedSinceFilter(since, previous, query);
+  const snapshot = await readTrackedChanges(client, query.entityType, { select: query.fieldNames, keep, limit });
+  return trackedPoll(snapshot, previous, query, notice, since);
+};
+
+export const pollChangeTracking = async (client: DataverseClient, query: PollQuery, state: PollState, options: PollOptions = {}): Promise<Poll> => {
   const previous = watermarkOf(state);
-  if (state.deltaLink && previous) {
-    try {
-      const changes = await readTrackedChanges(client, query.entityType, { select: query.fieldNames, deltaLink: state.deltaLink });
-      const { created, updated, state: next } = classifyModifiedSince(changes.records, previous, idReader(query));
-      return {
-        result: { ...empty("Change Tracking", null), created, updated, deleted: changes.deletedIds },
-        state: { ...next, deltaLink: changes.deltaLink },
-      };
-    } catch (error) {
-      if (!isExpiredChangeToken(error)) throw error;
-    }
-  }
   if (!previous) {
     // The watermark is read before the full set, so a write in between is part of the starting point, not lost.
-    const start = await startingWatermark(client, query);
+    const start = await startingWatermark(client, query, options);
     const snapshot = await readTrackedChanges(client, query.entityType, { select: query.fieldNames, keep: () => false });
     return { result: empty("Change Tracking", FIRST_POLL_NOTICE), state: { ...start, deltaLink: snapshot.deltaLink } };
   }
-  // The full set still shows what was created or updated since the last poll; only deletions are lost.
-  const since = Date.parse(previous.watermark);
-  const snapshot = await readTrackedChanges(client, query.entityType, {
-    select: query.fieldNames,
-    keep: (record) => typeof record.modifiedon === "string" && Date.parse(record.modifiedon) >= since,
-  });
-  const { created, updated, state: next } = classifyModifiedSince(snapshot.records, previous, idReader(query));
-  return {
-    result: { ...empty("Change Tracking", EXPIRED_TOKEN_NOTICE), created, updated },
-    state: { ...next, deltaLink: snapshot.deltaLink },
-  };
+  const link = state.nextLink ?? state.deltaLink;
+  if (!link) return startOver(client, query, previous, EXPIRED_TOKEN_NOTICE, options);
+  if (!isOnHost(client, link)) return startOver(client, query, previous, OTHER_HOST_NOTICE, options);
+  const keep = state.nextLink && state.restartedSince ? modifiedSinceFilter(state.restartedSince, previous, query) : undefined;
+  try {
+    const changes = await readTrackedChanges(client, query.entityType, { select: query.fieldNames, link, keep, limit: options.limit });
+    return trackedPoll(changes, previous, query, null, state.restartedSince);
+  } catch (error) {
+    if (!isExpiredChangeToken(error)) throw error;
+    return startOver(client, query, previous, EXPIRED_TOKEN_NOTICE, options);
+  }
 };

@@ -35,74 +35,81 @@ export interface DynamicsEvent {
 
 interface KeyValue {
   key: string;
-  value: unknown;
+  value?: unknown;
 }
 
 /** `/Date(1506384247000)/` or `/Date(1506384247000-0700)/`: the milliseconds are UTC; the offset only says where it was written. */
 const WCF_DATE = /^\/Date\((-?\d+)([+-]\d{4})?\)\/$/;
 
+/** Undefined for anything but a WCF date JavaScript can hold (±8.64e15 ms), so an odd value is kept as it came. */
 export const wcfDateToIso = (value: string): string | undefined => {
   const match = WCF_DATE.exec(value);
-  return match ? new Date(Number(match[1])).toISOString() : undefined;
+  const date = match ? new Date(Number(match[1])) : undefined;
+  return date && Number.isFinite(date.getTime()) ? date.toISOString() : undefined;
 };
+
+/** Deeper than any context Dynamics sends; past it a value is kept as it came rather than risk the stack. */
+const MAX_DEPTH = 64;
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
-const isKeyValueArray = (value: unknown): value is KeyValue[] =>
-  Array.isArray(value) && value.every((item) => isObject(item) && typeof item.key === "string" && "value" in item);
+const isKeyValue = (item: unknown): item is KeyValue => isObject(item) && typeof item.key === "string";
+
+/** The well-formed `{key, value}` items of what should be such an array; anything else has none. */
+const keyValues = (value: unknown): KeyValue[] => (Array.isArray(value) ? value.filter(isKeyValue) : []);
 
 /** `Entity:http://schemas.microsoft.com/xrm/2011/Contracts` → `Entity`. */
 const typeName = (value: Record<string, unknown>): string | undefined =>
   typeof value.__type === "string" ? value.__type.split(":")[0] : undefined;
 
 const toReference = (value: Record<string, unknown>): EntityReferenceValue => ({
-  id: String(value.Id ?? ""),
-  logicalName: String(value.LogicalName ?? ""),
+  id: typeof value.Id === "string" ? value.Id : "",
+  logicalName: typeof value.LogicalName === "string" ? value.LogicalName : "",
   name: typeof value.Name === "string" ? value.Name : null,
 });
 
-export const flattenValue = (value: unknown): FlatValue => {
+const flattenAt = (value: unknown, depth: number): FlatValue => {
   if (typeof value === "string") {
     return wcfDateToIso(value) ?? value;
   }
-  if (Array.isArray(value)) {
-    return value.map(flattenValue);
+  if (depth > MAX_DEPTH || (!Array.isArray(value) && !isObject(value))) {
+    return value ?? null;
   }
-  if (!isObject(value)) {
-    return value;
+  if (Array.isArray(value)) {
+    return value.map((item) => flattenAt(item, depth + 1));
   }
   switch (typeName(value)) {
     case "Entity":
-      return flattenEntity(value);
+      return flattenEntity(value, depth);
     case "EntityReference":
       return toReference(value);
     case "OptionSetValue":
     case "Money":
       return value.Value ?? null;
     case "EntityCollection":
-      return Array.isArray(value.Entities) ? value.Entities.map(flattenValue) : [];
+      return Array.isArray(value.Entities) ? value.Entities.map((item) => flattenAt(item, depth + 1)) : [];
     default:
-      return Object.fromEntries(Object.entries(value).filter(([key]) => key !== "__type").map(([key, item]) => [key, flattenValue(item)]));
+      return Object.fromEntries(Object.entries(value).filter(([key]) => key !== "__type").map(([key, item]) => [key, flattenAt(item, depth + 1)]));
   }
 };
 
-/** An array of `{key, value}` as a plain object, each value flattened. */
-export const flattenKeyValues = (items: unknown): FlatRecord =>
-  isKeyValueArray(items) ? Object.fromEntries(items.map(({ key, value }) => [key, flattenValue(value)])) : {};
+export const flattenValue = (value: unknown): FlatValue => flattenAt(value, 0);
+
+/** An array of `{key, value}` as a plain object, each value flattened; malformed items are left out. */
+const flattenKeyValues = (items: unknown, depth: number): FlatRecord =>
+  Object.fromEntries(keyValues(items).map(({ key, value }) => [key, flattenAt(value, depth + 1)]));
 
 /** An Entity's attributes as a plain object. */
-export const flattenEntity = (entity: Record<string, unknown>): FlatRecord => flattenKeyValues(entity.Attributes);
+const flattenEntity = (entity: Record<string, unknown>, depth = 0): FlatRecord => flattenKeyValues(entity.Attributes, depth + 1);
 
 const firstImage = (images: unknown): FlatRecord | null => {
-  if (!isKeyValueArray(images) || !images.length) return null;
-  const image = images[0].value;
+  const image = keyValues(images).find((item) => isObject(item.value))?.value;
   return isObject(image) ? flattenEntity(image) : null;
 };
 
 const targetOf = (inputParameters: unknown): FlatRecord | EntityReferenceValue | null => {
-  if (!isKeyValueArray(inputParameters)) return null;
-  const target = inputParameters.find((item) => item.key === "Target")?.value;
+  const target = keyValues(inputParameters).find((item) => item.key === "Target")?.value;
   if (!isObject(target)) return null;
   return typeName(target) === "EntityReference" ? toReference(target) : flattenEntity(target);
 };
@@ -122,7 +129,7 @@ export const readRemoteExecutionContext = (context: Record<string, unknown>): Dy
   depth: number(context.Depth),
   stage: number(context.Stage),
   mode: number(context.Mode),
-  operationCreatedOn: typeof context.OperationCreatedOn === "string" ? (wcfDateToIso(context.OperationCreatedOn) ?? null) : null,
+  operationCreatedOn: typeof context.OperationCreatedOn === "string" ? (wcfDateToIso(context.OperationCreatedOn) ?? context.OperationCreatedOn) : null,
   target: targetOf(context.InputParameters),
   preImage: firstImage(context.PreEntityImages),
   postImage: firstImage(context.PostEntityImages),

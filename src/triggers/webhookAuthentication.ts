@@ -8,7 +8,8 @@ import type { AuthenticationType } from "../inputs/webhooks";
 
 export type ExpectedSecret =
   | { type: "None" }
-  | { type: "WebhookKey"; key: string }
+  /** Only the key's SHA-256 is needed, so a generated key is never stored. */
+  | { type: "WebhookKey"; keySha256: string }
   | { type: "HttpHeader" | "HttpQueryString"; name: string; value: string };
 
 export class WebhookRejectedError extends Error {
@@ -20,9 +21,18 @@ export class WebhookRejectedError extends Error {
 
 export const REDACTED = "[redacted]";
 
+const sha256 = (text: string): Buffer => createHash("sha256").update(text).digest();
+
+/** What is kept of a generated webhook key: enough to check a request, useless to forge one. */
+export const hashSecret = (secret: string): string => sha256(secret).toString("hex");
+
 /** Hashing first gives both sides one length, so neither the secret nor its length leaks through timing. */
-export const secretsEqual = (given: string, expected: string): boolean =>
-  timingSafeEqual(createHash("sha256").update(given).digest(), createHash("sha256").update(expected).digest());
+export const secretsEqual = (given: string, expected: string): boolean => timingSafeEqual(sha256(given), sha256(expected));
+
+const matchesSha256 = (given: string, expectedHex: string): boolean => {
+  const expected = Buffer.from(expectedHex, "hex");
+  return expected.length === 32 && timingSafeEqual(sha256(given), expected);
+};
 
 const findIgnoringCase = (values: Record<string, string> | undefined, name: string): [string, string] | undefined =>
   Object.entries(values ?? {}).find(([key]) => key.toLowerCase() === name.toLowerCase());
@@ -37,27 +47,30 @@ const where = (type: AuthenticationType, name: string): string =>
 
 export const checkWebhookRequest = (expected: ExpectedSecret, request: IncomingRequest): void => {
   if (expected.type === "None") return;
-  const [name, secret] =
-    expected.type === "WebhookKey" ? ["code", expected.key] : [expected.name, expected.value];
+  const name = expected.type === "WebhookKey" ? "code" : expected.name;
   const source = expected.type === "HttpHeader" ? request.headers : request.queryParameters;
   const found = findIgnoringCase(source, name);
   const label = where(expected.type, name);
   if (!found || !found[1]) {
     throw new WebhookRejectedError(`${label} is missing (Authentication Type ${expected.type}).`);
   }
-  if (!secretsEqual(found[1], secret)) {
+  const matches = expected.type === "WebhookKey" ? matchesSha256(found[1], expected.keySha256) : secretsEqual(found[1], expected.value);
+  if (!matches) {
     throw new WebhookRejectedError(`${label} does not match the configured ${expected.type === "WebhookKey" ? "webhook key" : "value"}.`);
   }
 };
 
-/** The request as the flow sees it: the secret replaced wherever the request carried it. */
+/**
+ * The request as the flow sees it: the secret replaced wherever the request carried it. Only
+ * for a request that passed the check, so a webhook key is the `code` the request carried.
+ */
 export const redactSecret = <T extends IncomingRequest & { invokeUrl?: string }>(expected: ExpectedSecret, request: T): T => {
   if (expected.type === "None") return request;
   const name = expected.type === "WebhookKey" ? "code" : expected.name;
-  const secret = expected.type === "WebhookKey" ? expected.key : expected.value;
+  const secret = expected.type === "WebhookKey" ? (findIgnoringCase(request.queryParameters, name)?.[1] ?? "") : expected.value;
   const redact = (values: Record<string, string> | undefined) =>
     Object.fromEntries(Object.entries(values ?? {}).map(([key, value]) => [key, key.toLowerCase() === name.toLowerCase() ? REDACTED : value]));
-  const invokeUrl = request.invokeUrl
+  const invokeUrl = !secret ? request.invokeUrl : request.invokeUrl
     ?.split(encodeURIComponent(secret)).join(REDACTED)
     .split(secret).join(REDACTED);
   return {

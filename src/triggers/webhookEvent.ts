@@ -58,7 +58,7 @@ const header = (headers: Record<string, string>, name: string): string | null =>
   return found && found[1] !== "" ? String(found[1]) : null;
 };
 
-export const readDeliveryHeaders = (headers: Record<string, string>): DeliveryHeaders => ({
+const readDeliveryHeaders = (headers: Record<string, string>): DeliveryHeaders => ({
   requestId: header(headers, "x-request-id"),
   organization: header(headers, "x-ms-dynamics-organization"),
   entityName: header(headers, "x-ms-dynamics-entity-name"),
@@ -66,7 +66,7 @@ export const readDeliveryHeaders = (headers: Record<string, string>): DeliveryHe
   correlationRequestId: header(headers, "x-ms-correlation-request-id"),
 });
 
-export const isTruncated = (headers: Record<string, string>): boolean => {
+const isTruncated = (headers: Record<string, string>): boolean => {
   const value = header(headers, "x-ms-dynamics-msg-size-exceeded");
   return value !== null && value.toLowerCase() !== "false";
 };

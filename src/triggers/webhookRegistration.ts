@@ -1,8 +1,9 @@
 /**
  * The webhook trigger's lifecycle: on deploy, register the flow's URL in Dynamics; on
- * delete, remove it. What was registered (and a generated webhook key, which Dataverse
- * never gives back) is kept in crossFlowState under the flow's stable id, so the trigger
- * can check requests against the key and a second deploy finds what the first created.
+ * delete, remove it. What was registered is kept in crossFlowState under the flow's stable
+ * id, so a second deploy finds what the first created. Every flow of the instance can read
+ * crossFlowState, so a generated webhook key is kept there only as its SHA-256: enough to
+ * check a request, not to forge one. Each deploy generates a new key.
  */
 import { randomBytes } from "crypto";
 import type { ActionContext, Connection } from "@prismatic-io/spectral";
@@ -16,11 +17,13 @@ import {
   type WebhookRegistration,
 } from "../client";
 import type { AuthenticationType } from "../inputs/webhooks";
-import { WebhookRejectedError, type ExpectedSecret } from "./webhookAuthentication";
+import { hashSecret, WebhookRejectedError, type ExpectedSecret } from "./webhookAuthentication";
 
 export interface StoredRegistration extends WebhookRegistration {
   url: string;
-  /** Only for Webhook Key authentication. */
+  /** Only for Webhook Key authentication: the SHA-256 (hex) of the generated key. */
+  webhookKeySha256?: string;
+  /** Registrations made before keys were hashed kept the key itself, until the next deploy replaces it. */
   webhookKey?: string;
 }
 
@@ -39,18 +42,18 @@ export interface WebhookParams {
 
 type Context = Pick<ActionContext, "crossFlowState" | "flow" | "webhookUrls">;
 
-export const registrationKey = (context: Pick<Context, "flow">): string => `dynamicsWebhook:${context.flow.stableId}`;
+const registrationKey = (context: Pick<Context, "flow">): string => `dynamicsWebhook:${context.flow.stableId}`;
 
 const isStoredRegistration = (value: unknown): value is StoredRegistration =>
   typeof value === "object" && value !== null && typeof (value as StoredRegistration).serviceEndpointId === "string";
 
-export const storedRegistration = (context: Context): StoredRegistration | undefined => {
+const storedRegistration = (context: Context): StoredRegistration | undefined => {
   const value = context.crossFlowState?.[registrationKey(context)];
   return isStoredRegistration(value) ? value : undefined;
 };
 
 /** 32 random bytes, URL-safe, well within authvalue's 2048 characters. */
-export const generateWebhookKey = (): string => randomBytes(32).toString("base64url");
+const generateWebhookKey = (): string => randomBytes(32).toString("base64url");
 
 const requireAuthPair = (params: WebhookParams): { name: string; value: string } => {
   if (!params.authName) throw new InputError("Auth Name", `is required for ${params.authenticationType} authentication: give the header or query parameter name Dynamics sends.`);
@@ -58,14 +61,17 @@ const requireAuthPair = (params: WebhookParams): { name: string; value: string }
   return { name: params.authName, value: params.authValue };
 };
 
+const registeredKeySha256 = (stored?: StoredRegistration): string | undefined =>
+  stored?.webhookKeySha256 ?? (stored?.webhookKey ? hashSecret(stored.webhookKey) : undefined);
+
 /** What a request must carry. With Register Webhook on, a Webhook Key is the generated one. */
 export const expectedSecret = (params: WebhookParams, context: Context): ExpectedSecret => {
   switch (params.authenticationType) {
     case "None":
       return { type: "None" };
     case "WebhookKey": {
-      const key = params.registerWebhook ? storedRegistration(context)?.webhookKey : params.webhookKey;
-      if (key) return { type: "WebhookKey", key };
+      const keySha256 = params.registerWebhook ? registeredKeySha256(storedRegistration(context)) : params.webhookKey && hashSecret(params.webhookKey);
+      if (keySha256) return { type: "WebhookKey", keySha256 };
       if (params.registerWebhook) {
         throw new WebhookRejectedError("this flow has no registered webhook key yet; deploy the instance again to register the webhook.");
       }
@@ -87,12 +93,13 @@ const requireConnection = (params: WebhookParams): Connection => {
   return params.connection;
 };
 
-const authenticationFor = (params: WebhookParams, stored?: StoredRegistration): WebhookAuthentication => {
+const authenticationFor = (params: WebhookParams): WebhookAuthentication => {
   if (params.authenticationType === "None") {
     throw new InputError("Authentication Type", "None cannot be registered: choose Webhook Key (a key is generated for you), HTTP Header or HTTP Query String.");
   }
   if (params.authenticationType === "WebhookKey") {
-    return { type: "WebhookKey", key: stored?.webhookKey ?? generateWebhookKey() };
+    // Dataverse never gives a key back and we keep only its hash, so every deploy sets a new one.
+    return { type: "WebhookKey", key: generateWebhookKey() };
   }
   return { type: params.authenticationType, ...requireAuthPair(params) };
 };
@@ -103,7 +110,7 @@ export const createWebhook = async (context: Context, params: WebhookParams) => 
   if (!params.entityLogicalName) throw new InputError("Entity Logical Name", "is required when Register Webhook is on, for example 'account'.");
   const url = flowUrl(context);
   const stored = storedRegistration(context);
-  const authentication = authenticationFor(params, stored?.url === url ? stored : undefined);
+  const authentication = authenticationFor(params);
   const registration = await registerWebhook(
     createDataverseClient(connection),
     {
@@ -119,14 +126,24 @@ export const createWebhook = async (context: Context, params: WebhookParams) => 
   const value: StoredRegistration = {
     ...registration,
     url,
-    ...(authentication.type === "WebhookKey" ? { webhookKey: authentication.key } : {}),
+    ...(authentication.type === "WebhookKey" ? { webhookKeySha256: hashSecret(authentication.key) } : {}),
   };
   return { crossFlowState: { ...context.crossFlowState, [registrationKey(context)]: value } };
 };
 
+/**
+ * Removes what this flow registered whenever a registration is stored, even if Register
+ * Webhook was switched off since: otherwise Dynamics would keep calling a deleted flow.
+ */
 export const deleteWebhook = async (context: Context, params: WebhookParams) => {
-  if (!params.registerWebhook) return;
   const stored = storedRegistration(context);
+  if (!params.registerWebhook && !stored) return;
+  if (stored && !params.connection) {
+    throw new InputError(
+      "Connection",
+      `is needed to remove the webhook this flow registered in Dynamics (service endpoint ${stored.serviceEndpointId} for ${stored.url}): choose the connection and delete again, or delete that service endpoint and its steps in Dynamics.`,
+    );
+  }
   await unregisterWebhook(createDataverseClient(requireConnection(params)), stored?.url ?? flowUrl(context), stored);
   return { crossFlowState: { ...context.crossFlowState, [registrationKey(context)]: null } };
 };

@@ -1,5 +1,5 @@
 import { EXPIRED_TOKEN_NOTICE, FIRST_POLL_NOTICE } from "../../src/triggers/polling";
-import { classifyModifiedSince } from "../../src/triggers/watermark";
+import { classifyModifiedSince, windowStart } from "../../src/triggers/watermark";
 import { SEED } from "../emulator/seed";
 import { expectSameShape, harness, runAction, useEmulator } from "../support";
 
@@ -27,28 +27,43 @@ const getRequests = () => fixture.emulator.takeRequests().filter((request) => re
 describe("classifying records by the Modified On watermark", () => {
   const idOf = (record: Record<string, unknown>) => record.id as string;
   const row = (id: string, createdon: string, modifiedon: string, versionnumber: number) => ({ id, createdon, modifiedon, versionnumber });
-  const state = { watermark: "2026-11-20T10:00:00Z", seenAtWatermark: { a: "5" } };
+  const seen = (version: string, modifiedOn: string) => ({ version, modifiedOn });
+  const state = { watermark: "2026-11-20T10:00:00Z", seen: { a: seen("5", "2026-11-20T10:00:00Z"), old: seen("2", "2026-11-20T09:58:30Z") } };
 
-  it("skips what was already reported in the watermark's second, and reports later writes in that second", () => {
+  it("skips what was already reported in the window, and reports later writes in the watermark's second", () => {
     const result = classifyModifiedSince(
-      [row("a", "2026-11-20T09:00:00Z", "2026-11-20T10:00:00Z", 5), row("b", "2026-11-19T00:00:00Z", "2026-11-20T10:00:00Z", 7), row("c", "2026-11-20T10:00:00Z", "2026-11-20T10:00:00Z", 8)],
+      [row("old", "2026-11-01T00:00:00Z", "2026-11-20T09:58:30Z", 2), row("a", "2026-11-20T09:00:00Z", "2026-11-20T10:00:00Z", 5), row("b", "2026-11-19T00:00:00Z", "2026-11-20T10:00:00Z", 7), row("c", "2026-11-20T10:00:00Z", "2026-11-20T10:00:00Z", 8)],
       state,
       idOf,
     );
     expect(ids(result.updated, "id")).toEqual(["b"]);
     expect(ids(result.created, "id")).toEqual(["c"]);
-    expect(result.state).toEqual({ watermark: "2026-11-20T10:00:00Z", seenAtWatermark: { a: "5", b: "7", c: "8" } });
+    expect(result.state).toEqual({
+      watermark: "2026-11-20T10:00:00Z",
+      seen: { ...state.seen, b: seen("7", "2026-11-20T10:00:00Z"), c: seen("8", "2026-11-20T10:00:00Z") },
+    });
   });
 
-  it("moves the watermark to the newest second and remembers only the records at it", () => {
+  it("reports once a write that committed after the watermark passed its modifiedon, as created when it is new", () => {
+    const late = [row("late", "2026-11-20T09:59:00Z", "2026-11-20T09:59:00Z", 9), row("edit", "2026-11-01T00:00:00Z", "2026-11-20T09:59:30Z", 10)];
+    const result = classifyModifiedSince(late, state, idOf);
+    expect(ids(result.created, "id")).toEqual(["late"]);
+    expect(ids(result.updated, "id")).toEqual(["edit"]);
+    expect(result.state.watermark).toBe("2026-11-20T10:00:00Z");
+    const again = classifyModifiedSince(late, result.state, idOf);
+    expect([again.created, again.updated]).toEqual([[], []]);
+  });
+
+  it("moves the watermark to the newest second and forgets what is older than the window before it", () => {
     const result = classifyModifiedSince(
-      [row("a", "2026-11-20T09:00:00Z", "2026-11-20T10:00:00Z", 6), row("d", "2026-11-20T10:00:03Z", "2026-11-20T10:00:03Z", 9)],
+      [row("a", "2026-11-20T09:00:00Z", "2026-11-20T10:00:00Z", 6), row("d", "2026-11-20T10:01:03Z", "2026-11-20T10:01:03Z", 9)],
       state,
       idOf,
     );
     expect(ids(result.updated, "id")).toEqual(["a"]);
     expect(ids(result.created, "id")).toEqual(["d"]);
-    expect(result.state).toEqual({ watermark: "2026-11-20T10:00:03Z", seenAtWatermark: { d: "9" } });
+    expect(result.state).toEqual({ watermark: "2026-11-20T10:01:03Z", seen: { a: seen("6", "2026-11-20T10:00:00Z"), d: seen("9", "2026-11-20T10:01:03Z") } });
+    expect(windowStart(result.state)).toBe("2026-11-20T09:59:03Z");
   });
 });
 
@@ -62,7 +77,7 @@ describe("New, Updated and Deleted Records: Modified On", () => {
   it("the first poll sets the starting point and reports nothing", async () => {
     const result = await poll(params, instanceState);
     expect(result.resultType).toBe("polled_no_changes");
-    expect(result.payload.body.data).toEqual({ mode: "Modified On", created: [], updated: [], deleted: [], restarted: true, notice: FIRST_POLL_NOTICE });
+    expect(result.payload.body.data).toEqual({ mode: "Modified On", created: [], updated: [], deleted: [], moreChanges: false, restarted: true, notice: FIRST_POLL_NOTICE });
   });
 
   it("reports a record created since", async () => {
@@ -74,7 +89,8 @@ describe("New, Updated and Deleted Records: Modified On", () => {
     expect(ids(result.payload.body.data.created, "leadid")).toEqual([first]);
     expect(result.payload.body.data.updated).toEqual([]);
     const [request] = getRequests();
-    expect(request.query.$filter).toBe("modifiedon ge 2026-10-18T09:00:00Z");
+    // Two minutes before the latest modifiedon at the first poll (the seed's 2026-10-18T09:00:00Z).
+    expect(request.query.$filter).toBe("modifiedon ge 2026-10-18T08:58:00Z");
     expect(request.query.$select).toBe("subject,createdon,modifiedon,versionnumber");
     expect(request.query.$orderby).toBe("modifiedon asc");
   });
@@ -84,7 +100,7 @@ describe("New, Updated and Deleted Records: Modified On", () => {
     await update("leads", first, { subject: "First, edited" });
     getRequests();
     const result = await poll(params, instanceState);
-    expect(getRequests()[0].query.$filter).toBe("modifiedon ge 2026-11-20T10:00:00Z");
+    expect(getRequests()[0].query.$filter).toBe("modifiedon ge 2026-11-20T09:58:00Z");
     expect(ids(result.payload.body.data.created, "leadid")).toEqual([second]);
     expect(ids(result.payload.body.data.updated, "leadid")).toEqual([first]);
     expect(result.payload.body.data.updated[0].subject).toBe("First, edited");
@@ -103,6 +119,19 @@ describe("New, Updated and Deleted Records: Modified On", () => {
     expect((await poll(params, instanceState)).resultType).toBe("polled_no_changes");
   });
 
+  it("reports once a write whose modifiedon is older than the watermark but that appeared after the last poll", async () => {
+    // Dataverse stamps modifiedon when an operation starts; a long transaction makes it visible later.
+    at("2026-11-20T09:59:30Z");
+    const late = await create("leads", { subject: "Committed late", lastname: "Late" });
+    at("2026-11-20T10:00:01Z");
+    getRequests();
+    const result = await poll(params, instanceState);
+    expect(getRequests()[0].query.$filter).toBe("modifiedon ge 2026-11-20T09:58:01Z");
+    expect(ids(result.payload.body.data.created, "leadid")).toEqual([late]);
+    expect(result.payload.body.data.updated).toEqual([]);
+    expect((await poll(params, instanceState)).resultType).toBe("polled_no_changes");
+  });
+
   it("cannot see deletions (Change Tracking can)", async () => {
     await remove("leads", second);
     const result = await poll(params, instanceState);
@@ -117,7 +146,7 @@ describe("New, Updated and Deleted Records: Modified On", () => {
     await create("leads", { subject: "Cold", lastname: "C", leadqualitycode: 3 });
     getRequests();
     const result = await poll(filtered, instanceState);
-    expect(getRequests()[0].query.$filter).toBe("(leadqualitycode eq 2) and (modifiedon ge 2026-10-18T09:00:00Z)");
+    expect(getRequests()[0].query.$filter).toBe("(leadqualitycode eq 2) and (modifiedon ge 2026-10-18T08:58:00Z)");
     expect(ids(result.payload.body.data.created, "leadid")).toEqual([warm]);
   });
 

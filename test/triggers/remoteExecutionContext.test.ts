@@ -163,4 +163,32 @@ describe("reading a RemoteExecutionContext", () => {
     const event = readRemoteExecutionContext(truncated);
     expect([event.entityName, event.entityId, event.target, event.preImage, event.postImage]).toEqual(["account", ACCOUNT_ID, null, null, null]);
   });
+
+  it("keeps a WCF date JavaScript cannot hold as it came, instead of throwing", () => {
+    const huge = "/Date(99999999999999999)/";
+    expect(wcfDateToIso(huge)).toBeUndefined();
+    expect(flattenValue(huge)).toBe(huge);
+    const event = readRemoteExecutionContext(context("Update", { OperationCreatedOn: huge, InputParameters: [{ key: "Target", value: entity("account", ACCOUNT_ID, { modifiedon: huge }) }] }));
+    expect(event.operationCreatedOn).toBe(huge);
+    expect(event.target).toEqual({ modifiedon: huge });
+  });
+
+  it("reads odd shapes without throwing: nulls, missing markers, malformed items, objects where arrays belong, deep nesting", () => {
+    let deep: unknown = "bottom";
+    for (let level = 0; level < 100_000; level += 1) deep = [deep];
+    const odd = context("Update", {
+      InputParameters: [null, 5, { value: "no key" }, { key: "Target", value: { Attributes: [null, { key: "name", value: null }, { key: "gone" }, { key: 7, value: "x" }, { key: "deep", value: deep }] } }],
+      PreEntityImages: { key: "PreImage", value: entity("account", ACCOUNT_ID, { name: "x" }) },
+      PostEntityImages: [{ key: "PostImage", value: null }, { key: "PostImage2", value: { __type: `Entity:${CONTRACTS}`, Attributes: "not an array" } }],
+      OperationCreatedOn: null,
+      Depth: "1",
+    });
+    const event = readRemoteExecutionContext(odd);
+    expect(event).toMatchObject({ operationCreatedOn: null, depth: null, preImage: null, postImage: {} });
+    expect(Object.keys(event.target as object).sort()).toEqual(["deep", "gone", "name"]);
+    expect(event.target).toMatchObject({ name: null, gone: null });
+    expect(flattenValue({ __type: `EntityCollection:${CONTRACTS}`, Entities: { not: "an array" } })).toEqual([]);
+    expect(flattenValue({ __type: `EntityReference:${CONTRACTS}`, Id: { odd: true }, LogicalName: null })).toEqual({ id: "", logicalName: "", name: null });
+    expect(flattenValue({ __type: 42, Value: [null, { __type: null }] })).toEqual({ Value: [null, {}] });
+  });
 });

@@ -1,3 +1,4 @@
+import { createHash } from "crypto";
 import { SDK_MESSAGES } from "../emulator/webhooks";
 import { harness, runAction, useEmulator } from "../support";
 import { lifecycleContext, payloadFor, runLifecycle, startListener, type Listener } from "./support";
@@ -29,6 +30,14 @@ const writes = () =>
     .filter((request) => request.method !== "GET")
     .map((request) => `${request.method} ${request.path.replace(/\(.*\)/, "(…)")}`);
 
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/** The key the last deploy set on the endpoint: Dynamics has it, crossFlowState must not. */
+const keySent = (requests: { method: string; path: string; body: string }[]): string => {
+  const write = requests.filter((request) => ["POST", "PATCH"].includes(request.method) && request.path.startsWith("serviceendpoints")).pop();
+  return JSON.parse(write?.body ?? "{}").authvalue;
+};
+
 const triggerParams = (extra: Record<string, unknown> = {}) => ({
   connection: fixture.connection,
   registerWebhook: true,
@@ -42,13 +51,13 @@ const triggerParams = (extra: Record<string, unknown> = {}) => ({
 
 describe("Webhook trigger: automatic registration", () => {
   let crossFlowState: Record<string, unknown> = {};
+  let key = "";
 
   it("registers the flow's URL: a webhook endpoint with a generated key and one asynchronous post-operation step per message", async () => {
     const result = await runLifecycle("webhookCreate", triggerParams(), lifecycleContext(listener.url));
     crossFlowState = result?.crossFlowState ?? {};
-    const stored = crossFlowState[STATE_KEY] as { serviceEndpointId: string; stepIds: string[]; webhookKey: string; url: string };
+    const stored = crossFlowState[STATE_KEY] as { serviceEndpointId: string; stepIds: string[]; webhookKeySha256: string; url: string };
     expect(stored.url).toBe(listener.url);
-    expect(stored.webhookKey).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(stored.stepIds).toHaveLength(2);
 
     const [endpoint] = endpointsFor(listener.url);
@@ -64,7 +73,12 @@ describe("Webhook trigger: automatic registration", () => {
 
     const requests = fixture.emulator.takeRequests();
     const created = requests.find((request) => request.method === "POST" && request.path === "serviceendpoints");
-    expect(JSON.parse(created?.body ?? "{}")).toMatchObject({ url: listener.url, contract: 8, authtype: 4, authvalue: stored.webhookKey });
+    key = keySent(requests);
+    expect(key).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(JSON.parse(created?.body ?? "{}")).toMatchObject({ url: listener.url, contract: 8, authtype: 4, authvalue: key });
+    // Every flow of the instance reads crossFlowState: it holds the key's SHA-256, never the key.
+    expect(stored.webhookKeySha256).toBe(sha256(key));
+    expect(JSON.stringify(crossFlowState)).not.toContain(key);
     const stepBodies = requests.filter((request) => request.method === "POST" && request.path === "sdkmessageprocessingsteps").map((request) => JSON.parse(request.body));
     expect(stepBodies[0]).toMatchObject({
       "eventhandler_serviceendpoint@odata.bind": `/serviceendpoints(${stored.serviceEndpointId})`,
@@ -75,28 +89,44 @@ describe("Webhook trigger: automatic registration", () => {
     expect(stepBodies[0]["sdkmessagefilterid@odata.bind"]).toMatch(/^\/sdkmessagefilters\([0-9a-f-]{36}\)$/);
   });
 
-  it("deploying again registers nothing new and keeps the key", async () => {
-    const before = crossFlowState[STATE_KEY] as { serviceEndpointId: string; stepIds: string[]; webhookKey: string };
+  it("deploying again registers nothing new but sets a new key, and the old key is refused", async () => {
+    const before = crossFlowState[STATE_KEY] as { serviceEndpointId: string; stepIds: string[]; webhookKeySha256: string };
+    const oldKey = key;
     const result = await runLifecycle("webhookCreate", triggerParams(), lifecycleContext(listener.url, crossFlowState));
-    expect(result?.crossFlowState?.[STATE_KEY]).toEqual(crossFlowState[STATE_KEY]);
+    const after = result?.crossFlowState?.[STATE_KEY] as { serviceEndpointId: string; stepIds: string[]; webhookKeySha256: string };
+    const requests = fixture.emulator.takeRequests();
+    key = keySent(requests);
+    expect(key).not.toBe(oldKey);
+    expect(after).toEqual({ ...before, webhookKeySha256: sha256(key) });
+    expect(JSON.stringify(result?.crossFlowState)).not.toContain(key);
     expect(endpointsFor(listener.url)).toHaveLength(1);
     expect(stepsFor(before.serviceEndpointId)).toHaveLength(2);
-    expect(writes()).toEqual(["PATCH serviceendpoints(…)"]);
+    expect(requests.filter((request) => request.method !== "GET").map((request) => request.method)).toEqual(["PATCH"]);
+
+    const delivery = (code: string) => payloadFor({ headers: {}, query: { code }, body: Buffer.from(JSON.stringify({ MessageName: "Update" })) });
+    const accepted: any = await harness.trigger("dynamicsWebhookTrigger", delivery(key), triggerParams(), { crossFlowState: result?.crossFlowState });
+    expect(accepted.payload.queryParameters.code).toBe("[redacted]");
+    await expect(harness.trigger("dynamicsWebhookTrigger", delivery(oldKey), triggerParams(), { crossFlowState: result?.crossFlowState })).rejects.toThrow(
+      "the 'code' query parameter does not match the configured webhook key",
+    );
+    crossFlowState = result?.crossFlowState ?? {};
   });
 
   it("finds its endpoint by URL when the stored state is gone, and sets a new key on it", async () => {
-    const before = crossFlowState[STATE_KEY] as { serviceEndpointId: string; webhookKey: string };
+    const before = crossFlowState[STATE_KEY] as { serviceEndpointId: string; webhookKeySha256: string };
     const result = await runLifecycle("webhookCreate", triggerParams(), lifecycleContext(listener.url));
-    const after = result?.crossFlowState?.[STATE_KEY] as { serviceEndpointId: string; webhookKey: string };
+    const after = result?.crossFlowState?.[STATE_KEY] as { serviceEndpointId: string; webhookKeySha256: string };
     expect(after.serviceEndpointId).toBe(before.serviceEndpointId);
-    expect(after.webhookKey).not.toBe(before.webhookKey);
+    const requests = fixture.emulator.takeRequests();
+    key = keySent(requests);
+    expect(after.webhookKeySha256).toBe(sha256(key));
+    expect(after.webhookKeySha256).not.toBe(before.webhookKeySha256);
     expect(endpointsFor(listener.url)).toHaveLength(1);
-    expect(writes()).toEqual(["PATCH serviceendpoints(…)"]);
+    expect(requests.filter((request) => request.method !== "GET").map((request) => request.method)).toEqual(["PATCH"]);
     crossFlowState = result?.crossFlowState ?? {};
   });
 
   it("a record created through the component reaches the flow as a validated Create event", async () => {
-    const stored = crossFlowState[STATE_KEY] as { webhookKey: string };
     const { id } = await runAction("createEntity", {
       connection: fixture.connection,
       entityType: "accounts",
@@ -110,7 +140,7 @@ describe("Webhook trigger: automatic registration", () => {
     const delivered = await listener.next();
     expect(delivered.method).toBe("POST");
     expect(delivered.path).toBe("/trigger/flow-1");
-    expect(delivered.query).toEqual({ code: stored.webhookKey });
+    expect(delivered.query).toEqual({ code: key });
     expect(delivered.headers).toMatchObject({
       "content-type": "application/json",
       "x-ms-dynamics-entity-name": "account",
@@ -163,8 +193,8 @@ describe("Webhook trigger: automatic registration", () => {
       const params = triggerParams({ authenticationType: "HttpHeader", authName: "x-api-key", authValue: "s3cret&<>", entityLogicalName: "contact", messages: ["Delete"] });
       const context = lifecycleContext(headerListener.url);
       const result = await runLifecycle("webhookCreate", params, context);
-      const stored = result?.crossFlowState?.[STATE_KEY] as { webhookKey?: string };
-      expect(stored.webhookKey).toBeUndefined();
+      const stored = result?.crossFlowState?.[STATE_KEY] as { webhookKeySha256?: string };
+      expect(stored.webhookKeySha256).toBeUndefined();
       const post = fixture.emulator.takeRequests().find((request) => request.method === "POST" && request.path === "serviceendpoints");
       expect(JSON.parse(post?.body ?? "{}")).toMatchObject({
         authtype: 5,
@@ -215,5 +245,22 @@ describe("Webhook trigger: automatic registration", () => {
     expect(writes()).toEqual(["DELETE sdkmessageprocessingsteps(…)", "DELETE sdkmessageprocessingsteps(…)"]);
     await runLifecycle("webhookDelete", triggerParams(), lifecycleContext(listener.url, result?.crossFlowState));
     expect(writes()).toEqual([]);
+  });
+
+  it("deleting removes a stored registration even when Register Webhook was switched off; without a connection it says what is left", async () => {
+    const created = await runLifecycle("webhookCreate", triggerParams(), lifecycleContext(listener.url));
+    const stored = created?.crossFlowState?.[STATE_KEY] as { serviceEndpointId: string };
+    const context = lifecycleContext(listener.url, created?.crossFlowState);
+    fixture.emulator.takeRequests();
+
+    await expect(runLifecycle("webhookDelete", triggerParams({ registerWebhook: false, connection: undefined }), context)).rejects.toThrow(
+      `Connection: is needed to remove the webhook this flow registered in Dynamics (service endpoint ${stored.serviceEndpointId} for ${listener.url})`,
+    );
+    expect(endpointsFor(listener.url)).toHaveLength(1);
+
+    const result = await runLifecycle("webhookDelete", triggerParams({ registerWebhook: false }), context);
+    expect(result?.crossFlowState?.[STATE_KEY]).toBeNull();
+    expect(endpointsFor(listener.url)).toEqual([]);
+    expect(stepsFor(stored.serviceEndpointId)).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { exampleRemoteExecutionContext } from "../../src/triggers/examples";
-import { secretsEqual } from "../../src/triggers/webhookAuthentication";
+import { hashSecret, secretsEqual } from "../../src/triggers/webhookAuthentication";
 import { expectSameShape, harness } from "../support";
 import { payloadFor } from "./support";
 
@@ -68,12 +68,17 @@ describe("Webhook trigger: validation", () => {
     await expect(run(request(), { authenticationType: "Basic" })).rejects.toThrow("Authentication Type: 'Basic' is not one of");
   });
 
-  it("with Register Webhook on, checks against the key generated at registration", async () => {
-    const crossFlowState = { "dynamicsWebhook:flowStableId": { serviceEndpointId: "e1", stepIds: [], url: "https://x", webhookKey: "generated" } };
+  it("with Register Webhook on, checks against the hash of the key generated at registration", async () => {
+    const registration = { serviceEndpointId: "e1", stepIds: [], url: "https://x" };
     const params = { authenticationType: "WebhookKey", webhookKey: KEY, registerWebhook: true };
-    const result = await run(request({ query: { code: "generated" } }), params, { crossFlowState });
-    expect(result.payload.event.messageName).toBe("Update");
-    await expect(run(request({ query: { code: KEY } }), params, { crossFlowState })).rejects.toThrow("does not match");
+    // The second form is what registrations kept before keys were hashed: it works until the next deploy.
+    for (const stored of [{ ...registration, webhookKeySha256: hashSecret("generated") }, { ...registration, webhookKey: "generated" }]) {
+      const crossFlowState = { "dynamicsWebhook:flowStableId": stored };
+      const result = await run(request({ query: { code: "generated" } }), params, { crossFlowState });
+      expect(result.payload.event.messageName).toBe("Update");
+      expect(result.payload.queryParameters.code).toBe("[redacted]");
+      await expect(run(request({ query: { code: KEY } }), params, { crossFlowState })).rejects.toThrow("does not match");
+    }
     await expect(run(request({ query: { code: "generated" } }), params)).rejects.toThrow("no registered webhook key yet");
   });
 
@@ -111,6 +116,15 @@ describe("Webhook trigger: body and event", () => {
     await expect(run(array, params)).rejects.toThrow("must be a JSON object");
     const empty = payloadFor({ headers: dynamicsHeaders, query: {}, body: Buffer.from("") });
     await expect(run(empty, params)).rejects.toThrow("the body is empty");
+  });
+
+  it("accepts a body with dates out of JavaScript's range, keeping them as sent", async () => {
+    const huge = "/Date(99999999999999999)/";
+    const odd = { ...exampleRemoteExecutionContext, OperationCreatedOn: huge, PreEntityImages: [{ key: "PreImage", value: { Attributes: [{ key: "modifiedon", value: huge }] } }] };
+    const result = await run(payloadFor({ headers: dynamicsHeaders, query: {}, body: Buffer.from(JSON.stringify(odd)) }), params);
+    expect(result.response.statusCode).toBe(200);
+    expect(result.payload.event.operationCreatedOn).toBe(huge);
+    expect(result.payload.event.preImage).toEqual({ modifiedon: huge });
   });
 
   it("keeps the raw request and surfaces Dynamics' headers", async () => {
