@@ -5,7 +5,7 @@ import { connectionInput, entityType, fieldNames } from "../inputs/entities";
 import { pollingMode } from "../inputs/polling";
 import { filterExpression } from "../inputs/queries";
 import { exampleTriggerPayload } from "./examples";
-import { pollChangeTracking, pollModifiedOn, queryKey, stateFromEarlierVersion, type PollResult, type PollState } from "./polling";
+import { pollChangeTracking, pollModifiedOn, queryKey, type PollResult, type PollState } from "./polling";
 
 export const pollChangesTrigger = pollingTrigger({
   display: {
@@ -24,7 +24,7 @@ export const pollChangesTrigger = pollingTrigger({
     const query = { entityType: params.entityType, fieldNames: params.fieldNames, filterExpression: params.filterExpression };
     const key = queryKey(client.webApi.origin, params.mode, query);
     const saved = context.polling.getState() as PollState;
-    const state = saved.query === key ? saved : stateFromEarlierVersion(saved, params.mode, query);
+    const state = saved.query === key ? saved : {};
     const poll = params.mode === "Change Tracking" ? pollChangeTracking : pollModifiedOn;
     const { result, state: next } = await poll(client, query, state);
     context.polling.setState({ ...next, query: key });

@@ -64,18 +64,6 @@ export const OTHER_HOST_NOTICE =
 export const queryKey = (origin: string, mode: PollingMode, query: PollQuery): string =>
   JSON.stringify([origin, mode, query.entityType, query.fieldNames, query.filterExpression ?? null]);
 
-/**
- * State saved before the key named the environment and before the overlap window: taken over
- * once as the connection's (a Change Tracking delta link still proves its host), so upgrading
- * does not skip what changed since the last poll.
- */
-export const stateFromEarlierVersion = (saved: PollState & { seenAtWatermark?: Record<string, string> }, mode: PollingMode, query: PollQuery): PollState => {
-  const earlierKey = JSON.stringify([mode, query.entityType, query.fieldNames, query.filterExpression ?? null]);
-  if (saved.query !== earlierKey || !saved.watermark) return {};
-  const seen = Object.entries(saved.seenAtWatermark ?? {}).map(([id, version]) => [id, { version, modifiedOn: saved.watermark }]);
-  return { watermark: saved.watermark, seen: Object.fromEntries(seen), deltaLink: saved.deltaLink };
-};
-
 const watermarkOf = (state: PollState): WatermarkState | undefined =>
   state.watermark ? { watermark: state.watermark, seen: state.seen ?? {} } : undefined;
 

@@ -23,8 +23,6 @@ export interface StoredRegistration extends WebhookRegistration {
   url: string;
   /** Only for Webhook Key authentication: the SHA-256 (hex) of the generated key. */
   webhookKeySha256?: string;
-  /** Registrations made before keys were hashed kept the key itself, until the next deploy replaces it. */
-  webhookKey?: string;
 }
 
 export interface WebhookParams {
@@ -61,8 +59,6 @@ const requireAuthPair = (params: WebhookParams): { name: string; value: string }
   return { name: params.authName, value: params.authValue };
 };
 
-const registeredKeySha256 = (stored?: StoredRegistration): string | undefined =>
-  stored?.webhookKeySha256 ?? (stored?.webhookKey ? hashSecret(stored.webhookKey) : undefined);
 
 /** What a request must carry. With Register Webhook on, a Webhook Key is the generated one. */
 export const expectedSecret = (params: WebhookParams, context: Context): ExpectedSecret => {
@@ -70,7 +66,7 @@ export const expectedSecret = (params: WebhookParams, context: Context): Expecte
     case "None":
       return { type: "None" };
     case "WebhookKey": {
-      const keySha256 = params.registerWebhook ? registeredKeySha256(storedRegistration(context)) : params.webhookKey && hashSecret(params.webhookKey);
+      const keySha256 = params.registerWebhook ? storedRegistration(context)?.webhookKeySha256 : params.webhookKey && hashSecret(params.webhookKey);
       if (keySha256) return { type: "WebhookKey", keySha256 };
       if (params.registerWebhook) {
         throw new WebhookRejectedError("this flow has no registered webhook key yet; deploy the instance again to register the webhook.");

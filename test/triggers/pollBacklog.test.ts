@@ -163,15 +163,4 @@ describe("polling state belongs to one environment", () => {
     expect(fixture.emulator.takeRequests().map((request) => request.query.$deltatoken)).toEqual([undefined]);
     expect((instanceState.__prismaticInternal as { polling: PollState }).polling.deltaLink).toMatch(new RegExp(`^${fixture.emulator.apiRoot.replace(/[.?]/g, "\\$&")}`));
   });
-
-  it("takes over, once, state the earlier version saved without the environment, so upgrading skips no change", async () => {
-    const earlier = { query: JSON.stringify(["Modified On", "leads", ["subject"], null]), watermark: "2026-11-22T00:00:00Z", seenAtWatermark: {} };
-    const instanceState: Record<string, unknown> = { __prismaticInternal: { polling: earlier } };
-    lead("after the upgrade", "2026-11-22T00:00:05Z");
-    const data = (await poll(fixture.connection, { entityType: "leads", fieldNames: ["subject"], mode: "Modified On" }, instanceState)).payload.body.data;
-    expect(data).toMatchObject({ restarted: false, notice: null });
-    expect(subjects(data.created)).toEqual(["after the upgrade"]);
-    const saved = (instanceState.__prismaticInternal as { polling: PollState }).polling;
-    expect(JSON.parse(saved.query ?? "[]")[0]).toBe(new URL(fixture.emulator.url).origin);
-  });
 });
