@@ -1,6 +1,7 @@
 import { DataverseError, InputError } from "./errors";
 import type { DataverseClient } from "./http";
-import { queryAllRecords } from "./query";
+import { normalizeGuid } from "./names";
+import { queryAllRecords, type RecordQuery } from "./query";
 import { createRecord, deleteRecord, updateRecord, type EntityRecord } from "./records";
 
 export type WebhookMessage = "Create" | "Update" | "Delete";
@@ -22,6 +23,16 @@ const FILTERS = "sdkmessagefilters";
 
 /** Each lookup matches at most a few rows (one per message); the limit only guards against a runaway answer. */
 const LOOKUP_LIMIT = 500;
+
+const lookUp = async (client: DataverseClient, entitySetName: string, query: RecordQuery): Promise<EntityRecord[]> =>
+  (
+    await queryAllRecords(client, entitySetName, query, LOOKUP_LIMIT, () =>
+      new DataverseError(`more than ${LOOKUP_LIMIT} ${entitySetName} matched a webhook registration lookup that expects a few`, {
+        method: "GET",
+        path: entitySetName,
+      }),
+    )
+  ).records;
 
 export type WebhookAuthentication =
   | { type: "WebhookKey"; key: string }
@@ -62,13 +73,12 @@ const idOf = (record: EntityRecord, column: string): string => String(record[col
 
 /** The service endpoint for this URL: the one we registered, or one registered before our state was lost. */
 const findEndpoint = async (client: DataverseClient, url: string, knownId?: string): Promise<string | undefined> => {
-  const byId = knownId ? `serviceendpointid eq ${knownId} or ` : "";
-  const { records } = await queryAllRecords(
-    client,
-    ENDPOINTS,
-    { select: ["serviceendpointid"], filter: `contract eq ${WEBHOOK_CONTRACT} and (${byId}url eq ${literal(url)})` },
-    LOOKUP_LIMIT,
-  );
+  const id = knownId ? normalizeGuid(knownId) : undefined;
+  const byId = id ? `serviceendpointid eq ${id} or ` : "";
+  const records = await lookUp(client, ENDPOINTS, {
+    select: ["serviceendpointid"],
+    filter: `contract eq ${WEBHOOK_CONTRACT} and (${byId}url eq ${literal(url)})`,
+  });
   return records.length ? idOf(records[0], "serviceendpointid") : undefined;
 };
 
@@ -99,24 +109,17 @@ interface MessageFilter {
 
 /** The `sdkmessagefilters` that let a step watch each message on the entity. */
 const findMessageFilters = async (client: DataverseClient, entityLogicalName: string, messages: WebhookMessage[]): Promise<MessageFilter[]> => {
-  const { records: messageRecords } = await queryAllRecords(
-    client,
-    MESSAGES,
-    { select: ["sdkmessageid", "name"], filter: messages.map((message) => `name eq ${literal(message)}`).join(" or ") },
-    LOOKUP_LIMIT,
-  );
+  const messageRecords = await lookUp(client, MESSAGES, {
+    select: ["sdkmessageid", "name"],
+    filter: messages.map((message) => `name eq ${literal(message)}`).join(" or "),
+  });
   const messageIds = messageRecords.map((record) => `_sdkmessageid_value eq ${idOf(record, "sdkmessageid")}`);
-  const { records: filterRecords } = messageIds.length
-    ? await queryAllRecords(
-        client,
-        FILTERS,
-        {
-          select: ["sdkmessagefilterid", "_sdkmessageid_value"],
-          filter: `primaryobjecttypecode eq ${literal(entityLogicalName)} and (${messageIds.join(" or ")})`,
-        },
-        LOOKUP_LIMIT,
-      )
-    : { records: [] };
+  const filterRecords = messageIds.length
+    ? await lookUp(client, FILTERS, {
+        select: ["sdkmessagefilterid", "_sdkmessageid_value"],
+        filter: `primaryobjecttypecode eq ${literal(entityLogicalName)} and (${messageIds.join(" or ")})`,
+      })
+    : [];
   return messages.map((message) => {
     const messageRecord = messageRecords.find((record) => record.name === message);
     const sdkMessageId = messageRecord ? idOf(messageRecord, "sdkmessageid") : undefined;
@@ -132,17 +135,10 @@ const findMessageFilters = async (client: DataverseClient, entityLogicalName: st
 };
 
 const listSteps = async (client: DataverseClient, serviceEndpointId: string): Promise<EntityRecord[]> =>
-  (
-    await queryAllRecords(
-      client,
-      STEPS,
-      {
-        select: ["sdkmessageprocessingstepid", "_sdkmessageid_value", "_sdkmessagefilterid_value", "filteringattributes"],
-        filter: `_eventhandler_value eq ${serviceEndpointId}`,
-      },
-      LOOKUP_LIMIT,
-    )
-  ).records;
+  lookUp(client, STEPS, {
+    select: ["sdkmessageprocessingstepid", "_sdkmessageid_value", "_sdkmessagefilterid_value", "filteringattributes"],
+    filter: `_eventhandler_value eq ${serviceEndpointId}`,
+  });
 
 const stepBody = (settings: WebhookSettings, filter: MessageFilter): EntityRecord => ({
   name: `${settings.name}: ${filter.message} of ${settings.entityLogicalName}`,
