@@ -136,10 +136,26 @@ const keyLiteral = (value: AlternateKeyValue): string => {
   return `'${encodeURIComponent(value.replace(/'/g, "''"))}'`;
 };
 
+/**
+ * An id key goes into the URL as it is, so anything but a GUID could change which record
+ * the URL names (`x)/../accounts(<guid>` normalises to an account). Ids also come from
+ * stored trigger state and from responses, not only from parseRecordKey, so they are checked here.
+ */
+const recordId = (entitySetName: string, id: unknown): string => {
+  const guid = typeof id === "string" ? normalizeGuid(id) : undefined;
+  if (!guid) {
+    throw new InputError(
+      "Record ID",
+      `'${String(id).slice(0, 80)}' is not a GUID, so it cannot name a record of ${entitySetName}: a record id has the form 00000000-0000-0000-0000-000000000000.`,
+    );
+  }
+  return guid;
+};
+
 /** `accounts(<guid>)` or `accounts(accountnumber='A-1')`, URL-safe. */
 export const recordPath = (entitySetName: string, key: RecordKey): string => {
   if (key.kind === "id") {
-    return `${entitySetName}(${key.id})`;
+    return `${entitySetName}(${recordId(entitySetName, key.id)})`;
   }
   const parts = Object.entries(key.values).map(([column, value]) => `${column}=${keyLiteral(value)}`);
   return `${entitySetName}(${parts.join(",")})`;

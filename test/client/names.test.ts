@@ -25,6 +25,16 @@ describe("record keys", () => {
     expect(() => parseRecordKey(text, "Entity ID")).toThrow(/^Entity ID: /);
   });
 
+  it("refuses an id key that is not a GUID before it reaches a URL, and normalises one that is", () => {
+    const traversal = "x)/../accounts(6d81597f-0f9f-e711-8122-000d3aa2331c";
+    expect(() => recordPath("sdkmessageprocessingsteps", { kind: "id", id: traversal })).toThrow(InputError);
+    expect(() => recordPath("sdkmessageprocessingsteps", { kind: "id", id: traversal })).toThrow(
+      /^Record ID: 'x\)\/\.\.\/accounts\(.*' is not a GUID, so it cannot name a record of sdkmessageprocessingsteps/,
+    );
+    expect(() => recordPath("systemusers", { kind: "id", id: undefined as unknown as string })).toThrow(/^Record ID: 'undefined' is not a GUID/);
+    expect(recordPath("accounts", { kind: "id", id: "{6D81597F-0F9F-E711-8122-000D3AA2331C}" })).toBe("accounts(6d81597f-0f9f-e711-8122-000d3aa2331c)");
+  });
+
   it("describes a key for outputs", () => {
     expect(describeRecordKey(parseRecordKey("accountnumber='A-1',version=2", "Entity ID"))).toBe("accountnumber='A-1',version=2");
     expect(describeRecordKey(parseRecordKey("code=007", "Entity ID"))).toBe("code=007");
