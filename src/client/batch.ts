@@ -43,7 +43,10 @@ export interface BatchOperationResult {
   index: number;
   action: BatchAction;
   collection: string;
-  /** The operation's own HTTP status; null when Dataverse gave it none (rolled back, not executed). */
+  /**
+   * The operation's own HTTP status; null when Dataverse gave it none: rolled back, not
+   * executed, outcome unknown, or applied in a committed change set whose answer left it out.
+   */
   status: number | null;
   success: boolean;
   id?: string;
@@ -179,25 +182,49 @@ const unsettled = (operation: IndexedOperation, code: string, message: string): 
   error: { code, message },
 });
 
+/**
+ * An operation of a committed change set that Dataverse left out of its answer. A change set
+ * is all-or-nothing and answered with its parts only when it committed, so the operation was
+ * applied: reporting it unknown (or not executed) would invite sending it again. Only what its
+ * own answer would have said is missing: its status, and a created record's id.
+ */
+const appliedUnanswered = (operation: IndexedOperation): BatchOperationResult => ({
+  index: operation.index,
+  action: operation.action,
+  collection: operation.collection,
+  status: null,
+  success: true,
+  id: keyId(operation),
+});
+
 const notExecuted = (operation: IndexedOperation, reason: string): BatchOperationResult =>
   unsettled(operation, "NotExecuted", `Not executed: ${reason}`);
 
 const outcomeUnknown = (operation: IndexedOperation, message: string): BatchOperationResult =>
   unsettled(operation, "OutcomeUnknown", `Outcome unknown: ${message}`);
 
-/** Response parts by the operation they answer: by echoed Content-ID, else by position. */
-const partsByOperation = (operations: IndexedOperation[], items: BatchResponseItem[]): Map<number, BatchResponsePart> => {
+/** Response parts by the operation they answer: by echoed Content-ID, else by position. Each may answer once. */
+const partsByContentId = (parts: BatchResponsePart[], operationCount: number, where: string): Map<number, BatchResponsePart> => {
   const byOperation = new Map<number, BatchResponsePart>();
-  items.forEach((item, position) => {
-    if (item.kind !== "part") throw new MultipartError("a change set response answered a request sent outside any change set");
-    const contentId = Number(item.part.contentId ?? position + 1);
-    if (!Number.isInteger(contentId) || contentId < 1 || contentId > operations.length || byOperation.has(contentId - 1)) {
-      throw new MultipartError(`a response part has an unknown or repeated Content-ID '${item.part.contentId}'`);
+  parts.forEach((part, position) => {
+    const contentId = Number(part.contentId ?? position + 1);
+    if (!Number.isInteger(contentId) || contentId < 1 || contentId > operationCount || byOperation.has(contentId - 1)) {
+      throw new MultipartError(`${where} has an unknown or repeated Content-ID '${part.contentId}'`);
     }
-    byOperation.set(contentId - 1, item.part);
+    byOperation.set(contentId - 1, part);
   });
   return byOperation;
 };
+
+const partsByOperation = (operations: IndexedOperation[], items: BatchResponseItem[]): Map<number, BatchResponsePart> =>
+  partsByContentId(
+    items.map((item) => {
+      if (item.kind !== "part") throw new MultipartError("a change set response answered a request sent outside any change set");
+      return item.part;
+    }),
+    operations.length,
+    "a response part",
+  );
 
 /**
  * Dataverse runs top-level parts in order and, unless told to continue, stops at the first
@@ -249,14 +276,7 @@ const settleChangeSet = (operations: IndexedOperation[], items: BatchResponseIte
     }
     return operations.map((operation) => resultOf(operation, item.part));
   }
-  const byOperation = new Map<number, BatchResponsePart>();
-  item.parts.forEach((part, position) => {
-    const contentId = Number(part.contentId ?? position + 1);
-    if (!Number.isInteger(contentId) || contentId < 1 || contentId > operations.length) {
-      throw new MultipartError(`a change set response part has an unknown Content-ID '${part.contentId}'`);
-    }
-    byOperation.set(contentId - 1, part);
-  });
+  const byOperation = partsByContentId(item.parts, operations.length, "a change set response part");
   const failedAt = [...byOperation].find(([, part]) => !isSuccess(part.status))?.[0];
   return operations.map((operation, position) => {
     const part = byOperation.get(position);
@@ -264,7 +284,7 @@ const settleChangeSet = (operations: IndexedOperation[], items: BatchResponseIte
       const cause = describeOperation(operations[failedAt]);
       return unsettled(operation, "RolledBack", `Rolled back: ${cause} failed, so no operation of the change set was applied.`);
     }
-    return part ? resultOf(operation, part) : notExecuted(operation, "Dataverse returned no response for this operation.");
+    return part ? resultOf(operation, part) : appliedUnanswered(operation);
   });
 };
 

@@ -194,6 +194,60 @@ describe("batchEntityActions", () => {
     expect(data.results[1]).toMatchObject({ status: 201, id: accountNamed("Atomic Kept B")?.accountid, data: { name: "Atomic Kept B" } });
   });
 
+  /** A committed change set's answer, holding a 204 part for each Content-ID given. */
+  const changeSetAnswer = (...contentIds: string[]) => ({
+    method: "POST",
+    path: "$batch",
+    afterHandling: true,
+    status: 200,
+    headers: { "Content-Type": "multipart/mixed; boundary=batchresponse_cs" },
+    body: [
+      "--batchresponse_cs",
+      "Content-Type: multipart/mixed; boundary=changesetresponse_cs",
+      "",
+      ...contentIds.flatMap((contentId) => [
+        "--changesetresponse_cs",
+        "Content-Type: application/http",
+        "Content-Transfer-Encoding: binary",
+        `Content-ID: ${contentId}`,
+        "",
+        "HTTP/1.1 204 No Content",
+        "",
+        "",
+      ]),
+      "--changesetresponse_cs--",
+      "--batchresponse_cs--",
+      "",
+    ].join("\r\n"),
+  });
+
+  it("reports an operation a committed change set's answer left out as applied, with no status", async () => {
+    fixture.emulator.inject(changeSetAnswer("1"));
+    const data = await run(
+      [
+        { collection: "accounts", action: "update", key: SEED.accounts.contoso, data: { telephone1: "555-0101" } },
+        { collection: "accounts", action: "update", key: SEED.accounts.fabrikam, data: { telephone1: "555-0102" } },
+      ],
+      { atomic: true },
+    );
+    expect(data.summary).toEqual({ succeeded: 2, failed: 0 });
+    expect(data.results[0]).toEqual({ index: 0, action: "update", collection: "accounts", status: 204, success: true, id: SEED.accounts.contoso });
+    expect(data.results[1]).toEqual({ index: 1, action: "update", collection: "accounts", status: null, success: true, id: SEED.accounts.fabrikam });
+    expect(fixture.emulator.store.find(fixture.emulator.store.bySetName("accounts")!, SEED.accounts.fabrikam)?.telephone1).toBe("555-0102");
+    expectShapeOfExample(data);
+  });
+
+  it("refuses a change set answer that repeats a Content-ID, as it cannot tell which operation a part answers", async () => {
+    fixture.emulator.inject(changeSetAnswer("1", "1"));
+    const error = await actionError("batchEntityActions", {
+      connection: fixture.connection,
+      actions: JSON.stringify([createOperation("Repeated Id A"), createOperation("Repeated Id B")]),
+      atomic: true,
+    });
+    expect(error.message).toMatch(/^The outcome of POST \$batch is unknown: the \$batch response could not be read: a change set response part has an unknown or repeated Content-ID '1'/);
+    expect(error).toMatchObject({ name: "DataverseError", outcomeUnknown: true });
+  });
+
   it("round-trips record text holding a boundary-like line and CRLFs", async () => {
     const description = "before\r\n--batchresponse_00000000-0000-0000-0000-000000000000\r\nContent-Type: application/http\r\n\r\nHTTP/1.1 500 Internal Server Error\r\n--batch_x--\r\nafter";
     const data = await run([
