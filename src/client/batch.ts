@@ -233,9 +233,10 @@ const partsByOperation = (operations: IndexedOperation[], items: BatchResponseIt
  * one. With echoed Content-IDs each part names its operation: the ones after the failure
  * were not executed, and one before it left unanswered ran but its outcome is unknown.
  * Without Content-IDs, a lone failing part for several operations could be any of them, so
- * none is reported as not executed.
+ * none is reported as not executed. With continue-on-error Dataverse does not stop at a
+ * failure, so nothing proves a part it left out was not executed: its outcome is unknown.
  */
-const settleParts = (operations: IndexedOperation[], items: BatchResponseItem[]): BatchOperationResult[] => {
+const settleParts = (operations: IndexedOperation[], items: BatchResponseItem[], continueOnError: boolean): BatchOperationResult[] => {
   if (items.length > operations.length) {
     throw new MultipartError(`expected at most ${operations.length} response parts, one per request, but got ${items.length}`);
   }
@@ -244,7 +245,8 @@ const settleParts = (operations: IndexedOperation[], items: BatchResponseItem[])
   if (!echoed && lone && operations.length > 1) {
     const failure = items[0].kind === "part" ? items[0].part : undefined;
     const { code, message } = readErrorBody(failure?.body ?? "", failure?.headers["content-type"]);
-    const cause = `Dataverse stopped the batch at a failed operation (${code ? `${code}: ` : ""}${message}) without saying which one, so this operation may or may not have been applied.`;
+    const answer = continueOnError ? "answered only a failed operation" : "stopped the batch at a failed operation";
+    const cause = `Dataverse ${answer} (${code ? `${code}: ` : ""}${message}) without saying which one, so this operation may or may not have been applied.`;
     return operations.map((operation) => outcomeUnknown(operation, cause));
   }
   const byOperation = partsByOperation(operations, items);
@@ -252,10 +254,11 @@ const settleParts = (operations: IndexedOperation[], items: BatchResponseItem[])
   return operations.map((operation, position) => {
     const part = byOperation.get(position);
     if (part) return resultOf(operation, part);
-    if (failedAt !== undefined && position > failedAt) {
+    if (failedAt !== undefined && position > failedAt && !continueOnError) {
       return notExecuted(operation, `Dataverse stopped the batch at operation ${operations[failedAt].index}, which failed.`);
     }
-    const ranBefore = failedAt === undefined ? "" : `; it ran before operation ${operations[failedAt].index} failed, so it was probably applied`;
+    const ranBefore =
+      failedAt === undefined || continueOnError ? "" : `; it ran before operation ${operations[failedAt].index} failed, so it was probably applied`;
     return outcomeUnknown(operation, `Dataverse returned no response for this operation${ranBefore}. Check the record before sending it again.`);
   });
 };
@@ -339,7 +342,7 @@ const sendBatch = async (client: DataverseClient, operations: IndexedOperation[]
   // The writes were sent, so a response we cannot read leaves their outcome unknown.
   return readBatchResponse(response, true, () => {
     const items = decodeBatchResponse(response.headers["content-type"], response.text);
-    return options.atomic ? settleChangeSet(operations, items) : settleParts(operations, items);
+    return options.atomic ? settleChangeSet(operations, items) : settleParts(operations, items, options.continueOnError);
   });
 };
 

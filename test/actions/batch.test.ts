@@ -147,6 +147,25 @@ describe("batchEntityActions", () => {
     expect(request.body.match(/^Content-ID: \d+$/gm)).toEqual(["Content-ID: 1", "Content-ID: 2", "Content-ID: 3"]);
   });
 
+  it("never calls an operation not executed when Continue On Error is on and its part is missing after a failure", async () => {
+    fixture.emulator.inject(onlyFailingPart("2"));
+    const data = await run(stopsAtDelete("Continued"), { continueOnError: true });
+    expect(data.summary).toEqual({ succeeded: 0, failed: 3 });
+    expect(data.results[1]).toMatchObject({ index: 1, status: 404, success: false, error: { code: "0x80040217" } });
+    for (const index of [0, 2]) {
+      expect(data.results[index]).toMatchObject({
+        index,
+        status: null,
+        success: false,
+        error: { code: "OutcomeUnknown", message: "Outcome unknown: Dataverse returned no response for this operation. Check the record before sending it again." },
+      });
+    }
+    expect(accountNamed("Continued After")).toBeDefined();
+    expectShapeOfExample(data);
+    const [request] = fixture.emulator.takeRequests();
+    expect(request.headers.prefer).toBe("odata.continue-on-error");
+  });
+
   it("reports every operation's outcome as unknown when a lone failing part names none of them", async () => {
     fixture.emulator.inject(onlyFailingPart());
     const data = await run(stopsAtDelete("Unnamed Failing"), { continueOnError: false });
