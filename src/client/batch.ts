@@ -349,7 +349,8 @@ const sendBatch = async (client: DataverseClient, operations: IndexedOperation[]
 /** A later request that failed as a whole: its operations report the failure; the ones before it stay reported. */
 const failedRequest = (operations: IndexedOperation[], error: DataverseError): BatchOperationResult[] =>
   operations.map((operation) => ({
-    ...unsettled(operation, error.code ?? (error.outcomeUnknown ? "OutcomeUnknown" : "RequestFailed"), error.message),
+    // A lost answer's body may still carry an HRESULT, but what the flow must act on is that the writes may have happened.
+    ...unsettled(operation, error.outcomeUnknown ? "OutcomeUnknown" : (error.code ?? "RequestFailed"), error.message),
     status: error.status ?? null,
   }));
 

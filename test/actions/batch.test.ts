@@ -318,20 +318,23 @@ describe("batchEntityActions", () => {
     expect(fixture.emulator.takeRequests()).toHaveLength(1);
   });
 
-  it("keeps the results of earlier requests when a later request's answer is lost", async () => {
+  it.each([
+    ["an HTML page", 504, "<html>Gateway Timeout</html>", "Lost"],
+    ["a Dataverse error code", 503, { error: { code: "0x80040216", message: "An unexpected error occurred." } }, "Coded"],
+  ])("keeps the results of earlier requests when a later request's answer is lost, its body holding %s", async (_name, status, body, prefix) => {
     const { emulator } = fixture;
     // Armed while the first request runs, so the fault answers the second one.
     const stopListening = emulator.store.onChange(() => {
       stopListening();
-      emulator.inject({ method: "POST", path: "$batch", status: 504, body: "<html>Gateway Timeout</html>", afterHandling: true });
+      emulator.inject({ method: "POST", path: "$batch", status, body, afterHandling: true });
     });
-    const data = await run(Array.from({ length: 1200 }, (_, index) => createOperation(`Lost ${index}`)));
+    const data = await run(Array.from({ length: 1200 }, (_, index) => createOperation(`${prefix} ${index}`)));
     expect(data.summary).toEqual({ succeeded: 1000, failed: 200 });
-    expect(data.results[999]).toMatchObject({ success: true, id: accountNamed("Lost 999")?.accountid });
-    expect(data.results[1000]).toMatchObject({ index: 1000, status: 504, success: false, error: { code: "OutcomeUnknown" } });
+    expect(data.results[999]).toMatchObject({ success: true, id: accountNamed(`${prefix} 999`)?.accountid });
+    expect(data.results[1000]).toMatchObject({ index: 1000, status, success: false, error: { code: "OutcomeUnknown" } });
     expect(data.results[1199].error.message).toMatch(/^The outcome of POST \$batch is unknown: .*check the record before sending it again/);
     expect(emulator.takeRequests()).toHaveLength(2);
-    expect(accountNamed("Lost 1199")).toBeDefined();
+    expect(accountNamed(`${prefix} 1199`)).toBeDefined();
   });
 
   it("refuses an atomic batch of more than 1000 operations before sending anything", async () => {
