@@ -47,10 +47,11 @@ export const requireGuid = (value: unknown, inputLabel: string): string => {
 };
 
 /**
- * A quoted value is text; a bare number keeps its digits as written (`{ number: "007" }`),
- * as a JS number would round long account numbers and drop leading zeros.
+ * A quoted value is text, even when it looks like a GUID; a bare number keeps its digits as
+ * written (`{ number: "007" }`), as a JS number would round long account numbers and drop
+ * leading zeros; a bare GUID is a GUID literal, normalised (`{ guid: "25a17064-…" }`).
  */
-export type AlternateKeyValue = string | { number: string };
+export type AlternateKeyValue = string | { number: string } | { guid: string };
 
 /**
  * The key of one record: its primary key GUID, or alternate key columns and values
@@ -95,7 +96,7 @@ const parseAlternateKey = (text: string, inputLabel: string): Record<string, Alt
       const comma = raw.indexOf(",");
       const bare = (comma < 0 ? raw : raw.slice(0, comma)).trim();
       const guid = normalizeGuid(bare);
-      value = guid ?? (NUMBER.test(bare) ? { number: bare } : bare);
+      value = guid ? { guid } : NUMBER.test(bare) ? { number: bare } : bare;
       raw = comma < 0 ? "" : raw.slice(comma);
     }
     if (value === "") {
@@ -125,14 +126,11 @@ export const parseRecordKey = (value: unknown, inputLabel: string): RecordKey =>
   return { kind: "alternateKey", values: parseAlternateKey(text, inputLabel) };
 };
 
+/** A number or GUID literal as it is; text quoted, as OData string literals are, with a quote inside doubled. */
 const keyLiteral = (value: AlternateKeyValue): string => {
   if (typeof value !== "string") {
-    return value.number;
+    return "number" in value ? value.number : value.guid;
   }
-  if (normalizeGuid(value)) {
-    return value;
-  }
-  // OData string literals double a quote inside them.
   return `'${encodeURIComponent(value.replace(/'/g, "''"))}'`;
 };
 
@@ -165,5 +163,5 @@ export const describeRecordKey = (key: RecordKey): string =>
   key.kind === "id"
     ? key.id
     : Object.entries(key.values)
-        .map(([column, value]) => `${column}=${typeof value === "string" ? `'${value}'` : value.number}`)
+        .map(([column, value]) => `${column}=${typeof value === "string" ? `'${value}'` : keyLiteral(value)}`)
         .join(",");

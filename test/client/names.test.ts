@@ -16,6 +16,9 @@ describe("record keys", () => {
     ["code=007", "accounts(code=007)"],
     ["amount=-0.50", "accounts(amount=-0.50)"],
     ["code=1e5", "accounts(code='1e5')"],
+    ["code='{25A17064-1AE7-E611-80F4-E0071B661F01}'", "accounts(code='%7B25A17064-1AE7-E611-80F4-E0071B661F01%7D')"],
+    ["code='25A17064-1AE7-E611-80F4-E0071B661F01'", "accounts(code='25A17064-1AE7-E611-80F4-E0071B661F01')"],
+    ["_parentaccountid_value={25A17064-1AE7-E611-80F4-E0071B661F01}", "accounts(_parentaccountid_value=25a17064-1ae7-e611-80f4-e0071b661f01)"],
   ])("%s → %s", (text, path) => {
     expect(recordPath("accounts", parseRecordKey(text, "Entity ID"))).toBe(path);
   });
@@ -38,6 +41,9 @@ describe("record keys", () => {
   it("describes a key for outputs", () => {
     expect(describeRecordKey(parseRecordKey("accountnumber='A-1',version=2", "Entity ID"))).toBe("accountnumber='A-1',version=2");
     expect(describeRecordKey(parseRecordKey("code=007", "Entity ID"))).toBe("code=007");
+    expect(describeRecordKey(parseRecordKey("code='{25A17064-1AE7-E611-80F4-E0071B661F01}',_x_value={25A17064-1AE7-E611-80F4-E0071B661F01}", "Entity ID"))).toBe(
+      "code='{25A17064-1AE7-E611-80F4-E0071B661F01}',_x_value=25a17064-1ae7-e611-80f4-e0071b661f01",
+    );
     expect(normalizeGuid("{ABCDEF01-2345-6789-ABCD-EF0123456789}")).toBe("abcdef01-2345-6789-abcd-ef0123456789");
     expect(normalizeGuid("abcdef01-2345-6789-abcd-ef012345678")).toBeUndefined();
   });
