@@ -70,7 +70,8 @@ const NUMBER = /^-?\d+(\.\d+)?$/;
  * (`lastname='O'Brien, Jr'`); its text is taken literally and escaped when the URL is built.
  */
 const parseAlternateKey = (text: string, inputLabel: string): Record<string, AlternateKeyValue> => {
-  const values: Record<string, AlternateKeyValue> = {};
+  // No prototype, so a column named like an Object property (`constructor`) is a column like any other.
+  const values: Record<string, AlternateKeyValue> = Object.create(null);
   let rest = text;
   while (rest.length) {
     const eq = rest.indexOf("=");
@@ -101,6 +102,9 @@ const parseAlternateKey = (text: string, inputLabel: string): Record<string, Alt
     }
     if (value === "") {
       throw new InputError(inputLabel, `the alternate key column '${column}' has an empty value.`);
+    }
+    if (column in values) {
+      throw new InputError(inputLabel, `the alternate key column '${column}' is given twice: give each column of the key once.`);
     }
     values[column] = value;
     rest = raw.startsWith(",") ? raw.slice(1).trimStart() : raw;

@@ -178,6 +178,12 @@ describe("updateEntity and upsertEntity", () => {
     expect(request.path).toBe(`accounts(accountnumber='${text}')`);
   });
 
+  it("refuses an alternate key that repeats a column before sending anything", async () => {
+    const error = await actionError("upsertEntity", { connection: fixture.connection, entityType: "accounts", entityId: "accountnumber='R-1',accountnumber='R-2'", dynamicValues: { name: "Twice" } });
+    expect(error.message).toBe("Entity ID: the alternate key column 'accountnumber' is given twice: give each column of the key once.");
+    expect(fixture.emulator.takeRequests()).toHaveLength(0);
+  });
+
   it("reports an upsert answered 204 as a success whose outcome is not known, with the id from OData-EntityId", async () => {
     const { emulator, connection } = fixture;
     const id = "00000000-0000-0000-0000-0000000000cc";

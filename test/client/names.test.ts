@@ -38,6 +38,11 @@ describe("record keys", () => {
     expect(recordPath("accounts", { kind: "id", id: "{6D81597F-0F9F-E711-8122-000D3AA2331C}" })).toBe("accounts(6d81597f-0f9f-e711-8122-000d3aa2331c)");
   });
 
+  it.each([["a=1,a=2"], ["accountnumber='A-1', accountnumber='A-2'"], ["constructor=1,constructor=2"]])("refuses the repeated column in %p", (text) => {
+    const column = text.split("=")[0];
+    expect(() => parseRecordKey(text, "Entity ID")).toThrow(`Entity ID: the alternate key column '${column}' is given twice: give each column of the key once.`);
+  });
+
   it("describes a key for outputs", () => {
     expect(describeRecordKey(parseRecordKey("accountnumber='A-1',version=2", "Entity ID"))).toBe("accountnumber='A-1',version=2");
     expect(describeRecordKey(parseRecordKey("code=007", "Entity ID"))).toBe("code=007");
