@@ -33,7 +33,10 @@ export interface BatchOperation {
 }
 
 export interface BatchOperationError {
-  /** Dataverse's code, or `RolledBack` / `NotExecuted` for operations Dataverse did not carry out. */
+  /**
+   * Dataverse's code; `RolledBack` / `NotExecuted` for operations Dataverse did not carry out;
+   * `OutcomeUnknown` when it may or may not have; `RequestFailed` when a later request failed without a code.
+   */
   code: string;
   message: string;
 }
@@ -399,9 +402,9 @@ export const executeBatch = async (
     const chunkResults = await sendChunk(client, chunk, options, start === 0);
     results.push(...chunkResults);
     const failed = chunkResults.find((result) => !result.success && result.error?.code !== "OutcomeUnknown");
-    const unknown = chunkResults.some((result) => result.error?.code === "OutcomeUnknown");
+    const unknown = chunkResults.find((result) => result.error?.code === "OutcomeUnknown");
     if ((failed || unknown) && !options.continueOnError) {
-      const where = failed ? `operation ${failed.index} failed` : "an earlier request stopped at a failed operation";
+      const where = failed ? `operation ${failed.index} failed` : `the outcome of operation ${unknown?.index} is unknown`;
       stopReason = `${where} and Continue On Error is off, so the batch stopped there.`;
     }
   }

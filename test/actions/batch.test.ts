@@ -337,6 +337,23 @@ describe("batchEntityActions", () => {
     expect(accountNamed(`${prefix} 1199`)).toBeDefined();
   });
 
+  it("does not send the next requests once a request's answer was lost and Continue On Error is off", async () => {
+    const { emulator } = fixture;
+    const stopListening = emulator.store.onChange(() => {
+      stopListening();
+      emulator.inject({ method: "POST", path: "$batch", status: 504, body: "<html>Gateway Timeout</html>", afterHandling: true });
+    });
+    const data = await run(Array.from({ length: 2100 }, (_, index) => createOperation(`Halted Lost ${index}`)), { continueOnError: false });
+    expect(data.results[1000]).toMatchObject({ status: 504, error: { code: "OutcomeUnknown" } });
+    expect(data.results[2099]).toMatchObject({
+      status: null,
+      success: false,
+      error: { code: "NotExecuted", message: "Not executed: the outcome of operation 1000 is unknown and Continue On Error is off, so the batch stopped there." },
+    });
+    expect(emulator.takeRequests()).toHaveLength(2);
+    expect(accountNamed("Halted Lost 2000")).toBeUndefined();
+  });
+
   it("refuses an atomic batch of more than 1000 operations before sending anything", async () => {
     const error = await actionError("batchEntityActions", {
       connection: fixture.connection,
