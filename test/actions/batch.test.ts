@@ -166,13 +166,18 @@ describe("batchEntityActions", () => {
     expect(request.headers.prefer).toBe("odata.continue-on-error");
   });
 
-  it("reports every operation's outcome as unknown when a lone failing part names none of them", async () => {
+  it.each([
+    [false, "stopped the batch at a failed operation"],
+    [true, "answered only a failed operation"],
+  ])("reports every operation's outcome as unknown when a lone failing part names none of them (Continue On Error %p)", async (continueOnError, answer) => {
     fixture.emulator.inject(onlyFailingPart());
-    const data = await run(stopsAtDelete("Unnamed Failing"), { continueOnError: false });
+    const data = await run(stopsAtDelete(`Unnamed Failing ${continueOnError}`), { continueOnError });
     expect(data.summary).toEqual({ succeeded: 0, failed: 3 });
     for (const index of [0, 1, 2]) {
       expect(data.results[index]).toMatchObject({ index, status: null, success: false, error: { code: "OutcomeUnknown" } });
-      expect(data.results[index].error.message).toMatch(/0x80040217: Entity 'account' Does Not Exist\) without saying which one/);
+      expect(data.results[index].error.message).toBe(
+        `Outcome unknown: Dataverse ${answer} (0x80040217: Entity 'account' Does Not Exist) without saying which one, so this operation may or may not have been applied.`,
+      );
     }
   });
 
