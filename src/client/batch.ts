@@ -33,7 +33,10 @@ export interface BatchOperation {
 }
 
 export interface BatchOperationError {
-  /** Dataverse's code, or `RolledBack` / `NotExecuted` for operations Dataverse did not carry out. */
+  /**
+   * Dataverse's code; `RolledBack` / `NotExecuted` for operations Dataverse did not carry out;
+   * `OutcomeUnknown` when it may or may not have; `RequestFailed` when a later request failed without a code.
+   */
   code: string;
   message: string;
 }
@@ -43,7 +46,10 @@ export interface BatchOperationResult {
   index: number;
   action: BatchAction;
   collection: string;
-  /** The operation's own HTTP status; null when Dataverse gave it none (rolled back, not executed). */
+  /**
+   * The operation's own HTTP status; null when Dataverse gave it none: rolled back, not
+   * executed, outcome unknown, or applied in a committed change set whose answer left it out.
+   */
   status: number | null;
   success: boolean;
   id?: string;
@@ -179,25 +185,49 @@ const unsettled = (operation: IndexedOperation, code: string, message: string): 
   error: { code, message },
 });
 
+/**
+ * An operation of a committed change set that Dataverse left out of its answer. A change set
+ * is all-or-nothing and answered with its parts only when it committed, so the operation was
+ * applied: reporting it unknown (or not executed) would invite sending it again. Only what its
+ * own answer would have said is missing: its status, and a created record's id.
+ */
+const appliedUnanswered = (operation: IndexedOperation): BatchOperationResult => ({
+  index: operation.index,
+  action: operation.action,
+  collection: operation.collection,
+  status: null,
+  success: true,
+  id: keyId(operation),
+});
+
 const notExecuted = (operation: IndexedOperation, reason: string): BatchOperationResult =>
   unsettled(operation, "NotExecuted", `Not executed: ${reason}`);
 
 const outcomeUnknown = (operation: IndexedOperation, message: string): BatchOperationResult =>
   unsettled(operation, "OutcomeUnknown", `Outcome unknown: ${message}`);
 
-/** Response parts by the operation they answer: by echoed Content-ID, else by position. */
-const partsByOperation = (operations: IndexedOperation[], items: BatchResponseItem[]): Map<number, BatchResponsePart> => {
+/** Response parts by the operation they answer: by echoed Content-ID, else by position. Each may answer once. */
+const partsByContentId = (parts: BatchResponsePart[], operationCount: number, where: string): Map<number, BatchResponsePart> => {
   const byOperation = new Map<number, BatchResponsePart>();
-  items.forEach((item, position) => {
-    if (item.kind !== "part") throw new MultipartError("a change set response answered a request sent outside any change set");
-    const contentId = Number(item.part.contentId ?? position + 1);
-    if (!Number.isInteger(contentId) || contentId < 1 || contentId > operations.length || byOperation.has(contentId - 1)) {
-      throw new MultipartError(`a response part has an unknown or repeated Content-ID '${item.part.contentId}'`);
+  parts.forEach((part, position) => {
+    const contentId = Number(part.contentId ?? position + 1);
+    if (!Number.isInteger(contentId) || contentId < 1 || contentId > operationCount || byOperation.has(contentId - 1)) {
+      throw new MultipartError(`${where} has an unknown or repeated Content-ID '${part.contentId}'`);
     }
-    byOperation.set(contentId - 1, item.part);
+    byOperation.set(contentId - 1, part);
   });
   return byOperation;
 };
+
+const partsByOperation = (operations: IndexedOperation[], items: BatchResponseItem[]): Map<number, BatchResponsePart> =>
+  partsByContentId(
+    items.map((item) => {
+      if (item.kind !== "part") throw new MultipartError("a change set response answered a request sent outside any change set");
+      return item.part;
+    }),
+    operations.length,
+    "a response part",
+  );
 
 /**
  * Dataverse runs top-level parts in order and, unless told to continue, stops at the first
@@ -206,9 +236,10 @@ const partsByOperation = (operations: IndexedOperation[], items: BatchResponseIt
  * one. With echoed Content-IDs each part names its operation: the ones after the failure
  * were not executed, and one before it left unanswered ran but its outcome is unknown.
  * Without Content-IDs, a lone failing part for several operations could be any of them, so
- * none is reported as not executed.
+ * none is reported as not executed. With continue-on-error Dataverse does not stop at a
+ * failure, so nothing proves a part it left out was not executed: its outcome is unknown.
  */
-const settleParts = (operations: IndexedOperation[], items: BatchResponseItem[]): BatchOperationResult[] => {
+const settleParts = (operations: IndexedOperation[], items: BatchResponseItem[], continueOnError: boolean): BatchOperationResult[] => {
   if (items.length > operations.length) {
     throw new MultipartError(`expected at most ${operations.length} response parts, one per request, but got ${items.length}`);
   }
@@ -217,7 +248,8 @@ const settleParts = (operations: IndexedOperation[], items: BatchResponseItem[])
   if (!echoed && lone && operations.length > 1) {
     const failure = items[0].kind === "part" ? items[0].part : undefined;
     const { code, message } = readErrorBody(failure?.body ?? "", failure?.headers["content-type"]);
-    const cause = `Dataverse stopped the batch at a failed operation (${code ? `${code}: ` : ""}${message}) without saying which one, so this operation may or may not have been applied.`;
+    const answer = continueOnError ? "answered only a failed operation" : "stopped the batch at a failed operation";
+    const cause = `Dataverse ${answer} (${code ? `${code}: ` : ""}${message}) without saying which one, so this operation may or may not have been applied.`;
     return operations.map((operation) => outcomeUnknown(operation, cause));
   }
   const byOperation = partsByOperation(operations, items);
@@ -225,10 +257,11 @@ const settleParts = (operations: IndexedOperation[], items: BatchResponseItem[])
   return operations.map((operation, position) => {
     const part = byOperation.get(position);
     if (part) return resultOf(operation, part);
-    if (failedAt !== undefined && position > failedAt) {
+    if (failedAt !== undefined && position > failedAt && !continueOnError) {
       return notExecuted(operation, `Dataverse stopped the batch at operation ${operations[failedAt].index}, which failed.`);
     }
-    const ranBefore = failedAt === undefined ? "" : `; it ran before operation ${operations[failedAt].index} failed, so it was probably applied`;
+    const ranBefore =
+      failedAt === undefined || continueOnError ? "" : `; it ran before operation ${operations[failedAt].index} failed, so it was probably applied`;
     return outcomeUnknown(operation, `Dataverse returned no response for this operation${ranBefore}. Check the record before sending it again.`);
   });
 };
@@ -249,14 +282,7 @@ const settleChangeSet = (operations: IndexedOperation[], items: BatchResponseIte
     }
     return operations.map((operation) => resultOf(operation, item.part));
   }
-  const byOperation = new Map<number, BatchResponsePart>();
-  item.parts.forEach((part, position) => {
-    const contentId = Number(part.contentId ?? position + 1);
-    if (!Number.isInteger(contentId) || contentId < 1 || contentId > operations.length) {
-      throw new MultipartError(`a change set response part has an unknown Content-ID '${part.contentId}'`);
-    }
-    byOperation.set(contentId - 1, part);
-  });
+  const byOperation = partsByContentId(item.parts, operations.length, "a change set response part");
   const failedAt = [...byOperation].find(([, part]) => !isSuccess(part.status))?.[0];
   return operations.map((operation, position) => {
     const part = byOperation.get(position);
@@ -264,7 +290,7 @@ const settleChangeSet = (operations: IndexedOperation[], items: BatchResponseIte
       const cause = describeOperation(operations[failedAt]);
       return unsettled(operation, "RolledBack", `Rolled back: ${cause} failed, so no operation of the change set was applied.`);
     }
-    return part ? resultOf(operation, part) : notExecuted(operation, "Dataverse returned no response for this operation.");
+    return part ? resultOf(operation, part) : appliedUnanswered(operation);
   });
 };
 
@@ -319,14 +345,15 @@ const sendBatch = async (client: DataverseClient, operations: IndexedOperation[]
   // The writes were sent, so a response we cannot read leaves their outcome unknown.
   return readBatchResponse(response, true, () => {
     const items = decodeBatchResponse(response.headers["content-type"], response.text);
-    return options.atomic ? settleChangeSet(operations, items) : settleParts(operations, items);
+    return options.atomic ? settleChangeSet(operations, items) : settleParts(operations, items, options.continueOnError);
   });
 };
 
 /** A later request that failed as a whole: its operations report the failure; the ones before it stay reported. */
 const failedRequest = (operations: IndexedOperation[], error: DataverseError): BatchOperationResult[] =>
   operations.map((operation) => ({
-    ...unsettled(operation, error.code ?? (error.outcomeUnknown ? "OutcomeUnknown" : "RequestFailed"), error.message),
+    // A lost answer's body may still carry an HRESULT, but what the flow must act on is that the writes may have happened.
+    ...unsettled(operation, error.outcomeUnknown ? "OutcomeUnknown" : (error.code ?? "RequestFailed"), error.message),
     status: error.status ?? null,
   }));
 
@@ -375,9 +402,9 @@ export const executeBatch = async (
     const chunkResults = await sendChunk(client, chunk, options, start === 0);
     results.push(...chunkResults);
     const failed = chunkResults.find((result) => !result.success && result.error?.code !== "OutcomeUnknown");
-    const unknown = chunkResults.some((result) => result.error?.code === "OutcomeUnknown");
+    const unknown = chunkResults.find((result) => result.error?.code === "OutcomeUnknown");
     if ((failed || unknown) && !options.continueOnError) {
-      const where = failed ? `operation ${failed.index} failed` : "an earlier request stopped at a failed operation";
+      const where = failed ? `operation ${failed.index} failed` : `the outcome of operation ${unknown?.index} is unknown`;
       stopReason = `${where} and Continue On Error is off, so the batch stopped there.`;
     }
   }

@@ -47,10 +47,11 @@ export const requireGuid = (value: unknown, inputLabel: string): string => {
 };
 
 /**
- * A quoted value is text; a bare number keeps its digits as written (`{ number: "007" }`),
- * as a JS number would round long account numbers and drop leading zeros.
+ * A quoted value is text, even when it looks like a GUID; a bare number keeps its digits as
+ * written (`{ number: "007" }`), as a JS number would round long account numbers and drop
+ * leading zeros; a bare GUID is a GUID literal, normalised (`{ guid: "25a17064-…" }`).
  */
-export type AlternateKeyValue = string | { number: string };
+export type AlternateKeyValue = string | { number: string } | { guid: string };
 
 /**
  * The key of one record: its primary key GUID, or alternate key columns and values
@@ -69,7 +70,8 @@ const NUMBER = /^-?\d+(\.\d+)?$/;
  * (`lastname='O'Brien, Jr'`); its text is taken literally and escaped when the URL is built.
  */
 const parseAlternateKey = (text: string, inputLabel: string): Record<string, AlternateKeyValue> => {
-  const values: Record<string, AlternateKeyValue> = {};
+  // No prototype, so a column named like an Object property (`constructor`) is a column like any other.
+  const values: Record<string, AlternateKeyValue> = Object.create(null);
   let rest = text;
   while (rest.length) {
     const eq = rest.indexOf("=");
@@ -95,11 +97,14 @@ const parseAlternateKey = (text: string, inputLabel: string): Record<string, Alt
       const comma = raw.indexOf(",");
       const bare = (comma < 0 ? raw : raw.slice(0, comma)).trim();
       const guid = normalizeGuid(bare);
-      value = guid ?? (NUMBER.test(bare) ? { number: bare } : bare);
+      value = guid ? { guid } : NUMBER.test(bare) ? { number: bare } : bare;
       raw = comma < 0 ? "" : raw.slice(comma);
     }
     if (value === "") {
       throw new InputError(inputLabel, `the alternate key column '${column}' has an empty value.`);
+    }
+    if (column in values) {
+      throw new InputError(inputLabel, `the alternate key column '${column}' is given twice: give each column of the key once.`);
     }
     values[column] = value;
     rest = raw.startsWith(",") ? raw.slice(1).trimStart() : raw;
@@ -125,21 +130,34 @@ export const parseRecordKey = (value: unknown, inputLabel: string): RecordKey =>
   return { kind: "alternateKey", values: parseAlternateKey(text, inputLabel) };
 };
 
+/** A number or GUID literal as it is; text quoted, as OData string literals are, with a quote inside doubled. */
 const keyLiteral = (value: AlternateKeyValue): string => {
   if (typeof value !== "string") {
-    return value.number;
+    return "number" in value ? value.number : value.guid;
   }
-  if (normalizeGuid(value)) {
-    return value;
-  }
-  // OData string literals double a quote inside them.
   return `'${encodeURIComponent(value.replace(/'/g, "''"))}'`;
+};
+
+/**
+ * An id key goes into the URL as it is, so anything but a GUID could change which record
+ * the URL names (`x)/../accounts(<guid>` normalises to an account). Ids also come from
+ * stored trigger state and from responses, not only from parseRecordKey, so they are checked here.
+ */
+const recordId = (entitySetName: string, id: unknown): string => {
+  const guid = typeof id === "string" ? normalizeGuid(id) : undefined;
+  if (!guid) {
+    throw new InputError(
+      "Record ID",
+      `'${String(id).slice(0, 80)}' is not a GUID, so it cannot name a record of ${entitySetName}: a record id has the form 00000000-0000-0000-0000-000000000000.`,
+    );
+  }
+  return guid;
 };
 
 /** `accounts(<guid>)` or `accounts(accountnumber='A-1')`, URL-safe. */
 export const recordPath = (entitySetName: string, key: RecordKey): string => {
   if (key.kind === "id") {
-    return `${entitySetName}(${key.id})`;
+    return `${entitySetName}(${recordId(entitySetName, key.id)})`;
   }
   const parts = Object.entries(key.values).map(([column, value]) => `${column}=${keyLiteral(value)}`);
   return `${entitySetName}(${parts.join(",")})`;
@@ -149,5 +167,5 @@ export const describeRecordKey = (key: RecordKey): string =>
   key.kind === "id"
     ? key.id
     : Object.entries(key.values)
-        .map(([column, value]) => `${column}=${typeof value === "string" ? `'${value}'` : value.number}`)
+        .map(([column, value]) => `${column}=${typeof value === "string" ? `'${value}'` : keyLiteral(value)}`)
         .join(",");

@@ -147,13 +147,37 @@ describe("batchEntityActions", () => {
     expect(request.body.match(/^Content-ID: \d+$/gm)).toEqual(["Content-ID: 1", "Content-ID: 2", "Content-ID: 3"]);
   });
 
-  it("reports every operation's outcome as unknown when a lone failing part names none of them", async () => {
+  it("never calls an operation not executed when Continue On Error is on and its part is missing after a failure", async () => {
+    fixture.emulator.inject(onlyFailingPart("2"));
+    const data = await run(stopsAtDelete("Continued"), { continueOnError: true });
+    expect(data.summary).toEqual({ succeeded: 0, failed: 3 });
+    expect(data.results[1]).toMatchObject({ index: 1, status: 404, success: false, error: { code: "0x80040217" } });
+    for (const index of [0, 2]) {
+      expect(data.results[index]).toMatchObject({
+        index,
+        status: null,
+        success: false,
+        error: { code: "OutcomeUnknown", message: "Outcome unknown: Dataverse returned no response for this operation. Check the record before sending it again." },
+      });
+    }
+    expect(accountNamed("Continued After")).toBeDefined();
+    expectShapeOfExample(data);
+    const [request] = fixture.emulator.takeRequests();
+    expect(request.headers.prefer).toBe("odata.continue-on-error");
+  });
+
+  it.each([
+    [false, "stopped the batch at a failed operation"],
+    [true, "answered only a failed operation"],
+  ])("reports every operation's outcome as unknown when a lone failing part names none of them (Continue On Error %p)", async (continueOnError, answer) => {
     fixture.emulator.inject(onlyFailingPart());
-    const data = await run(stopsAtDelete("Unnamed Failing"), { continueOnError: false });
+    const data = await run(stopsAtDelete(`Unnamed Failing ${continueOnError}`), { continueOnError });
     expect(data.summary).toEqual({ succeeded: 0, failed: 3 });
     for (const index of [0, 1, 2]) {
       expect(data.results[index]).toMatchObject({ index, status: null, success: false, error: { code: "OutcomeUnknown" } });
-      expect(data.results[index].error.message).toMatch(/0x80040217: Entity 'account' Does Not Exist\) without saying which one/);
+      expect(data.results[index].error.message).toBe(
+        `Outcome unknown: Dataverse ${answer} (0x80040217: Entity 'account' Does Not Exist) without saying which one, so this operation may or may not have been applied.`,
+      );
     }
   });
 
@@ -192,6 +216,60 @@ describe("batchEntityActions", () => {
     expect(data.summary).toEqual({ succeeded: 2, failed: 0 });
     expect(data.results[0].id).toBe(accountNamed("Atomic Kept A")?.accountid);
     expect(data.results[1]).toMatchObject({ status: 201, id: accountNamed("Atomic Kept B")?.accountid, data: { name: "Atomic Kept B" } });
+  });
+
+  /** A committed change set's answer, holding a 204 part for each Content-ID given. */
+  const changeSetAnswer = (...contentIds: string[]) => ({
+    method: "POST",
+    path: "$batch",
+    afterHandling: true,
+    status: 200,
+    headers: { "Content-Type": "multipart/mixed; boundary=batchresponse_cs" },
+    body: [
+      "--batchresponse_cs",
+      "Content-Type: multipart/mixed; boundary=changesetresponse_cs",
+      "",
+      ...contentIds.flatMap((contentId) => [
+        "--changesetresponse_cs",
+        "Content-Type: application/http",
+        "Content-Transfer-Encoding: binary",
+        `Content-ID: ${contentId}`,
+        "",
+        "HTTP/1.1 204 No Content",
+        "",
+        "",
+      ]),
+      "--changesetresponse_cs--",
+      "--batchresponse_cs--",
+      "",
+    ].join("\r\n"),
+  });
+
+  it("reports an operation a committed change set's answer left out as applied, with no status", async () => {
+    fixture.emulator.inject(changeSetAnswer("1"));
+    const data = await run(
+      [
+        { collection: "accounts", action: "update", key: SEED.accounts.contoso, data: { telephone1: "555-0101" } },
+        { collection: "accounts", action: "update", key: SEED.accounts.fabrikam, data: { telephone1: "555-0102" } },
+      ],
+      { atomic: true },
+    );
+    expect(data.summary).toEqual({ succeeded: 2, failed: 0 });
+    expect(data.results[0]).toEqual({ index: 0, action: "update", collection: "accounts", status: 204, success: true, id: SEED.accounts.contoso });
+    expect(data.results[1]).toEqual({ index: 1, action: "update", collection: "accounts", status: null, success: true, id: SEED.accounts.fabrikam });
+    expect(fixture.emulator.store.find(fixture.emulator.store.bySetName("accounts")!, SEED.accounts.fabrikam)?.telephone1).toBe("555-0102");
+    expectShapeOfExample(data);
+  });
+
+  it("refuses a change set answer that repeats a Content-ID, as it cannot tell which operation a part answers", async () => {
+    fixture.emulator.inject(changeSetAnswer("1", "1"));
+    const error = await actionError("batchEntityActions", {
+      connection: fixture.connection,
+      actions: JSON.stringify([createOperation("Repeated Id A"), createOperation("Repeated Id B")]),
+      atomic: true,
+    });
+    expect(error.message).toMatch(/^The outcome of POST \$batch is unknown: the \$batch response could not be read: a change set response part has an unknown or repeated Content-ID '1'/);
+    expect(error).toMatchObject({ name: "DataverseError", outcomeUnknown: true });
   });
 
   it("round-trips record text holding a boundary-like line and CRLFs", async () => {
@@ -245,20 +323,40 @@ describe("batchEntityActions", () => {
     expect(fixture.emulator.takeRequests()).toHaveLength(1);
   });
 
-  it("keeps the results of earlier requests when a later request's answer is lost", async () => {
+  it.each([
+    ["an HTML page", 504, "<html>Gateway Timeout</html>", "Lost"],
+    ["a Dataverse error code", 503, { error: { code: "0x80040216", message: "An unexpected error occurred." } }, "Coded"],
+  ])("keeps the results of earlier requests when a later request's answer is lost, its body holding %s", async (_name, status, body, prefix) => {
     const { emulator } = fixture;
     // Armed while the first request runs, so the fault answers the second one.
     const stopListening = emulator.store.onChange(() => {
       stopListening();
-      emulator.inject({ method: "POST", path: "$batch", status: 504, body: "<html>Gateway Timeout</html>", afterHandling: true });
+      emulator.inject({ method: "POST", path: "$batch", status, body, afterHandling: true });
     });
-    const data = await run(Array.from({ length: 1200 }, (_, index) => createOperation(`Lost ${index}`)));
+    const data = await run(Array.from({ length: 1200 }, (_, index) => createOperation(`${prefix} ${index}`)));
     expect(data.summary).toEqual({ succeeded: 1000, failed: 200 });
-    expect(data.results[999]).toMatchObject({ success: true, id: accountNamed("Lost 999")?.accountid });
-    expect(data.results[1000]).toMatchObject({ index: 1000, status: 504, success: false, error: { code: "OutcomeUnknown" } });
+    expect(data.results[999]).toMatchObject({ success: true, id: accountNamed(`${prefix} 999`)?.accountid });
+    expect(data.results[1000]).toMatchObject({ index: 1000, status, success: false, error: { code: "OutcomeUnknown" } });
     expect(data.results[1199].error.message).toMatch(/^The outcome of POST \$batch is unknown: .*check the record before sending it again/);
     expect(emulator.takeRequests()).toHaveLength(2);
-    expect(accountNamed("Lost 1199")).toBeDefined();
+    expect(accountNamed(`${prefix} 1199`)).toBeDefined();
+  });
+
+  it("does not send the next requests once a request's answer was lost and Continue On Error is off", async () => {
+    const { emulator } = fixture;
+    const stopListening = emulator.store.onChange(() => {
+      stopListening();
+      emulator.inject({ method: "POST", path: "$batch", status: 504, body: "<html>Gateway Timeout</html>", afterHandling: true });
+    });
+    const data = await run(Array.from({ length: 2100 }, (_, index) => createOperation(`Halted Lost ${index}`)), { continueOnError: false });
+    expect(data.results[1000]).toMatchObject({ status: 504, error: { code: "OutcomeUnknown" } });
+    expect(data.results[2099]).toMatchObject({
+      status: null,
+      success: false,
+      error: { code: "NotExecuted", message: "Not executed: the outcome of operation 1000 is unknown and Continue On Error is off, so the batch stopped there." },
+    });
+    expect(emulator.takeRequests()).toHaveLength(2);
+    expect(accountNamed("Halted Lost 2000")).toBeUndefined();
   });
 
   it("refuses an atomic batch of more than 1000 operations before sending anything", async () => {

@@ -169,6 +169,21 @@ describe("updateEntity and upsertEntity", () => {
     ]);
   });
 
+  it("keeps a quoted alternate key value that looks like a GUID as text", async () => {
+    const { emulator, connection } = fixture;
+    const text = "{25A17064-1AE7-E611-80F4-E0071B661F01}";
+    const created = await runAction("upsertEntity", { connection, entityType: "accounts", entityId: `accountnumber='${text}'`, dynamicValues: { name: "GUID-shaped number" } });
+    expect(created).toMatchObject({ created: true, record: { name: "GUID-shaped number", accountnumber: text } });
+    const [request] = emulator.takeRequests();
+    expect(request.path).toBe(`accounts(accountnumber='${text}')`);
+  });
+
+  it("refuses an alternate key that repeats a column before sending anything", async () => {
+    const error = await actionError("upsertEntity", { connection: fixture.connection, entityType: "accounts", entityId: "accountnumber='R-1',accountnumber='R-2'", dynamicValues: { name: "Twice" } });
+    expect(error.message).toBe("Entity ID: the alternate key column 'accountnumber' is given twice: give each column of the key once.");
+    expect(fixture.emulator.takeRequests()).toHaveLength(0);
+  });
+
   it("reports an upsert answered 204 as a success whose outcome is not known, with the id from OData-EntityId", async () => {
     const { emulator, connection } = fixture;
     const id = "00000000-0000-0000-0000-0000000000cc";
