@@ -54,10 +54,20 @@ export const disassociateRecords = async (
 
 const LINK = /([A-Za-z_][A-Za-z0-9_]*)\(([^()]*)\)\s*$/;
 
+/** A malformed `%` escape makes `decodeURIComponent` throw; such a key names no record. */
+const decodeKey = (text: string): string | undefined => {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
+};
+
 /** `https://org…/api/data/v9.2/contacts(<guid>)` read into its entity set name and id. */
 export const parseRecordLink = (url: string): RecordLink | undefined => {
   const match = LINK.exec(url);
-  const id = match ? normalizeGuid(decodeURIComponent(match[2])) : undefined;
+  const key = match ? decodeKey(match[2]) : undefined;
+  const id = key === undefined ? undefined : normalizeGuid(key);
   return match && id ? { entityType: match[1], id, url } : undefined;
 };
 

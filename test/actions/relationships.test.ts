@@ -220,6 +220,7 @@ describe("refusals", () => {
     ["null", "the links answer is not a JSON object"],
     ['{"value":[{"@odata.id":"not a record"}]}', 'the link "not a record" is not a record URL'],
     ['{"value":[{}]}', "the link undefined is not a record URL"],
+    ['{"value":[{"@odata.id":"contacts(%E0%A4%A)"}]}', 'the link "contacts(%E0%A4%A)" is not a record URL'],
   ])("stops with a clear error when the links answer is %s", async (body, message) => {
     fixture.emulator.inject({ path: /\/\$ref$/, status: 200, headers: { "Content-Type": "application/json" }, body });
     const error = await actionError("listAssociatedEntities", { connection: fixture.connection, entityType: "accounts", entityId: SEED.accounts.contoso, navigationProperty: "contact_customer_accounts" });
