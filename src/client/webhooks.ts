@@ -225,6 +225,8 @@ const reconcileSteps = async (
  * Registers (or brings up to date) a webhook: one service endpoint for the URL and one
  * asynchronous post-operation step per message. Running it twice changes nothing the
  * second time, apart from the endpoint's secret, which Dataverse never lets us read back.
+ * An existing endpoint's secret is set only once its steps are right, so a failure on the
+ * way leaves Dynamics sending the secret it sent before.
  */
 export const registerWebhook = async (
   client: DataverseClient,
@@ -234,8 +236,10 @@ export const registerWebhook = async (
   // Looked up first, so a table that cannot have steps is reported before anything is written.
   const filters = await findMessageFilters(client, settings.entityLogicalName, settings.messages);
   const existingId = await findEndpoint(client, settings.url, known?.serviceEndpointId);
-  const serviceEndpointId = await saveEndpoint(client, settings, existingId);
+  const serviceEndpointId = existingId ?? (await saveEndpoint(client, settings));
   const stepIds = await reconcileSteps(client, settings, filters, serviceEndpointId);
+  // The secret changes last: if a step write fails, the endpoint keeps the one the caller still checks for.
+  if (existingId) await saveEndpoint(client, settings, existingId);
   return { serviceEndpointId, stepIds };
 };
 

@@ -127,6 +127,20 @@ describe("Webhook trigger: automatic registration", () => {
     crossFlowState = result?.crossFlowState ?? {};
   });
 
+  it("a deploy that fails on a step write leaves the key alone, so deliveries are still accepted", async () => {
+    fixture.emulator.inject({ method: "POST", path: "sdkmessageprocessingsteps", status: 400, body: { error: { code: "0x80040203", message: "The step could not be saved." } } });
+    await expect(runLifecycle("webhookCreate", triggerParams({ messages: ["Create", "Update", "Delete"] }), lifecycleContext(listener.url, crossFlowState))).rejects.toThrow(
+      "The step could not be saved.",
+    );
+    expect(writes()).toEqual(["POST sdkmessageprocessingsteps"]);
+
+    await runAction("createEntity", { connection: fixture.connection, entityType: "accounts", fieldValues: [{ key: "name", value: "After a failed deploy" }] });
+    const delivered = await listener.next();
+    expect(delivered.query).toEqual({ code: key });
+    const result: any = await harness.trigger("dynamicsWebhookTrigger", payloadFor(delivered), triggerParams(), { crossFlowState });
+    expect(result.payload.event.messageName).toBe("Create");
+  });
+
   it("a record created through the component reaches the flow as a validated Create event", async () => {
     const { id } = await runAction("createEntity", {
       connection: fixture.connection,
