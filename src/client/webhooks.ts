@@ -148,11 +148,19 @@ const findMessageFilters = async (client: DataverseClient, entityLogicalName: st
   });
 };
 
-const listSteps = async (client: DataverseClient, serviceEndpointId: string): Promise<EntityRecord[]> =>
-  lookUp(client, STEPS, {
-    select: ["sdkmessageprocessingstepid", "_sdkmessageid_value", "_sdkmessagefilterid_value", "filteringattributes"],
-    filter: `_eventhandler_value eq ${serviceEndpointId}`,
-  });
+interface Step {
+  id: string;
+  record: EntityRecord;
+}
+
+/** Every id is checked as it is read, so a bad one stops the caller before its first write. */
+const listSteps = async (client: DataverseClient, serviceEndpointId: string): Promise<Step[]> =>
+  (
+    await lookUp(client, STEPS, {
+      select: ["sdkmessageprocessingstepid", "_sdkmessageid_value", "_sdkmessagefilterid_value", "filteringattributes"],
+      filter: `_eventhandler_value eq ${serviceEndpointId}`,
+    })
+  ).map((record) => ({ id: idOf(record, "sdkmessageprocessingstepid", STEPS), record }));
 
 const stepBody = (settings: WebhookSettings, filter: MessageFilter): EntityRecord => ({
   name: `${settings.name}: ${filter.message} of ${settings.entityLogicalName}`,
@@ -185,14 +193,14 @@ const reconcileSteps = async (
   for (const filter of filters) {
     const body = stepBody(settings, filter);
     const match = existing.find(
-      (step) =>
-        isSameId(step._sdkmessageid_value, filter.sdkMessageId) &&
-        isSameId(step._sdkmessagefilterid_value, filter.sdkMessageFilterId) &&
-        !stepIds.includes(idOf(step, "sdkmessageprocessingstepid", STEPS)),
+      ({ id, record }) =>
+        isSameId(record._sdkmessageid_value, filter.sdkMessageId) &&
+        isSameId(record._sdkmessagefilterid_value, filter.sdkMessageFilterId) &&
+        !stepIds.includes(id),
     );
     if (match) {
-      const id = idOf(match, "sdkmessageprocessingstepid", STEPS);
-      if ((match.filteringattributes ?? null) !== body.filteringattributes) {
+      const { id } = match;
+      if ((match.record.filteringattributes ?? null) !== body.filteringattributes) {
         await updateRecord(client, STEPS, { kind: "id", id }, { filteringattributes: body.filteringattributes });
       }
       stepIds.push(id);
@@ -214,8 +222,7 @@ const reconcileSteps = async (
     }
     stepIds.push(id);
   }
-  for (const step of existing) {
-    const id = idOf(step, "sdkmessageprocessingstepid", STEPS);
+  for (const { id } of existing) {
     if (!stepIds.includes(id)) await deleteIgnoringMissing(client, STEPS, id);
   }
   return stepIds;
@@ -265,7 +272,7 @@ export const unregisterWebhook = async (client: DataverseClient, url: string, kn
   const stepIds = new Set(storedStepIds(known?.stepIds, url));
   const serviceEndpointId = await findEndpoint(client, url, known?.serviceEndpointId);
   if (serviceEndpointId) {
-    (await listSteps(client, serviceEndpointId)).forEach((step) => stepIds.add(idOf(step, "sdkmessageprocessingstepid", STEPS)));
+    (await listSteps(client, serviceEndpointId)).forEach((step) => stepIds.add(step.id));
   }
   for (const id of stepIds) {
     await deleteIgnoringMissing(client, STEPS, id);
