@@ -150,6 +150,21 @@ describe("New, Updated and Deleted Records: Modified On", () => {
     expect(ids(result.payload.body.data.created, "leadid")).toEqual([warm]);
   });
 
+  it.each([
+    ["statecode eq 0) or (1 eq 1", "Filter Expression: has a ')' with no '(' before it (at character 15)"],
+    ["(statecode eq 0", "Filter Expression: has 1 '(' never closed"],
+    ["lastname eq 'O''Brien) or (1 eq 1", "Filter Expression: has a quoted value with no closing quote"],
+  ])("refuses the Filter Expression %p, which could break out of its parentheses, before sending anything", async (filterExpression, message) => {
+    await expect(poll({ ...params, filterExpression }, instanceState)).rejects.toThrow(message);
+    expect(fixture.emulator.takeRequests()).toEqual([]);
+  });
+
+  it("keeps parentheses inside quoted values and doubled quotes as they are", async () => {
+    const filtered = { ...params, filterExpression: "(lastname eq 'O''Brien (sr' or subject eq ')') and leadqualitycode eq 2" };
+    await poll(filtered, instanceState);
+    expect(getRequests()[0].query.$filter).toBe("(lastname eq 'O''Brien (sr' or subject eq ')') and leadqualitycode eq 2");
+  });
+
   it("returns what its example payload shows", async () => {
     // Back to the unfiltered query: its state was replaced by the filtered one's, so this poll starts over.
     expect((await poll(params, instanceState)).payload.body.data.notice).toBe(FIRST_POLL_NOTICE);
