@@ -221,6 +221,17 @@ describe("New, Updated and Deleted Records: Change Tracking", () => {
     expect((await poll(params, instanceState)).resultType).toBe("polled_no_changes");
   });
 
+  it("skips entries that are not objects, and refuses a deletion without an id", async () => {
+    const deltaLink = (instanceState.__prismaticInternal as { polling: { deltaLink: string } }).polling.deltaLink;
+    const deleted = (id?: string) => ({ "@odata.context": `${fixture.emulator.apiRoot}$metadata#accounts/$deletedEntity`, ...(id ? { id } : {}), reason: "deleted" });
+    fixture.emulator.inject({ method: "GET", path: "accounts", status: 200, body: { value: [null, 7, "x", deleted(SEED.accounts.fabrikam)], "@odata.deltaLink": deltaLink } });
+    const data = (await poll(params, instanceState)).payload.body.data;
+    expect(data).toMatchObject({ created: [], updated: [], deleted: [SEED.accounts.fabrikam] });
+
+    fixture.emulator.inject({ method: "GET", path: "accounts", status: 200, body: { value: [deleted()], "@odata.deltaLink": deltaLink } });
+    await expect(poll(params, instanceState)).rejects.toThrow("the change-tracking response for 'accounts' reported a deleted record without its id");
+  });
+
   it("starts over when the token has expired, still reporting what changed, and says so", async () => {
     at("2026-11-29T08:00:01Z");
     await update("accounts", SEED.accounts.northwind, { name: "Northwind Traders Ltd" });
