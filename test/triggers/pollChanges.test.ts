@@ -65,6 +65,17 @@ describe("classifying records by the Modified On watermark", () => {
     expect(result.state).toEqual({ watermark: "2026-11-20T10:01:03Z", seen: { a: seen("6", "2026-11-20T10:00:00Z"), d: seen("9", "2026-11-20T10:01:03Z") } });
     expect(windowStart(result.state)).toBe("2026-11-20T09:59:03Z");
   });
+
+  it("never reads before a floor, and forgets the floor once the window has moved past it", () => {
+    const floored = { watermark: "2026-11-20T10:00:00Z", seen: {}, floor: "2026-11-20T10:00:00Z" };
+    expect(windowStart(floored)).toBe("2026-11-20T10:00:00Z");
+    const soon = classifyModifiedSince([row("e", "2026-11-20T10:01:00Z", "2026-11-20T10:01:00Z", 3)], floored, idOf);
+    expect(soon.state.floor).toBe("2026-11-20T10:00:00Z");
+    expect(windowStart(soon.state)).toBe("2026-11-20T10:00:00Z");
+    const later = classifyModifiedSince([row("f", "2026-11-20T10:02:01Z", "2026-11-20T10:02:01Z", 4)], soon.state, idOf);
+    expect(later.state.floor).toBeUndefined();
+    expect(windowStart(later.state)).toBe("2026-11-20T10:00:01Z");
+  });
 });
 
 describe("New, Updated and Deleted Records: Modified On", () => {
