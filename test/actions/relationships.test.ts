@@ -176,6 +176,14 @@ describe("a collection with more links than one page holds", () => {
   });
 });
 
+it("describes each kind of navigation property with an example of that kind", () => {
+  const inputs = component.actions.associateEntities.inputs as { key: string; comments?: string }[];
+  const comments = inputs.find((input) => input.key === "navigationProperty")?.comments ?? "";
+  expect(comments).toContain("1:N (contact_customer_accounts)");
+  expect(comments).toContain("N:N (accountleads_association)");
+  expect(comments).toContain("lookup (parentcustomerid_account)");
+});
+
 describe("refusals", () => {
   const base = { entityType: "accounts", entityId: SEED.accounts.contoso, relatedEntityType: "contacts", relatedEntityId: SEED.contacts.maria };
 
