@@ -133,6 +133,14 @@ const isDeletedEntry = (entry: EntityRecord): boolean =>
 
 const trackingError = (message: string, entitySetName: string) => new DataverseError(message, { method: "GET", path: entitySetName });
 
+/** A deletion is reported by its id alone, so one without an id cannot be reported at all. */
+const deletedIdOf = (entry: EntityRecord, entitySetName: string): string => {
+  if (typeof entry.id !== "string" || !entry.id.trim()) {
+    throw trackingError(`the change-tracking response for '${entitySetName}' reported a deleted record without its id (${JSON.stringify(entry).slice(0, 120)})`, entitySetName);
+  }
+  return entry.id;
+};
+
 /** Refuses a next-page link that cannot lead to the end: one already followed, or one more empty page too many. */
 const checkProgress = (next: string, followed: Set<string>, emptyPages: number, entitySetName: string): void => {
   if (followed.has(next)) {
@@ -178,9 +186,12 @@ export const readTrackedChanges = async (
     if (!page || !Array.isArray(page.value)) {
       throw trackingError("the change-tracking response has no 'value' collection", entitySetName);
     }
-    for (const entry of page.value) {
-      if (isDeletedEntry(entry)) changes.deletedIds.push(String(entry.id));
-      else if (keep(entry)) changes.records.push(entry);
+    for (const entry of page.value as unknown[]) {
+      // Only objects are records or deletions; anything else carries nothing to report.
+      if (typeof entry !== "object" || entry === null || Array.isArray(entry)) continue;
+      const record = entry as EntityRecord;
+      if (isDeletedEntry(record)) changes.deletedIds.push(deletedIdOf(record, entitySetName));
+      else if (keep(record)) changes.records.push(record);
     }
     emptyPages = page.value.length ? 0 : emptyPages + 1;
     const next = page["@odata.nextLink"];

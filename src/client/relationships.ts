@@ -1,6 +1,7 @@
 import { DataverseError } from "./errors";
 import type { DataverseClient } from "./http";
 import { normalizeGuid, recordPath, type RecordKey } from "./names";
+import { queryAllRecords } from "./query";
 
 /** One side of a relationship: a record of an entity set, by GUID or alternate key. */
 export interface RecordReference {
@@ -53,21 +54,58 @@ export const disassociateRecords = async (
 
 const LINK = /([A-Za-z_][A-Za-z0-9_]*)\(([^()]*)\)\s*$/;
 
+/** A malformed `%` escape makes `decodeURIComponent` throw; such a key names no record. */
+const decodeKey = (text: string): string | undefined => {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
+};
+
 /** `https://org…/api/data/v9.2/contacts(<guid>)` read into its entity set name and id. */
 export const parseRecordLink = (url: string): RecordLink | undefined => {
   const match = LINK.exec(url);
-  const id = match ? normalizeGuid(decodeURIComponent(match[2])) : undefined;
+  const key = match ? decodeKey(match[2]) : undefined;
+  const id = key === undefined ? undefined : normalizeGuid(key);
   return match && id ? { entityType: match[1], id, url } : undefined;
 };
 
 interface RefBody {
-  value?: { "@odata.id"?: unknown }[];
+  value?: ({ "@odata.id"?: unknown } | null)[];
   "@odata.id"?: unknown;
+  "@odata.nextLink"?: unknown;
 }
 
+/** The most links one step gathers: a record linked to more is listed with a query instead. */
+export const LINKS_LIMIT = 100_000;
+
+const tooManyLinks = (navigationProperty: string, path: string) => (): Error =>
+  new DataverseError(
+    `more than ${LINKS_LIMIT} records are associated through '${navigationProperty}', the most one step may hold: query the related entity set with a filter on its lookup instead`,
+    { method: "GET", path },
+  );
+
 /**
- * A collection answers `{"value":[{"@odata.id":…}]}`; a single-valued navigation property
- * answers one `@odata.id`, or nothing at all when the lookup is empty.
+ * A collection's links come in pages like an entity set's, so the pages after the first are
+ * read as one (with its limit and its guards against paging that never ends).
+ */
+const collectionLinks = async (client: DataverseClient, path: string, navigationProperty: string, body: RefBody): Promise<unknown[]> => {
+  const first = body.value ?? [];
+  const next = body["@odata.nextLink"];
+  const tooMany = tooManyLinks(navigationProperty, path);
+  if (first.length > LINKS_LIMIT) throw tooMany();
+  if (typeof next !== "string" || !next) return first;
+  if (!first.length) {
+    throw new DataverseError("Dataverse linked to a next page after page 1 but returned no records on it", { method: "GET", path });
+  }
+  const rest = await queryAllRecords(client, path, { nextPageId: next }, LINKS_LIMIT - first.length, tooMany);
+  return [...first, ...rest.records];
+};
+
+/**
+ * A collection answers `{"value":[{"@odata.id":…}]}`, page by page; a single-valued navigation
+ * property answers one `@odata.id`, or nothing at all when the lookup is empty.
  */
 export const listRecordLinks = async (
   client: DataverseClient,
@@ -83,8 +121,9 @@ export const listRecordLinks = async (
   if (typeof body !== "object" || body === null) {
     throw new DataverseError(`the links answer is not a JSON object: ${response.text.slice(0, 120)}`, { status: response.status, method: "GET", path });
   }
-  const urls = Array.isArray(body.value) ? body.value.map((item) => item?.["@odata.id"]) : [body["@odata.id"]];
-  return urls.map((url) => {
+  const items = Array.isArray(body.value) ? await collectionLinks(client, path, navigationProperty, body) : [body];
+  return items.map((item) => {
+    const url = typeof item === "object" && item !== null ? (item as { "@odata.id"?: unknown })["@odata.id"] : undefined;
     const link = typeof url === "string" ? parseRecordLink(url) : undefined;
     if (!link) {
       throw new DataverseError(`the link ${JSON.stringify(url)} is not a record URL`, { status: response.status, method: "GET", path });

@@ -69,7 +69,21 @@ const literal = (text: string): string => `'${text.replace(/'/g, "''")}'`;
 
 const isNotFound = (error: unknown): boolean => error instanceof DataverseError && error.status === 404;
 
-const idOf = (record: EntityRecord, column: string): string => String(record[column]);
+/**
+ * Every id read back goes into a URL, a filter or a bind, so a value that is not a GUID
+ * (a changed or hostile answer) is refused rather than let it change what a request names.
+ */
+const idOf = (record: EntityRecord, column: string, entitySetName: string): string => {
+  const value = record[column];
+  const id = typeof value === "string" ? normalizeGuid(value) : undefined;
+  if (!id) {
+    throw new DataverseError(`Dataverse answered a ${column} that is not a GUID: ${JSON.stringify(value)}`, { method: "GET", path: entitySetName });
+  }
+  return id;
+};
+
+/** A lookup value (`_sdkmessageid_value`) as read, compared with an id we hold. */
+const isSameId = (value: unknown, id: string): boolean => typeof value === "string" && normalizeGuid(value) === id;
 
 /** The service endpoint for this URL: the one we registered, or one registered before our state was lost. */
 const findEndpoint = async (client: DataverseClient, url: string, knownId?: string): Promise<string | undefined> => {
@@ -79,7 +93,7 @@ const findEndpoint = async (client: DataverseClient, url: string, knownId?: stri
     select: ["serviceendpointid"],
     filter: `contract eq ${WEBHOOK_CONTRACT} and (${byId}url eq ${literal(url)})`,
   });
-  return records.length ? idOf(records[0], "serviceendpointid") : undefined;
+  return records.length ? idOf(records[0], "serviceendpointid", ENDPOINTS) : undefined;
 };
 
 const saveEndpoint = async (client: DataverseClient, settings: WebhookSettings, existingId?: string): Promise<string> => {
@@ -113,7 +127,7 @@ const findMessageFilters = async (client: DataverseClient, entityLogicalName: st
     select: ["sdkmessageid", "name"],
     filter: messages.map((message) => `name eq ${literal(message)}`).join(" or "),
   });
-  const messageIds = messageRecords.map((record) => `_sdkmessageid_value eq ${idOf(record, "sdkmessageid")}`);
+  const messageIds = messageRecords.map((record) => `_sdkmessageid_value eq ${idOf(record, "sdkmessageid", MESSAGES)}`);
   const filterRecords = messageIds.length
     ? await lookUp(client, FILTERS, {
         select: ["sdkmessagefilterid", "_sdkmessageid_value"],
@@ -122,23 +136,31 @@ const findMessageFilters = async (client: DataverseClient, entityLogicalName: st
     : [];
   return messages.map((message) => {
     const messageRecord = messageRecords.find((record) => record.name === message);
-    const sdkMessageId = messageRecord ? idOf(messageRecord, "sdkmessageid") : undefined;
-    const filterRecord = filterRecords.find((record) => record._sdkmessageid_value === sdkMessageId);
+    const sdkMessageId = messageRecord ? idOf(messageRecord, "sdkmessageid", MESSAGES) : undefined;
+    const filterRecord = sdkMessageId && filterRecords.find((record) => isSameId(record._sdkmessageid_value, sdkMessageId));
     if (!sdkMessageId || !filterRecord) {
       throw new InputError(
         "Entity Logical Name",
         `Dynamics offers no ${message} step for '${entityLogicalName}': check the table's logical name (account, not accounts).`,
       );
     }
-    return { message, sdkMessageId, sdkMessageFilterId: idOf(filterRecord, "sdkmessagefilterid") };
+    return { message, sdkMessageId, sdkMessageFilterId: idOf(filterRecord, "sdkmessagefilterid", FILTERS) };
   });
 };
 
-const listSteps = async (client: DataverseClient, serviceEndpointId: string): Promise<EntityRecord[]> =>
-  lookUp(client, STEPS, {
-    select: ["sdkmessageprocessingstepid", "_sdkmessageid_value", "_sdkmessagefilterid_value", "filteringattributes"],
-    filter: `_eventhandler_value eq ${serviceEndpointId}`,
-  });
+interface Step {
+  id: string;
+  record: EntityRecord;
+}
+
+/** Every id is checked as it is read, so a bad one stops the caller before its first write. */
+const listSteps = async (client: DataverseClient, serviceEndpointId: string): Promise<Step[]> =>
+  (
+    await lookUp(client, STEPS, {
+      select: ["sdkmessageprocessingstepid", "_sdkmessageid_value", "_sdkmessagefilterid_value", "filteringattributes"],
+      filter: `_eventhandler_value eq ${serviceEndpointId}`,
+    })
+  ).map((record) => ({ id: idOf(record, "sdkmessageprocessingstepid", STEPS), record }));
 
 const stepBody = (settings: WebhookSettings, filter: MessageFilter): EntityRecord => ({
   name: `${settings.name}: ${filter.message} of ${settings.entityLogicalName}`,
@@ -171,11 +193,14 @@ const reconcileSteps = async (
   for (const filter of filters) {
     const body = stepBody(settings, filter);
     const match = existing.find(
-      (step) => step._sdkmessageid_value === filter.sdkMessageId && step._sdkmessagefilterid_value === filter.sdkMessageFilterId && !stepIds.includes(idOf(step, "sdkmessageprocessingstepid")),
+      ({ id, record }) =>
+        isSameId(record._sdkmessageid_value, filter.sdkMessageId) &&
+        isSameId(record._sdkmessagefilterid_value, filter.sdkMessageFilterId) &&
+        !stepIds.includes(id),
     );
     if (match) {
-      const id = idOf(match, "sdkmessageprocessingstepid");
-      if ((match.filteringattributes ?? null) !== body.filteringattributes) {
+      const { id } = match;
+      if ((match.record.filteringattributes ?? null) !== body.filteringattributes) {
         await updateRecord(client, STEPS, { kind: "id", id }, { filteringattributes: body.filteringattributes });
       }
       stepIds.push(id);
@@ -197,8 +222,7 @@ const reconcileSteps = async (
     }
     stepIds.push(id);
   }
-  for (const step of existing) {
-    const id = idOf(step, "sdkmessageprocessingstepid");
+  for (const { id } of existing) {
     if (!stepIds.includes(id)) await deleteIgnoringMissing(client, STEPS, id);
   }
   return stepIds;
@@ -208,6 +232,8 @@ const reconcileSteps = async (
  * Registers (or brings up to date) a webhook: one service endpoint for the URL and one
  * asynchronous post-operation step per message. Running it twice changes nothing the
  * second time, apart from the endpoint's secret, which Dataverse never lets us read back.
+ * An existing endpoint's secret is set only once its steps are right, so a failure on the
+ * way leaves Dynamics sending the secret it sent before.
  */
 export const registerWebhook = async (
   client: DataverseClient,
@@ -217,17 +243,36 @@ export const registerWebhook = async (
   // Looked up first, so a table that cannot have steps is reported before anything is written.
   const filters = await findMessageFilters(client, settings.entityLogicalName, settings.messages);
   const existingId = await findEndpoint(client, settings.url, known?.serviceEndpointId);
-  const serviceEndpointId = await saveEndpoint(client, settings, existingId);
+  const serviceEndpointId = existingId ?? (await saveEndpoint(client, settings));
   const stepIds = await reconcileSteps(client, settings, filters, serviceEndpointId);
+  // The secret changes last: if a step write fails, the endpoint keeps the one the caller still checks for.
+  if (existingId) await saveEndpoint(client, settings, existingId);
   return { serviceEndpointId, stepIds };
+};
+
+/**
+ * Step ids kept in crossFlowState, which every flow of the instance can write: anything but a
+ * list of GUIDs is refused before a request is sent, so it can never name another record.
+ */
+const storedStepIds = (stepIds: unknown, url: string): string[] => {
+  const list = stepIds === undefined ? [] : Array.isArray(stepIds) ? stepIds : [stepIds];
+  return list.map((stepId) => {
+    const id = typeof stepId === "string" ? normalizeGuid(stepId) : undefined;
+    if (!id) {
+      throw new Error(
+        `The stored registration of this flow holds a step id that is not a GUID (${JSON.stringify(stepId).slice(0, 80)}), so nothing was deleted: remove the service endpoint for ${url} and its steps in Dynamics.`,
+      );
+    }
+    return id;
+  });
 };
 
 /** Removes a webhook's steps, then its endpoint (Dataverse refuses to delete an endpoint that still has steps). What is already gone is fine. */
 export const unregisterWebhook = async (client: DataverseClient, url: string, known?: Partial<WebhookRegistration>): Promise<void> => {
+  const stepIds = new Set(storedStepIds(known?.stepIds, url));
   const serviceEndpointId = await findEndpoint(client, url, known?.serviceEndpointId);
-  const stepIds = new Set(known?.stepIds ?? []);
   if (serviceEndpointId) {
-    (await listSteps(client, serviceEndpointId)).forEach((step) => stepIds.add(idOf(step, "sdkmessageprocessingstepid")));
+    (await listSteps(client, serviceEndpointId)).forEach((step) => stepIds.add(step.id));
   }
   for (const id of stepIds) {
     await deleteIgnoringMissing(client, STEPS, id);

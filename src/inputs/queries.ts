@@ -2,13 +2,45 @@ import { input } from "@prismatic-io/spectral";
 import { InputError, MAX_PAGE_SIZE } from "../client";
 import { toBoolean, toIntegerInRange, toOptionalString, toStringList } from "./clean";
 
+/**
+ * A filter is combined with others inside parentheses (the polling trigger's `modifiedon ge …`),
+ * so one whose own parentheses do not balance outside its quoted values could close that
+ * group early and make the other clause meaningless (`statecode eq 0) or (1 eq 1`). In a
+ * quoted value a doubled quote (`'O''Brien'`) is a quote, not the end of the value.
+ */
+export const requireBalancedFilter = (filter: string | undefined): string | undefined => {
+  if (!filter) return filter;
+  let depth = 0;
+  let quoted = false;
+  for (let index = 0; index < filter.length; index += 1) {
+    const char = filter[index];
+    if (quoted) {
+      if (char === "'" && filter[index + 1] === "'") index += 1;
+      else if (char === "'") quoted = false;
+    } else if (char === "'") {
+      quoted = true;
+    } else if (char === "(") {
+      depth += 1;
+    } else if (char === ")" && --depth < 0) {
+      throw new InputError("Filter Expression", `has a ')' with no '(' before it (at character ${index + 1}): balance the parentheses outside quoted values.`);
+    }
+  }
+  if (quoted) {
+    throw new InputError("Filter Expression", "has a quoted value with no closing quote: end it with ' (write a quote inside a value as '').");
+  }
+  if (depth > 0) {
+    throw new InputError("Filter Expression", `has ${depth} '(' never closed: balance the parentheses outside quoted values.`);
+  }
+  return filter;
+};
+
 export const filterExpression = input({
   label: "Filter Expression",
   type: "string",
   required: false,
   example: "name eq 'Contoso' and statecode eq 0",
   comments: "The filter expression that used for querying entity collections",
-  clean: toOptionalString,
+  clean: (value: unknown) => requireBalancedFilter(toOptionalString(value)),
 });
 
 const ORDER_BY = /^([A-Za-z_][A-Za-z0-9_]*)(?:\s+(asc|desc))?$/i;

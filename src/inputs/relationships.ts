@@ -9,7 +9,7 @@ export const navigationProperty = input({
   placeholder: "contact_customer_accounts",
   example: "contact_customer_accounts",
   comments:
-    "The navigation property of the Entity record that names the relationship: collection-valued (contact_customer_accounts, an N:N relationship name) or single-valued (parentcustomerid_account)",
+    "The navigation property of the Entity record that names the relationship: collection-valued, for 1:N (contact_customer_accounts) or N:N (accountleads_association), or single-valued, for a lookup (parentcustomerid_account)",
   clean: (value: unknown) => requireName(value, "Navigation Property", "navigation property name"),
 });
 

@@ -65,7 +65,7 @@ export const queryKey = (origin: string, mode: PollingMode, query: PollQuery): s
   JSON.stringify([origin, mode, query.entityType, query.fieldNames, query.filterExpression ?? null]);
 
 const watermarkOf = (state: PollState): WatermarkState | undefined =>
-  state.watermark ? { watermark: state.watermark, seen: state.seen ?? {} } : undefined;
+  state.watermark ? { watermark: state.watermark, seen: state.seen ?? {}, ...(state.floor ? { floor: state.floor } : {}) } : undefined;
 
 const empty = (mode: PollingMode, notice: string | null): PollResult => ({
   mode,
@@ -82,6 +82,9 @@ const idReader = (query: PollQuery) => (record: EntityRecord) => recordIdOf(quer
 /**
  * Where a flow starts: the latest modifiedon, with every record already modified within the
  * overlap window before it counted as seen, so none of them is reported by the next poll.
+ * A window with more records than one poll holds cannot all be remembered: the start is then
+ * the latest modifiedon's second itself, and polls never read before it (a write in the
+ * window that commits late is then missed, rather than the whole window reported as new).
  */
 const startingWatermark = async (client: DataverseClient, query: PollQuery, { limit }: PollOptions): Promise<WatermarkState> => {
   const options = { select: query.fieldNames, filter: query.filterExpression };
@@ -89,9 +92,14 @@ const startingWatermark = async (client: DataverseClient, query: PollQuery, { li
   if (typeof latest?.modifiedon !== "string") {
     return { ...EPOCH_WATERMARK };
   }
-  const start = { watermark: latest.modifiedon, seen: {} };
+  const start: WatermarkState = { watermark: latest.modifiedon, seen: {} };
   const recent = await readModifiedSince(client, query.entityType, { ...options, since: windowStart(start), limit });
-  return classifyModifiedSince(recent.records, start, idReader(query)).state;
+  if (!recent.moreChanges) {
+    return classifyModifiedSince(recent.records, start, idReader(query)).state;
+  }
+  const floored: WatermarkState = { ...start, floor: latest.modifiedon };
+  const atLatest = await readModifiedSince(client, query.entityType, { ...options, since: windowStart(floored), limit });
+  return classifyModifiedSince(atLatest.records, floored, idReader(query)).state;
 };
 
 export const pollModifiedOn = async (client: DataverseClient, query: PollQuery, state: PollState, options: PollOptions = {}): Promise<Poll> => {

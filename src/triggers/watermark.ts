@@ -22,6 +22,11 @@ export interface WatermarkState {
   watermark: string;
   /** Record id → the version reported, for the records modified within the window before the watermark. */
   seen: Record<string, SeenVersion>;
+  /**
+   * ISO second before which no poll reads. Set when the starting point found more records in
+   * its window than it may remember: those it could not remember must not be reported as new.
+   */
+  floor?: string;
 }
 
 export interface ClassifiedChanges {
@@ -40,7 +45,8 @@ const versionOf = (record: EntityRecord): string => String(record.versionnumber 
 /** Where a poll's query starts: the overlap window before the watermark. */
 export const windowStart = (state: WatermarkState): string => {
   const second = secondOf(state.watermark);
-  return second === -Infinity ? state.watermark : isoSecond(second - OVERLAP_SECONDS);
+  if (second === -Infinity) return state.watermark;
+  return isoSecond(Math.max(second - OVERLAP_SECONDS, secondOf(state.floor)));
 };
 
 /** Whether this version of the record was already reported. */
@@ -74,9 +80,11 @@ export const classifyModifiedSince = (
     seen[id] = { version: versionOf(record), modifiedOn: String(record.modifiedon ?? "") };
   }
   const kept = Object.entries(seen).filter(([, entry]) => secondOf(entry.modifiedOn) >= newest - OVERLAP_SECONDS);
+  // Once the window has moved past the floor, the floor no longer limits anything.
+  const floor = state.floor !== undefined && secondOf(state.floor) > newest - OVERLAP_SECONDS ? { floor: state.floor } : {};
   return {
     created,
     updated,
-    state: { watermark: newest === -Infinity ? state.watermark : isoSecond(newest), seen: Object.fromEntries(kept) },
+    state: { watermark: newest === -Infinity ? state.watermark : isoSecond(newest), seen: Object.fromEntries(kept), ...floor },
   };
 };

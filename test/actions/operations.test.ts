@@ -122,8 +122,9 @@ describe("executeAction", () => {
       Status: 3,
     };
     const data = await runAction("executeAction", { connection: fixture.connection, actionName: "WinOpportunity", operationParameters: JSON.stringify(parameters) });
-    expect(data).toEqual({ result: null });
-    expectSameShape(data, examples("executeAction"));
+    // A 204 has no body: the output is exactly { result: null }, not an empty object or a missing result.
+    expect(Object.keys(data)).toEqual(["result"]);
+    expect(data.result).toBeNull();
     const [request, ...rest] = fixture.emulator.takeRequests();
     expect(rest).toHaveLength(0);
     expect(`${request.method} ${request.path}`).toBe("POST WinOpportunity");
@@ -139,8 +140,12 @@ describe("executeAction", () => {
       boundEntityId: LEAD,
       operationParameters: { CreateAccount: false, CreateContact: false, CreateOpportunity: true, Status: 3 },
     });
-    expect(data.result.value).toEqual([{ "@odata.type": "#Microsoft.Dynamics.CRM.opportunity", opportunityid: expect.stringMatching(/^[0-9a-f-]{36}$/) }]);
-    expectSameShape(data, examples("executeAction"));
+    // The output is Dataverse's body as it came: its context annotation and the collection of created records.
+    expect(Object.keys(data)).toEqual(["result"]);
+    expect(data.result).toEqual({
+      "@odata.context": `${fixture.emulator.apiRoot}$metadata#Collection(Microsoft.Dynamics.CRM.crmbaseentity)`,
+      value: [{ "@odata.type": "#Microsoft.Dynamics.CRM.opportunity", opportunityid: expect.stringMatching(/^[0-9a-f-]{36}$/) }],
+    });
     const [request] = fixture.emulator.takeRequests();
     expect(`${request.method} ${request.path}`).toBe(`POST leads(${LEAD})/Microsoft.Dynamics.CRM.QualifyLead`);
     expect(JSON.parse(request.body)).toEqual({ CreateAccount: false, CreateContact: false, CreateOpportunity: true, Status: 3 });

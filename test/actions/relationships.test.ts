@@ -1,4 +1,5 @@
 import component from "../../src";
+import { setLinkPageSize } from "../emulator/relationships";
 import { SEED } from "../emulator/seed";
 import { actionError, expectSameShape, runAction, useEmulator } from "../support";
 
@@ -101,7 +102,8 @@ describe("an N:N relationship", () => {
     expect(error.message).toContain("Cannot insert duplicate key.");
     expect(emulator.takeRequests()).toHaveLength(1);
 
-    await runAction("disassociateEntities", { connection, entityType: "leads", entityId: LEAD, navigationProperty: "accountleads_association", relatedEntityId: SEED.accounts.contoso });
+    const removed = await runAction("disassociateEntities", { connection, entityType: "leads", entityId: LEAD, navigationProperty: "accountleads_association", relatedEntityId: SEED.accounts.contoso });
+    expect(removed.relatedId).toBe(SEED.accounts.contoso);
     expect(await linkIds("accounts", SEED.accounts.contoso, "accountleads_association")).toEqual([]);
   });
 });
@@ -125,13 +127,64 @@ describe("a single-valued navigation property", () => {
     expect(await linkIds("opportunities", opportunity, "customerid_account")).toEqual([SEED.accounts.litware]);
 
     const cleared = await runAction("disassociateEntities", { connection, entityType: "opportunities", entityId: opportunity, navigationProperty: "customerid_account" });
-    expect(cleared.relatedId).toBeNull();
+    // relatedId is there and null (a cleared lookup), which the shape check alone would let pass as anything.
+    expect(cleared).toEqual({ entityType: "opportunities", id: opportunity, navigationProperty: "customerid_account", relatedId: null, disassociated: true });
+    expect("relatedId" in cleared).toBe(true);
     expectSameShape(cleared, examples("disassociateEntities"));
     const [, deletion] = emulator.takeRequests();
     expect(`${deletion.method} ${deletion.path}`).toBe(`DELETE opportunities(${opportunity})/customerid_account/$ref`);
     expect(stored("opportunity", opportunity)._customerid_value).toBeNull();
     expect(await linkIds("opportunities", opportunity, "customerid_account")).toEqual([]);
   });
+});
+
+describe("a collection with more links than one page holds", () => {
+  const account = SEED.accounts.northwind;
+  const list = () => runAction("listAssociatedEntities", { connection: fixture.connection, entityType: "accounts", entityId: account, navigationProperty: "contact_customer_accounts" });
+  const refPath = `accounts(${account})/contact_customer_accounts/$ref`;
+  const linkTo = (id: string) => ({ "@odata.id": `${fixture.emulator.apiRoot}contacts(${id})` });
+
+  beforeAll(() => {
+    for (let row = 0; row < 5; row += 1) fixture.emulator.store.create(table("contact"), { lastname: `Paged ${row}`, _parentcustomerid_value: account });
+  });
+  afterEach(() => setLinkPageSize(fixture.emulator.store, undefined));
+
+  it("follows every next link and lists them all", async () => {
+    const expected = fixture.emulator.store.list(table("contact")).filter((contact) => contact._parentcustomerid_value === account).map((contact) => contact.contactid);
+    setLinkPageSize(fixture.emulator.store, 2);
+    const listed = await list();
+    expect(listed.links.map((link: { id: string }) => link.id).sort()).toEqual([...expected].sort());
+    expect(expected.length).toBeGreaterThanOrEqual(5);
+    const requests = fixture.emulator.takeRequests().map((request) => `${request.method} ${request.path} ${request.query.$skiptoken ?? ""}`.trim());
+    expect(requests).toEqual([`GET ${refPath}`, ...Array.from({ length: Math.ceil(expected.length / 2) - 1 }, (_, page) => `GET ${refPath} ${(page + 1) * 2}`)]);
+  });
+
+  it.each([
+    ["an empty page that links on", 1, { value: [] }, "returned no records on it"],
+    ["the same next link again and again", 3, { value: [{}] }, "Dataverse gave the same next page link twice"],
+  ])("stops on %s", async (_case, times, page, message) => {
+    const next = `${fixture.emulator.apiRoot}${refPath}?$skiptoken=2`;
+    const value = page.value.map(() => linkTo(SEED.contacts.maria));
+    fixture.emulator.inject({ path: /\/\$ref$/, status: 200, times, body: { value, "@odata.nextLink": next } });
+    const error = await actionError("listAssociatedEntities", { connection: fixture.connection, entityType: "accounts", entityId: account, navigationProperty: "contact_customer_accounts" });
+    expect(error.message).toContain(message);
+    expect(fixture.emulator.takeRequests()).toHaveLength(times);
+  });
+
+  it("never follows a next link to another host", async () => {
+    fixture.emulator.inject({ path: /\/\$ref$/, status: 200, body: { value: [linkTo(SEED.contacts.maria)], "@odata.nextLink": `https://elsewhere.example/api/data/v9.2/${refPath}?$skiptoken=1` } });
+    const error = await actionError("listAssociatedEntities", { connection: fixture.connection, entityType: "accounts", entityId: account, navigationProperty: "contact_customer_accounts" });
+    expect(error.message).toContain("refused to send the connection's token to https://elsewhere.example");
+    expect(fixture.emulator.takeRequests()).toHaveLength(1);
+  });
+});
+
+it("describes each kind of navigation property with an example of that kind", () => {
+  const inputs = component.actions.associateEntities.inputs as { key: string; comments?: string }[];
+  const comments = inputs.find((input) => input.key === "navigationProperty")?.comments ?? "";
+  expect(comments).toContain("1:N (contact_customer_accounts)");
+  expect(comments).toContain("N:N (accountleads_association)");
+  expect(comments).toContain("lookup (parentcustomerid_account)");
 });
 
 describe("refusals", () => {
@@ -178,6 +231,7 @@ describe("refusals", () => {
     ["null", "the links answer is not a JSON object"],
     ['{"value":[{"@odata.id":"not a record"}]}', 'the link "not a record" is not a record URL'],
     ['{"value":[{}]}', "the link undefined is not a record URL"],
+    ['{"value":[{"@odata.id":"contacts(%E0%A4%A)"}]}', 'the link "contacts(%E0%A4%A)" is not a record URL'],
   ])("stops with a clear error when the links answer is %s", async (body, message) => {
     fixture.emulator.inject({ path: /\/\$ref$/, status: 200, headers: { "Content-Type": "application/json" }, body });
     const error = await actionError("listAssociatedEntities", { connection: fixture.connection, entityType: "accounts", entityId: SEED.accounts.contoso, navigationProperty: "contact_customer_accounts" });

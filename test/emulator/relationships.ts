@@ -4,6 +4,9 @@
  * its intersect set), `PUT <set>(<key>)/<lookup>/$ref` sets a single-valued navigation
  * property, `DELETE …/<collection>(<id>)/$ref` (or `…/$ref?$id=<url>`) and
  * `DELETE …/<lookup>/$ref` remove them, and `GET …/$ref` lists the links. All writes answer 204.
+ * A collection's links are paged as entity sets are: at most `Prefer: odata.maxpagesize` (default
+ * 5000) per page, with an `@odata.nextLink` while more remain. Simplified: the skip token is
+ * the number of links already sent, not a paging cookie, and a test may set a store's page size.
  * Simplifications: one N:N relationship (`accountleads_association`, as in Dataverse), its
  * intersect rows kept beside the store rather than as a table (so a failed `$batch` change set
  * does not roll them back, and they are not readable as an entity set); removing a record that is not
@@ -11,6 +14,7 @@
  * "Cannot insert duplicate key." (412 `0x80040237`, the emulator's duplicate-key answer).
  */
 import { badRequest, DataverseFault, notFoundRecord, unknownSegment } from "./faults";
+import { MAX_PAGE_SIZE, parsePrefer } from "./odata";
 import { parseBody, parseKey } from "./records";
 import type { CollectionNavigation, LookupNavigation, TableDefinition } from "./schema";
 import type { Store, StoredRecord } from "./store";
@@ -114,10 +118,30 @@ const linkedIds = (store: Store, navigation: Navigation, source: StoredRecord, t
     .map((otherId) => ({ table: other, id: otherId }));
 };
 
-const listLinks = (context: EmuContext, navigation: Navigation, source: StoredRecord, table: TableDefinition): EmuResponse => {
+const linkPageSizes = new WeakMap<Store, number>();
+
+/** Pages every collection's links of this store by `size`, whatever page size a request asks for. */
+export const setLinkPageSize = (store: Store, size: number | undefined): void => {
+  if (size === undefined) linkPageSizes.delete(store);
+  else linkPageSizes.set(store, size);
+};
+
+const linkPage = (request: EmuRequest, context: EmuContext, urls: { "@odata.id": string }[]): EmuResponse => {
+  const token = request.query.$skiptoken;
+  if (token !== undefined && !/^\d+$/.test(token)) throw badRequest("The $skiptoken is not valid.");
+  const offset = Number(token ?? 0);
+  const pageSize = linkPageSizes.get(context.store) ?? parsePrefer(request.headers.prefer).maxPageSize ?? MAX_PAGE_SIZE;
+  const body: Record<string, unknown> = { "@odata.context": `${context.apiRoot}$metadata#Collection($ref)`, value: urls.slice(offset, offset + pageSize) };
+  if (offset + pageSize < urls.length) {
+    body["@odata.nextLink"] = `${context.apiRoot}${request.path}?$skiptoken=${offset + pageSize}`;
+  }
+  return { status: 200, body };
+};
+
+const listLinks = (request: EmuRequest, context: EmuContext, navigation: Navigation, source: StoredRecord, table: TableDefinition): EmuResponse => {
   const urls = linkedIds(context.store, navigation, source, table).map((link) => ({ "@odata.id": `${context.apiRoot}${link.table.entitySetName}(${link.id})` }));
   if (navigation.kind !== "single") {
-    return { status: 200, body: { "@odata.context": `${context.apiRoot}$metadata#Collection($ref)`, value: urls } };
+    return linkPage(request, context, urls);
   }
   // An empty lookup has no entity to reference.
   return urls.length ? { status: 200, body: { "@odata.context": `${context.apiRoot}$metadata#$ref`, ...urls[0] } } : { status: 204 };
@@ -175,7 +199,7 @@ export const handleRelationship = (request: EmuRequest, context: EmuContext): Em
   const method = request.method.toUpperCase();
   const single = navigation.kind === "single";
   if (memberKey !== undefined && (single || method !== "DELETE")) throw badRequest(`The navigation property '${name}' cannot be followed by a key here.`);
-  if (method === "GET") return listLinks(context, navigation, source, table);
+  if (method === "GET") return listLinks(request, context, navigation, source, table);
   if ((method === "POST" && !single) || (method === "PUT" && single)) {
     associate(store, navigation, name, source, table, resolveRecordUrl(store, parseBody(request)["@odata.id"]));
     return { status: 204 };

@@ -57,6 +57,30 @@ describe("a backlog larger than one poll: Modified On", () => {
   });
 });
 
+describe("a starting point whose window holds more records than one poll", () => {
+  const query = { entityType: "leads", fieldNames: ["subject"], filterExpression: "lastname eq 'Start'" };
+  const started = (subject: string, modifiedon: string) => fixture.emulator.store.create(table("leads"), { subject, lastname: "Start", createdon: modifiedon, modifiedon });
+
+  it("starts at the latest modifiedon and reports none of the records that were there before", async () => {
+    started("s1", "2026-11-21T10:05:00Z");
+    started("s2", "2026-11-21T10:05:00Z");
+    started("s3", "2026-11-21T10:05:01Z");
+    started("s4", "2026-11-21T10:05:01Z");
+    started("s5", "2026-11-21T10:05:02Z");
+    const first = await pollModifiedOn(client(), query, {}, { limit: 3 });
+    expect(first.result.notice).toBe(FIRST_POLL_NOTICE);
+    expect(first.state.watermark).toBe("2026-11-21T10:05:02Z");
+
+    const second = await pollModifiedOn(client(), query, first.state, { limit: 3 });
+    expect([second.result.created, second.result.updated, second.result.moreChanges]).toEqual([[], [], false]);
+
+    started("s6", "2026-11-21T10:05:03Z");
+    const third = await pollModifiedOn(client(), query, second.state, { limit: 3 });
+    expect(subjects(third.result.created)).toEqual(["s6"]);
+    expect(third.state.watermark).toBe("2026-11-21T10:05:03Z");
+  });
+});
+
 describe("a backlog larger than one poll: Change Tracking", () => {
   const query = { entityType: "accounts", fieldNames: ["name"] };
   let state: PollState = {};

@@ -65,6 +65,17 @@ describe("classifying records by the Modified On watermark", () => {
     expect(result.state).toEqual({ watermark: "2026-11-20T10:01:03Z", seen: { a: seen("6", "2026-11-20T10:00:00Z"), d: seen("9", "2026-11-20T10:01:03Z") } });
     expect(windowStart(result.state)).toBe("2026-11-20T09:59:03Z");
   });
+
+  it("never reads before a floor, and forgets the floor once the window has moved past it", () => {
+    const floored = { watermark: "2026-11-20T10:00:00Z", seen: {}, floor: "2026-11-20T10:00:00Z" };
+    expect(windowStart(floored)).toBe("2026-11-20T10:00:00Z");
+    const soon = classifyModifiedSince([row("e", "2026-11-20T10:01:00Z", "2026-11-20T10:01:00Z", 3)], floored, idOf);
+    expect(soon.state.floor).toBe("2026-11-20T10:00:00Z");
+    expect(windowStart(soon.state)).toBe("2026-11-20T10:00:00Z");
+    const later = classifyModifiedSince([row("f", "2026-11-20T10:02:01Z", "2026-11-20T10:02:01Z", 4)], soon.state, idOf);
+    expect(later.state.floor).toBeUndefined();
+    expect(windowStart(later.state)).toBe("2026-11-20T10:00:01Z");
+  });
 });
 
 describe("New, Updated and Deleted Records: Modified On", () => {
@@ -150,6 +161,21 @@ describe("New, Updated and Deleted Records: Modified On", () => {
     expect(ids(result.payload.body.data.created, "leadid")).toEqual([warm]);
   });
 
+  it.each([
+    ["statecode eq 0) or (1 eq 1", "Filter Expression: has a ')' with no '(' before it (at character 15)"],
+    ["(statecode eq 0", "Filter Expression: has 1 '(' never closed"],
+    ["lastname eq 'O''Brien) or (1 eq 1", "Filter Expression: has a quoted value with no closing quote"],
+  ])("refuses the Filter Expression %p, which could break out of its parentheses, before sending anything", async (filterExpression, message) => {
+    await expect(poll({ ...params, filterExpression }, instanceState)).rejects.toThrow(message);
+    expect(fixture.emulator.takeRequests()).toEqual([]);
+  });
+
+  it("keeps parentheses inside quoted values and doubled quotes as they are", async () => {
+    const filtered = { ...params, filterExpression: "(lastname eq 'O''Brien (sr' or subject eq ')') and leadqualitycode eq 2" };
+    await poll(filtered, instanceState);
+    expect(getRequests()[0].query.$filter).toBe("(lastname eq 'O''Brien (sr' or subject eq ')') and leadqualitycode eq 2");
+  });
+
   it("returns what its example payload shows", async () => {
     // Back to the unfiltered query: its state was replaced by the filtered one's, so this poll starts over.
     expect((await poll(params, instanceState)).payload.body.data.notice).toBe(FIRST_POLL_NOTICE);
@@ -204,6 +230,17 @@ describe("New, Updated and Deleted Records: Change Tracking", () => {
     expect(ids(data.updated, "accountid")).toEqual([x]);
     expect(data.deleted).toEqual([]);
     expect((await poll(params, instanceState)).resultType).toBe("polled_no_changes");
+  });
+
+  it("skips entries that are not objects, and refuses a deletion without an id", async () => {
+    const deltaLink = (instanceState.__prismaticInternal as { polling: { deltaLink: string } }).polling.deltaLink;
+    const deleted = (id?: string) => ({ "@odata.context": `${fixture.emulator.apiRoot}$metadata#accounts/$deletedEntity`, ...(id ? { id } : {}), reason: "deleted" });
+    fixture.emulator.inject({ method: "GET", path: "accounts", status: 200, body: { value: [null, 7, "x", deleted(SEED.accounts.fabrikam)], "@odata.deltaLink": deltaLink } });
+    const data = (await poll(params, instanceState)).payload.body.data;
+    expect(data).toMatchObject({ created: [], updated: [], deleted: [SEED.accounts.fabrikam] });
+
+    fixture.emulator.inject({ method: "GET", path: "accounts", status: 200, body: { value: [deleted()], "@odata.deltaLink": deltaLink } });
+    await expect(poll(params, instanceState)).rejects.toThrow("the change-tracking response for 'accounts' reported a deleted record without its id");
   });
 
   it("starts over when the token has expired, still reporting what changed, and says so", async () => {

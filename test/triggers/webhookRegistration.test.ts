@@ -1,4 +1,5 @@
 import { createHash } from "crypto";
+import { SEED } from "../emulator/seed";
 import { SDK_MESSAGES } from "../emulator/webhooks";
 import { harness, runAction, useEmulator } from "../support";
 import { lifecycleContext, payloadFor, runLifecycle, startListener, type Listener } from "./support";
@@ -126,6 +127,20 @@ describe("Webhook trigger: automatic registration", () => {
     crossFlowState = result?.crossFlowState ?? {};
   });
 
+  it("a deploy that fails on a step write leaves the key alone, so deliveries are still accepted", async () => {
+    fixture.emulator.inject({ method: "POST", path: "sdkmessageprocessingsteps", status: 400, body: { error: { code: "0x80040203", message: "The step could not be saved." } } });
+    await expect(runLifecycle("webhookCreate", triggerParams({ messages: ["Create", "Update", "Delete"] }), lifecycleContext(listener.url, crossFlowState))).rejects.toThrow(
+      "The step could not be saved.",
+    );
+    expect(writes()).toEqual(["POST sdkmessageprocessingsteps"]);
+
+    await runAction("createEntity", { connection: fixture.connection, entityType: "accounts", fieldValues: [{ key: "name", value: "After a failed deploy" }] });
+    const delivered = await listener.next();
+    expect(delivered.query).toEqual({ code: key });
+    const result: any = await harness.trigger("dynamicsWebhookTrigger", payloadFor(delivered), triggerParams(), { crossFlowState });
+    expect(result.payload.event.messageName).toBe("Create");
+  });
+
   it("a record created through the component reaches the flow as a validated Create event", async () => {
     const { id } = await runAction("createEntity", {
       connection: fixture.connection,
@@ -245,6 +260,43 @@ describe("Webhook trigger: automatic registration", () => {
     expect(writes()).toEqual(["DELETE sdkmessageprocessingsteps(…)", "DELETE sdkmessageprocessingsteps(…)"]);
     await runLifecycle("webhookDelete", triggerParams(), lifecycleContext(listener.url, result?.crossFlowState));
     expect(writes()).toEqual([]);
+  });
+
+  it("a stored step id that is not a GUID is refused before anything is deleted", async () => {
+    const created = await runLifecycle("webhookCreate", triggerParams(), lifecycleContext(listener.url));
+    const stored = created?.crossFlowState?.[STATE_KEY] as { serviceEndpointId: string; stepIds: string[] };
+    const account = SEED.accounts.contoso;
+    const crafted = { ...stored, stepIds: [...stored.stepIds, `x)/../accounts(${account}`] };
+    fixture.emulator.takeRequests();
+
+    await expect(runLifecycle("webhookDelete", triggerParams(), lifecycleContext(listener.url, { [STATE_KEY]: crafted }))).rejects.toThrow(
+      "The stored registration of this flow holds a step id that is not a GUID",
+    );
+    expect(fixture.emulator.takeRequests()).toEqual([]);
+    expect(fixture.emulator.store.find(fixture.emulator.store.bySetName("accounts")!, account)).toBeDefined();
+    expect(stepsFor(stored.serviceEndpointId)).toHaveLength(2);
+
+    await runLifecycle("webhookDelete", triggerParams(), lifecycleContext(listener.url, created?.crossFlowState));
+    expect(endpointsFor(listener.url)).toEqual([]);
+  });
+
+  it("an id Dataverse answers that is not a GUID goes into no request", async () => {
+    const created = await runLifecycle("webhookCreate", triggerParams(), lifecycleContext(listener.url));
+    const stored = created?.crossFlowState?.[STATE_KEY] as { serviceEndpointId: string; stepIds: string[] };
+    fixture.emulator.inject({
+      method: "GET",
+      path: /^sdkmessageprocessingsteps/,
+      status: 200,
+      body: { value: [{ sdkmessageprocessingstepid: `x)/../accounts(${SEED.accounts.contoso}` }] },
+    });
+    fixture.emulator.takeRequests();
+    await expect(runLifecycle("webhookDelete", triggerParams(), lifecycleContext(listener.url, created?.crossFlowState))).rejects.toThrow(
+      "Dataverse answered a sdkmessageprocessingstepid that is not a GUID",
+    );
+    expect(writes()).toEqual([]);
+    expect(stepsFor(stored.serviceEndpointId)).toHaveLength(2);
+    await runLifecycle("webhookDelete", triggerParams(), lifecycleContext(listener.url, created?.crossFlowState));
+    expect(endpointsFor(listener.url)).toEqual([]);
   });
 
   it("deleting removes a stored registration even when Register Webhook was switched off; without a connection it says what is left", async () => {
