@@ -1,7 +1,7 @@
 /**
- * Existing integrations switch to this component unchanged only if every documented action
- * keeps its label, description and inputs. This reads Prismatic's documentation page of
- * the existing component (test/fixtures) and compares each documented action we offer.
+ * Existing integrations switch to this component unchanged only if every documented action,
+ * connection and trigger keeps its label, description and inputs. This reads Prismatic's
+ * documentation page of the existing component (test/fixtures) and compares what we offer.
  */
 import { readFileSync } from "fs";
 import { join } from "path";
@@ -25,8 +25,11 @@ const page = readFileSync(join(__dirname, "fixtures/prismatic-ms-dynamics-docs.m
 const cell = (text: string): string =>
   text.replace(/<\/?code>/g, "").replace(/<br \/>/g, " ").replace(/\s+/g, " ").trim();
 
-const documentedActions = (): DocumentedAction[] => {
-  const section = page.slice(page.indexOf("## Actions"));
+/** The `### ` blocks of one `## ` section of the page: each with its label, first paragraph and input rows. */
+const documented = (heading: string): DocumentedAction[] => {
+  const start = page.indexOf(`## ${heading}`);
+  const end = page.indexOf("\n## ", start + 1);
+  const section = page.slice(start, end === -1 ? undefined : end);
   return section
     .split(/^### /m)
     .slice(1)
@@ -44,19 +47,21 @@ const documentedActions = (): DocumentedAction[] => {
     });
 };
 
+const documentedActions = (): DocumentedAction[] => documented("Actions");
+
 const normalizeDefault = (value: unknown): string => cell(typeof value === "string" ? value : JSON.stringify(value ?? ""));
 
 const offered = Object.values(component.actions);
-const documented = documentedActions().filter((action) => offered.some((candidate) => candidate.display.label === action.label));
+const documentedOffered = documentedActions().filter((action) => offered.some((candidate) => candidate.display.label === action.label));
 
 it("reads the documentation page", () => {
   expect(documentedActions()).toHaveLength(17);
-  expect(documented.map((action) => action.label)).toEqual(
+  expect(documentedOffered.map((action) => action.label)).toEqual(
     expect.arrayContaining(["[CRM] Create Entity", "[CRM] Get Entity", "[CRM] Update Entity", "[CRM] Upsert Entity", "[CRM] Delete Entity", "[CRM] Query Entities"]),
   );
 });
 
-describe.each(documented.map((action) => [action.label, action] as const))("%s", (_label, action) => {
+describe.each(documentedOffered.map((action) => [action.label, action] as const))("%s", (_label, action) => {
   const ours = offered.find((candidate) => candidate.display.label === action.label);
 
   it("keeps its description", () => {
@@ -76,4 +81,29 @@ describe.each(documented.map((action) => [action.label, action] as const))("%s",
     const ourLabels = (ours?.inputs ?? []).map((input) => input.label).filter((label) => action.inputs.some((input) => input.label === label));
     expect(ourLabels).toEqual(action.inputs.map((input) => input.label));
   });
+});
+
+describe.each(documented("Connections").map((connection) => [connection.label, connection] as const))("connection %s", (_label, connection) => {
+  const ours = component.connections.find((candidate) => candidate.label === connection.label);
+
+  it("is offered, with its description", () => {
+    expect(ours?.comments).toBe(connection.description);
+  });
+
+  it("keeps each documented input's comment and default, in the documented order", () => {
+    const inputs = ours?.inputs ?? [];
+    for (const input of connection.inputs) {
+      const ourInput = inputs.find((candidate) => candidate.label === input.label);
+      expect({ label: input.label, comments: cell(ourInput?.comments ?? "") }).toEqual({ label: input.label, comments: input.comments });
+      if (input.defaultValue) expect(normalizeDefault(ourInput?.default)).toBe(input.defaultValue);
+    }
+    const ourLabels = inputs.map((input) => input.label).filter((label) => connection.inputs.some((input) => input.label === label));
+    expect(ourLabels).toEqual(connection.inputs.map((input) => input.label));
+  });
+});
+
+it("offers the documented Webhook trigger with its description", () => {
+  const [webhook] = documented("Triggers");
+  const ours = Object.values(component.triggers).find((trigger) => trigger.display.label === webhook.label);
+  expect(ours?.display.description).toBe(webhook.description);
 });
