@@ -30,11 +30,13 @@ const XML_OPTIONS = {
   parseTagValue: false,
   parseAttributeValue: false,
   trimValues: false,
+  // Without it only a few numeric references are decoded, and `caf&#233;` would be sent as `caf&amp;#233;`.
+  htmlEntities: true,
 } as const;
 
 const parser = new XMLParser(XML_OPTIONS);
 const builder = new XMLBuilder({ ...XML_OPTIONS, suppressBooleanAttributes: false, suppressEmptyNode: true });
-const plainParser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", parseAttributeValue: false, parseTagValue: false });
+const plainParser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", parseAttributeValue: false, parseTagValue: false, htmlEntities: true });
 
 const PAGING_COOKIE_ANNOTATION = "Microsoft.Dynamics.CRM.fetchxmlpagingcookie";
 const MORE_RECORDS_ANNOTATION = "Microsoft.Dynamics.CRM.morerecords";

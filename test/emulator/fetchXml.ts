@@ -35,6 +35,7 @@ const xml = new XMLParser({
   attributeNamePrefix: "@",
   parseAttributeValue: false,
   parseTagValue: false,
+  htmlEntities: true,
   isArray: (name, _path, _leaf, isAttribute) => !isAttribute && REPEATED.has(name),
 });
 
