@@ -60,8 +60,14 @@ const attributesOf = (node: XmlNode): Record<string, string> => node[":@"] ?? {}
 
 const fetchAttribute = (query: FetchXmlQuery, name: string): string | undefined => attributesOf(query.fetch)[`${ATTRIBUTE}${name}`];
 
-const describeXmlError = (error: { msg: string; line: number; col: number }): string =>
-  `is not valid XML: ${error.msg} (line ${error.line}, column ${error.col}). Give a FetchXML query such as <fetch><entity name="account"><attribute name="name" /></entity></fetch>.`;
+/** Where the validator found the problem; some errors (a document of comments only) have no column. */
+const positionOf = (error: { line?: number; col?: number }): string =>
+  [error.line !== undefined ? `line ${error.line}` : "", error.col !== undefined ? `column ${error.col}` : ""].filter(Boolean).join(", ");
+
+const describeXmlError = (error: { msg: string; line?: number; col?: number }): string => {
+  const position = positionOf(error);
+  return `is not valid XML: ${error.msg}${position ? ` (${position})` : ""}. Give a FetchXML query such as <fetch><entity name="account"><attribute name="name" /></entity></fetch>.`;
+};
 
 /** Parses and checks a FetchXML query; every problem is an InputError, found before any request. */
 export const parseFetchXml = (text: string, inputLabel = "XML Query"): FetchXmlQuery => {

@@ -75,6 +75,14 @@ describe("parseFetchXml and buildFetchXml", () => {
     expect(() => parseFetchXml(text)).toThrow(message);
   });
 
+  it.each([
+    ["<!-- x -->", "XML Query: is not valid XML: Start tag expected. (line 1). Give a FetchXML query"],
+    ['<fetch><entity name="account"></fetch>', "XML Query: is not valid XML: Expected closing tag 'entity' (opened in line 1, col 8) instead of closing tag 'fetch'. (line 1, column 31)"],
+  ])("names the line, and the column only when the validator gives one, for %p", (text, message) => {
+    expect(() => parseFetchXml(text)).toThrow(message);
+    expect(() => parseFetchXml(text)).not.toThrow(/undefined/);
+  });
+
   it("marks top and aggregate queries as not pageable", () => {
     expect(parseFetchXml('<fetch top="5"><entity name="account" /></fetch>').pageable).toBe(false);
     expect(parseFetchXml('<fetch aggregate="true"><entity name="account" /></fetch>').pageable).toBe(false);
