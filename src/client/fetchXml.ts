@@ -66,7 +66,7 @@ const positionOf = (error: { line?: number; col?: number }): string =>
 
 const describeXmlError = (error: { msg: string; line?: number; col?: number }): string => {
   const position = positionOf(error);
-  return `is not valid XML: ${error.msg}${position ? ` (${position})` : ""}. Give a FetchXML query such as <fetch><entity name="account"><attribute name="name" /></entity></fetch>.`;
+  return `is not valid XML: ${error.msg}${position ? ` (${position})` : ""}.`;
 };
 
 /** Parses and checks a FetchXML query; every problem is an InputError, found before any request. */
@@ -77,7 +77,10 @@ export const parseFetchXml = (text: string, inputLabel = "XML Query"): FetchXmlQ
   }
   const validation = XMLValidator.validate(xml);
   if (validation !== true) {
-    throw new InputError(inputLabel, describeXmlError(validation.err));
+    throw new InputError(
+      inputLabel,
+      `${describeXmlError(validation.err)} Give a FetchXML query such as <fetch><entity name="account"><attribute name="name" /></entity></fetch>.`,
+    );
   }
   const elements = (parser.parse(xml) as XmlNode[]).filter(elementName);
   if (elements.length > 1) {
@@ -175,11 +178,17 @@ export const readPagingCookieAnnotation = (annotation: string): PagingCookie => 
   return { innerCookie, page: pageOf(inner?.page) ?? (nextPage ? nextPage - 1 : undefined) };
 };
 
-/**
- * A Next Page Id as this action returns it (the inner cookie), or as Dataverse sends it
- * (the whole annotation), or URL-encoded once or twice on the way through a flow.
- */
-export const parseNextPageId = (value: string, inputLabel = "Next Page Id"): PagingCookie => {
+const XML_ESCAPE = /&(lt|gt|quot|apos|amp|#[0-9]+|#x[0-9a-fA-F]+);/g;
+const XML_ESCAPED: Record<string, string> = { lt: "<", gt: ">", quot: '"', apos: "'", amp: "&" };
+
+/** One pass, so `&amp;lt;` becomes `&lt;` (text of the cookie), never `<`. */
+const xmlUnescape = (text: string): string =>
+  text.replace(XML_ESCAPE, (_escape, name: string) =>
+    name.startsWith("#") ? String.fromCodePoint(parseInt(name.slice(name[1] === "x" ? 2 : 1), name[1] === "x" ? 16 : 10)) : XML_ESCAPED[name],
+  );
+
+/** URL-decoded (at most twice) and, when copied out of a `paging-cookie` attribute, XML-unescaped once. */
+const decodeNextPageId = (value: string): string => {
   let text = value.trim();
   for (let round = 0; round < 2 && text.startsWith("%"); round += 1) {
     try {
@@ -188,7 +197,24 @@ export const parseNextPageId = (value: string, inputLabel = "Next Page Id"): Pag
       break;
     }
   }
-  const cookie = parseCookieElement(text);
+  return text.startsWith("&lt;") ? xmlUnescape(text) : text;
+};
+
+/**
+ * A Next Page Id as this action returns it (the inner cookie), or as Dataverse sends it
+ * (the whole annotation), or URL-encoded once or twice on the way through a flow, or
+ * XML-escaped as it stands in a `paging-cookie` attribute.
+ */
+export const parseNextPageId = (value: string, inputLabel = "Next Page Id"): PagingCookie => {
+  const text = decodeNextPageId(value);
+  const validation = XMLValidator.validate(text);
+  if (text.startsWith("<") && validation !== true) {
+    throw new InputError(
+      inputLabel,
+      `${describeXmlError(validation.err)} Give the Next Page Id a previous run returned, unchanged.`,
+    );
+  }
+  const cookie = validation === true ? parseCookieElement(text) : undefined;
   if (!cookie) {
     throw new InputError(
       inputLabel,

@@ -113,6 +113,17 @@ describe("fetchXml: one page at a time", () => {
     expect(fetchAttributes(request.query.fetchXml)).toMatchObject({ page: "3", "paging-cookie": ownPage.nextPageId });
   });
 
+  it("takes a next page id copied XML-escaped out of a paging-cookie attribute", async () => {
+    const { emulator, connection } = fixture;
+    const first = await runAction("fetchXml", { connection, entityType: "accounts", xmlQuery: ACCOUNTS_BY_CITY });
+    const escaped = first.nextPageId.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+    const second = await runAction("fetchXml", { connection, entityType: "accounts", xmlQuery: ACCOUNTS_BY_CITY, nextPageId: escaped });
+    expect(second).toMatchObject({ pageNumber: 2, moreRecords: true });
+    expect(names(second.records)).toEqual(["Litware, Inc.", "Fabrikam Inc"]);
+    const [, request] = emulator.takeRequests();
+    expect(fetchAttributes(request.query.fetchXml)).toMatchObject({ page: "2", "paging-cookie": first.nextPageId });
+  });
+
   it("refuses a page number that does not follow the next page id", async () => {
     const { connection } = fixture;
     const first = await runAction("fetchXml", { connection, entityType: "accounts", xmlQuery: ACCOUNTS_BY_CITY });
@@ -136,6 +147,7 @@ describe("fetchXml: one page at a time", () => {
     ["includeAnnotations", 'x"; evil', /^Include Annotations: 'x"; evil' is not an annotation name/],
     ["pageNumber", "0", /^Page Number: '0' must be a whole number/],
     ["nextPageId", "page-2", /^Next Page Id: is not a FetchXML paging cookie/],
+    ["nextPageId", '<cookie page="1">', /^Next Page Id: is not valid XML: Unclosed tag 'cookie'/],
   ])("refuses %s %p before any request", async (input, value, message) => {
     const error = await actionError("fetchXml", { connection: fixture.connection, entityType: "accounts", xmlQuery: ACCOUNTS_BY_CITY, [input]: value });
     expect(error.message).toMatch(message);

@@ -114,6 +114,20 @@ describe("paging cookies", () => {
     expect(parseNextPageId(encodeURIComponent(encodeURIComponent(INNER)))).toEqual(expected);
   });
 
+  it("reads a Next Page Id copied XML-escaped out of a paging-cookie attribute, unescaping it once", () => {
+    const escaped = INNER.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+    expect(escaped.startsWith("&lt;cookie page=&quot;1&quot;&gt;")).toBe(true);
+    expect(parseNextPageId(escaped)).toEqual({ innerCookie: INNER, page: 1 });
+    expect(parseNextPageId(encodeURIComponent(escaped))).toEqual({ innerCookie: INNER, page: 1 });
+  });
+
+  it.each([
+    ['<cookie page="1">', "Next Page Id: is not valid XML: Unclosed tag 'cookie'. (line 1, column 1). Give the Next Page Id a previous run returned, unchanged."],
+    ['&lt;cookie page=&quot;1&quot;&gt;', "Next Page Id: is not valid XML: Unclosed tag 'cookie'. (line 1, column 1)."],
+  ])("refuses the malformed cookie %p as not valid XML", (value, message) => {
+    expect(() => parseNextPageId(value)).toThrow(message);
+  });
+
   it.each([["page 2"], ["https://example.com/next"], ["<other />"]])("refuses the Next Page Id %p", (value) => {
     expect(() => parseNextPageId(value)).toThrow(/^Next Page Id: is not a FetchXML paging cookie/);
   });
