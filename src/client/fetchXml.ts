@@ -40,6 +40,8 @@ const plainParser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix
 
 const PAGING_COOKIE_ANNOTATION = "Microsoft.Dynamics.CRM.fetchxmlpagingcookie";
 const MORE_RECORDS_ANNOTATION = "Microsoft.Dynamics.CRM.morerecords";
+const TOTAL_COUNT_ANNOTATION = "Microsoft.Dynamics.CRM.totalrecordcount";
+const COUNT_LIMIT_EXCEEDED_ANNOTATION = "Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded";
 
 /** A parsed FetchXML query: its root `<fetch>` element and what decides how it is paged. */
 export interface FetchXmlQuery {
@@ -247,7 +249,13 @@ export interface FetchXmlPage {
   moreRecords: boolean;
   /** The inner paging cookie for the next page; absent on the last page. */
   nextPageId?: string;
+  /** With `returntotalrecordcount="true"`, the rows the query matches, up to 5000 (-1 when not counted); only when Dataverse sends it. */
+  totalRecordCount?: number;
+  /** True when the query matches more rows than `totalRecordCount` says; only when Dataverse sends it. */
+  totalRecordCountLimitExceeded?: boolean;
 }
+
+type RecordCount = Pick<FetchXmlPage, "totalRecordCount" | "totalRecordCountLimitExceeded">;
 
 interface FetchXmlBody {
   value?: EntityRecord[];
@@ -339,12 +347,24 @@ const sendFetchXml = async (client: DataverseClient, entitySetName: string, requ
   return body as FetchXmlBody & { value: EntityRecord[] };
 };
 
+/** The collection's count annotations, each only when Dataverse sent it. */
+const recordCountOf = (total: unknown, exceeded: unknown): RecordCount => ({
+  ...(typeof total === "number" ? { totalRecordCount: total } : {}),
+  ...(typeof exceeded === "boolean" ? { totalRecordCountLimitExceeded: exceeded } : {}),
+});
+
 const toPage = (body: FetchXmlBody & { value: EntityRecord[] }, pageNumber: number): FetchXmlPage => {
   // On the last page Dataverse sends neither annotation; `morerecords: false` never comes.
   const moreRecords = body[`@${MORE_RECORDS_ANNOTATION}`] === true;
   const annotation = body[`@${PAGING_COOKIE_ANNOTATION}`];
   const cookie = moreRecords && typeof annotation === "string" ? readPagingCookieAnnotation(annotation) : {};
-  return { records: body.value, pageNumber, moreRecords, nextPageId: cookie.innerCookie };
+  return {
+    records: body.value,
+    pageNumber,
+    moreRecords,
+    nextPageId: cookie.innerCookie,
+    ...recordCountOf(body[`@${TOTAL_COUNT_ANNOTATION}`], body[`@${COUNT_LIMIT_EXCEEDED_ANNOTATION}`]),
+  };
 };
 
 const refuseUnpageable = (request: FetchXmlRequest): void => {
@@ -383,8 +403,11 @@ export const runFetchXmlAll = async (
   }
   const records: EntityRecord[] = [];
   let position: PagingPosition = { page: 1, count: pageSizeOf(request.query) };
+  // The first page's count covers the whole query; later pages repeat it.
+  let recordCount: RecordCount | undefined;
   for (;;) {
     const page = toPage(await sendFetchXml(client, entitySetName, all, buildFetchXml(request.query, position)), position.page);
+    recordCount ??= recordCountOf(page.totalRecordCount, page.totalRecordCountLimitExceeded);
     records.push(...page.records);
     if (records.length > maxRecords) {
       throw new InputError(
@@ -393,7 +416,7 @@ export const runFetchXmlAll = async (
       );
     }
     if (!page.moreRecords) {
-      return { records, pageNumber: position.page, moreRecords: false };
+      return { records, pageNumber: position.page, moreRecords: false, ...recordCount };
     }
     if (!page.records.length) {
       throw new DataverseError(`Dataverse said more records follow page ${position.page} but returned none on it`, { method: "GET", path: entitySetName });

@@ -47,6 +47,21 @@ it("sends the annotations only when the Prefer header asks for them", async () =
   expect(one.body["@Microsoft.Dynamics.CRM.fetchxmlpagingcookie"]).toBeUndefined();
 });
 
+it("sends the record count annotations asked for: -1 and false without returntotalrecordcount, the matched rows with it", async () => {
+  const xml = (counted: string) => `<fetch count="1"${counted}><entity name="account"><attribute name="name" /></entity></fetch>`;
+  const TOTAL = "@Microsoft.Dynamics.CRM.totalrecordcount";
+  const EXCEEDED = "@Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded";
+  const uncounted = await fetchXml("accounts", xml(""), 'odata.include-annotations="*"');
+  expect([uncounted.body[TOTAL], uncounted.body[EXCEEDED]]).toEqual([-1, false]);
+  const counted = await fetchXml("accounts", xml(' returntotalrecordcount="true"'), 'odata.include-annotations="*"');
+  expect([counted.body[TOTAL], counted.body[EXCEEDED]]).toEqual([5, false]);
+  const one = await fetchXml("accounts", xml(' returntotalrecordcount="true"'), 'odata.include-annotations="Microsoft.Dynamics.CRM.totalrecordcount"');
+  expect(one.body[TOTAL]).toBe(5);
+  expect(one.body).not.toHaveProperty(EXCEEDED);
+  const unasked = await fetchXml("accounts", xml(' returntotalrecordcount="true"'), PAGING_ANNOTATIONS);
+  expect(unasked.body).not.toHaveProperty(TOTAL);
+});
+
 it.each([
   ['<condition attribute="revenue" operator="ge" value="2500000" />', ["Contoso Ltd", "Fabrikam Inc", "Northwind Traders"]],
   ['<condition attribute="revenue" operator="gt" value="2500000" />', ["Contoso Ltd", "Northwind Traders"]],

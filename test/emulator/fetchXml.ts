@@ -13,6 +13,9 @@
  * header asks for them, the response carries `@Microsoft.Dynamics.CRM.fetchxmlpagingcookie`
  * (`<cookie pagenumber="N+1" pagingcookie="<inner cookie URL-encoded twice>" istracking="False" />`)
  * and `@Microsoft.Dynamics.CRM.morerecords: true`; on the last page both are absent.
+ * Counts: when the Prefer header asks for `totalrecordcount` / `totalrecordcountlimitexceeded`
+ * (or `*`), a non-aggregate answer carries them: with `returntotalrecordcount="true"` the rows
+ * matched, capped at 5000 with the limit exceeded past that; otherwise -1 and false.
  * Simplified: no link-entity, no `$count`, a lookup column in an order or a cookie is named
  * by its property (`_primarycontactid_value`), and where the reference gives no error text
  * or code for a refusal, the emulator's own stand in (each a 400, as Dataverse answers).
@@ -42,6 +45,10 @@ const xml = new XMLParser({
 const SIMPLE_PAGING_LIMIT = 50_000;
 const PAGING_COOKIE = "Microsoft.Dynamics.CRM.fetchxmlpagingcookie";
 const MORE_RECORDS = "Microsoft.Dynamics.CRM.morerecords";
+const TOTAL_COUNT = "Microsoft.Dynamics.CRM.totalrecordcount";
+const COUNT_LIMIT_EXCEEDED = "Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded";
+/** `returntotalrecordcount` counts up to 5000 rows; past that the count stays 5000 and the limit is exceeded. */
+const COUNT_LIMIT = 5000;
 
 const invalidFetchXml = (message: string): DataverseFault => badRequest(`Invalid FetchXML: ${message}`, "0x80041102");
 
@@ -216,6 +223,15 @@ const selectedColumns = (table: TableDefinition, entity: Element): string[] | un
   return entity["all-attributes"] !== undefined || !named.length ? undefined : named.map((attribute) => columnOf(table, attribute["@name"]));
 };
 
+/** The collection's count annotations when asked for: -1 and false unless the query sets returntotalrecordcount. */
+const recordCount = (fetch: Element, matched: number, requested: string[]): StoredRecord => {
+  const counted = String(fetch["@returntotalrecordcount"] ?? "").toLowerCase() === "true";
+  const annotations: StoredRecord = {};
+  if (wants(requested, TOTAL_COUNT)) annotations[`@${TOTAL_COUNT}`] = counted ? Math.min(matched, COUNT_LIMIT) : -1;
+  if (wants(requested, COUNT_LIMIT_EXCEEDED)) annotations[`@${COUNT_LIMIT_EXCEEDED}`] = counted && matched > COUNT_LIMIT;
+  return annotations;
+};
+
 export const handleFetchXml = (request: EmuRequest, context: EmuContext, table: TableDefinition): EmuResponse => {
   const { fetch, entity } = parseFetch(request.query.fetchXml, table);
   const filters = listOf(entity, "filter").map((filter) => filterPredicate(table, filter));
@@ -242,5 +258,5 @@ export const handleFetchXml = (request: EmuRequest, context: EmuContext, table: 
     body[`@${PAGING_COOKIE}`] = wrapPagingCookie(page + 1, buildPagingCookie(page, order, table.primaryIdAttribute, pageRows));
   }
   if (more && wants(requested, MORE_RECORDS)) body[`@${MORE_RECORDS}`] = true;
-  return { status: 200, headers, body };
+  return { status: 200, headers, body: { ...body, ...recordCount(fetch, rows.length, requested) } };
 };
