@@ -386,10 +386,23 @@ export const runFetchXml = async (client: DataverseClient, entitySetName: string
   return toPage(await sendFetchXml(client, entitySetName, request, buildFetchXml(request.query, position)), position.page);
 };
 
+/** Without a paging cookie Dataverse pages by page number alone, and only through the first 50,000 rows (reference §3). */
+const SIMPLE_PAGING_LIMIT = 50_000;
+
+const refuseSimplePagingPastLimit = (position: PagingPosition): void => {
+  if (!position.pagingCookie && (position.page - 1) * position.count >= SIMPLE_PAGING_LIMIT) {
+    throw new InputError(
+      "Fetch All",
+      `Dataverse returned no paging cookie for this query (it gives none for some queries, such as one ordered on a link-entity column), and without one it pages only through the first ${SIMPLE_PAGING_LIMIT} rows, which this query has more than: order by columns of the primary entity only, so Dataverse returns paging cookies, or narrow the filter.`,
+    );
+  }
+};
+
 /**
  * Every page, from the first, following Dataverse's paging cookie (or the page number alone
- * when Dataverse gives no cookie). Past `maxRecords` it stops with an error rather than
- * return a silently truncated result.
+ * when Dataverse gives no cookie, up to the 50,000 rows simple paging reaches). Past
+ * `maxRecords`, or past that limit, it stops with an error rather than return a silently
+ * truncated result.
  */
 export const runFetchXmlAll = async (
   client: DataverseClient,
@@ -422,5 +435,6 @@ export const runFetchXmlAll = async (
       throw new DataverseError(`Dataverse said more records follow page ${position.page} but returned none on it`, { method: "GET", path: entitySetName });
     }
     position = { page: position.page + 1, count: position.count, pagingCookie: page.nextPageId };
+    refuseSimplePagingPastLimit(position);
   }
 };

@@ -101,6 +101,19 @@ it.each([
   expect(body.error.message).toMatch(message);
 });
 
+it("sends no paging cookie, but morerecords, for a query ordered on a link-entity column", async () => {
+  const link = (inside: string) =>
+    `<fetch count="2"><entity name="contact"><attribute name="fullname" /><link-entity name="account" from="accountid" to="parentcustomerid" link-type="outer">${inside}</link-entity></entity></fetch>`;
+  const { status, body } = await fetchXml("contacts", link('<order attribute="name" />'), PAGING_ANNOTATIONS);
+  expect(status).toBe(200);
+  expect(body.value).toHaveLength(2);
+  expect(body["@Microsoft.Dynamics.CRM.morerecords"]).toBe(true);
+  expect(body).not.toHaveProperty("@Microsoft.Dynamics.CRM.fetchxmlpagingcookie");
+  const refused = await fetchXml("contacts", link('<attribute name="name" />'), PAGING_ANNOTATIONS);
+  expect(refused.status).toBe(400);
+  expect(refused.body.error.message).toMatch(/link-entity is reproduced by the emulator only with <order> elements inside/);
+});
+
 it("stops simple paging (no cookie) at 50,000 rows", async () => {
   const { status, body } = await fetchXml("accounts", '<fetch count="5000" page="11"><entity name="account" /></fetch>');
   expect(status).toBe(400);
