@@ -183,11 +183,18 @@ export const readPagingCookieAnnotation = (annotation: string): PagingCookie => 
 const XML_ESCAPE = /&(lt|gt|quot|apos|amp|#[0-9]+|#x[0-9a-fA-F]+);/g;
 const XML_ESCAPED: Record<string, string> = { lt: "<", gt: ">", quot: '"', apos: "'", amp: "&" };
 
+const MAX_CODE_POINT = 0x10ffff;
+
+/** A reference to no character stays as written, for the XML check to judge. */
+const characterOf = (reference: string, escape: string): string => {
+  const hexadecimal = reference[1] === "x";
+  const codePoint = parseInt(reference.slice(hexadecimal ? 2 : 1), hexadecimal ? 16 : 10);
+  return codePoint > 0 && codePoint <= MAX_CODE_POINT ? String.fromCodePoint(codePoint) : escape;
+};
+
 /** One pass, so `&amp;lt;` becomes `&lt;` (text of the cookie), never `<`. */
 const xmlUnescape = (text: string): string =>
-  text.replace(XML_ESCAPE, (_escape, name: string) =>
-    name.startsWith("#") ? String.fromCodePoint(parseInt(name.slice(name[1] === "x" ? 2 : 1), name[1] === "x" ? 16 : 10)) : XML_ESCAPED[name],
-  );
+  text.replace(XML_ESCAPE, (escape, name: string) => (name.startsWith("#") ? characterOf(name, escape) : XML_ESCAPED[name]));
 
 /** URL-decoded (at most twice) and, when copied out of a `paging-cookie` attribute, XML-unescaped once. */
 const decodeNextPageId = (value: string): string => {

@@ -119,6 +119,9 @@ describe("paging cookies", () => {
     expect(escaped.startsWith("&lt;cookie page=&quot;1&quot;&gt;")).toBe(true);
     expect(parseNextPageId(escaped)).toEqual({ innerCookie: INNER, page: 1 });
     expect(parseNextPageId(encodeURIComponent(escaped))).toEqual({ innerCookie: INNER, page: 1 });
+    expect(parseNextPageId("&lt;cookie page=&quot;&#x31;&quot; /&gt;")).toEqual({ innerCookie: '<cookie page="1" />', page: 1 });
+    // A reference to no character is left as written rather than crash the unescaping.
+    expect(parseNextPageId("&lt;cookie page=&quot;1&quot; note=&quot;&#99999999;&quot; /&gt;").innerCookie).toBe('<cookie page="1" note="&#99999999;" />');
   });
 
   it.each([
