@@ -30,14 +30,18 @@ const XML_OPTIONS = {
   parseTagValue: false,
   parseAttributeValue: false,
   trimValues: false,
+  // Without it only a few numeric references are decoded, and `caf&#233;` would be sent as `caf&amp;#233;`.
+  htmlEntities: true,
 } as const;
 
 const parser = new XMLParser(XML_OPTIONS);
 const builder = new XMLBuilder({ ...XML_OPTIONS, suppressBooleanAttributes: false, suppressEmptyNode: true });
-const plainParser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", parseAttributeValue: false, parseTagValue: false });
+const plainParser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", parseAttributeValue: false, parseTagValue: false, htmlEntities: true });
 
 const PAGING_COOKIE_ANNOTATION = "Microsoft.Dynamics.CRM.fetchxmlpagingcookie";
 const MORE_RECORDS_ANNOTATION = "Microsoft.Dynamics.CRM.morerecords";
+const TOTAL_COUNT_ANNOTATION = "Microsoft.Dynamics.CRM.totalrecordcount";
+const COUNT_LIMIT_EXCEEDED_ANNOTATION = "Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded";
 
 /** A parsed FetchXML query: its root `<fetch>` element and what decides how it is paged. */
 export interface FetchXmlQuery {
@@ -58,8 +62,14 @@ const attributesOf = (node: XmlNode): Record<string, string> => node[":@"] ?? {}
 
 const fetchAttribute = (query: FetchXmlQuery, name: string): string | undefined => attributesOf(query.fetch)[`${ATTRIBUTE}${name}`];
 
-const describeXmlError = (error: { msg: string; line: number; col: number }): string =>
-  `is not valid XML: ${error.msg} (line ${error.line}, column ${error.col}). Give a FetchXML query such as <fetch><entity name="account"><attribute name="name" /></entity></fetch>.`;
+/** Where the validator found the problem; some errors (a document of comments only) have no column. */
+const positionOf = (error: { line?: number; col?: number }): string =>
+  [error.line !== undefined ? `line ${error.line}` : "", error.col !== undefined ? `column ${error.col}` : ""].filter(Boolean).join(", ");
+
+const describeXmlError = (error: { msg: string; line?: number; col?: number }): string => {
+  const position = positionOf(error);
+  return `is not valid XML: ${error.msg}${position ? ` (${position})` : ""}.`;
+};
 
 /** Parses and checks a FetchXML query; every problem is an InputError, found before any request. */
 export const parseFetchXml = (text: string, inputLabel = "XML Query"): FetchXmlQuery => {
@@ -69,7 +79,10 @@ export const parseFetchXml = (text: string, inputLabel = "XML Query"): FetchXmlQ
   }
   const validation = XMLValidator.validate(xml);
   if (validation !== true) {
-    throw new InputError(inputLabel, describeXmlError(validation.err));
+    throw new InputError(
+      inputLabel,
+      `${describeXmlError(validation.err)} Give a FetchXML query such as <fetch><entity name="account"><attribute name="name" /></entity></fetch>.`,
+    );
   }
   const elements = (parser.parse(xml) as XmlNode[]).filter(elementName);
   if (elements.length > 1) {
@@ -167,11 +180,24 @@ export const readPagingCookieAnnotation = (annotation: string): PagingCookie => 
   return { innerCookie, page: pageOf(inner?.page) ?? (nextPage ? nextPage - 1 : undefined) };
 };
 
-/**
- * A Next Page Id as this action returns it (the inner cookie), or as Dataverse sends it
- * (the whole annotation), or URL-encoded once or twice on the way through a flow.
- */
-export const parseNextPageId = (value: string, inputLabel = "Next Page Id"): PagingCookie => {
+const XML_ESCAPE = /&(lt|gt|quot|apos|amp|#[0-9]+|#x[0-9a-fA-F]+);/g;
+const XML_ESCAPED: Record<string, string> = { lt: "<", gt: ">", quot: '"', apos: "'", amp: "&" };
+
+const MAX_CODE_POINT = 0x10ffff;
+
+/** A reference to no character stays as written, for the XML check to judge. */
+const characterOf = (reference: string, escape: string): string => {
+  const hexadecimal = reference[1] === "x";
+  const codePoint = parseInt(reference.slice(hexadecimal ? 2 : 1), hexadecimal ? 16 : 10);
+  return codePoint > 0 && codePoint <= MAX_CODE_POINT ? String.fromCodePoint(codePoint) : escape;
+};
+
+/** One pass, so `&amp;lt;` becomes `&lt;` (text of the cookie), never `<`. */
+const xmlUnescape = (text: string): string =>
+  text.replace(XML_ESCAPE, (escape, name: string) => (name.startsWith("#") ? characterOf(name, escape) : XML_ESCAPED[name]));
+
+/** URL-decoded (at most twice) and, when copied out of a `paging-cookie` attribute, XML-unescaped once. */
+const decodeNextPageId = (value: string): string => {
   let text = value.trim();
   for (let round = 0; round < 2 && text.startsWith("%"); round += 1) {
     try {
@@ -180,7 +206,24 @@ export const parseNextPageId = (value: string, inputLabel = "Next Page Id"): Pag
       break;
     }
   }
-  const cookie = parseCookieElement(text);
+  return text.startsWith("&lt;") ? xmlUnescape(text) : text;
+};
+
+/**
+ * A Next Page Id as this action returns it (the inner cookie), or as Dataverse sends it
+ * (the whole annotation), or URL-encoded once or twice on the way through a flow, or
+ * XML-escaped as it stands in a `paging-cookie` attribute.
+ */
+export const parseNextPageId = (value: string, inputLabel = "Next Page Id"): PagingCookie => {
+  const text = decodeNextPageId(value);
+  const validation = XMLValidator.validate(text);
+  if (text.startsWith("<") && validation !== true) {
+    throw new InputError(
+      inputLabel,
+      `${describeXmlError(validation.err)} Give the Next Page Id a previous run returned, unchanged.`,
+    );
+  }
+  const cookie = validation === true ? parseCookieElement(text) : undefined;
   if (!cookie) {
     throw new InputError(
       inputLabel,
@@ -213,7 +256,13 @@ export interface FetchXmlPage {
   moreRecords: boolean;
   /** The inner paging cookie for the next page; absent on the last page. */
   nextPageId?: string;
+  /** With `returntotalrecordcount="true"`, the rows the query matches, up to 5000 (-1 when not counted); only when Dataverse sends it. */
+  totalRecordCount?: number;
+  /** True when the query matches more rows than `totalRecordCount` says; only when Dataverse sends it. */
+  totalRecordCountLimitExceeded?: boolean;
 }
+
+type RecordCount = Pick<FetchXmlPage, "totalRecordCount" | "totalRecordCountLimitExceeded">;
 
 interface FetchXmlBody {
   value?: EntityRecord[];
@@ -305,12 +354,24 @@ const sendFetchXml = async (client: DataverseClient, entitySetName: string, requ
   return body as FetchXmlBody & { value: EntityRecord[] };
 };
 
+/** The collection's count annotations, each only when Dataverse sent it. */
+const recordCountOf = (total: unknown, exceeded: unknown): RecordCount => ({
+  ...(typeof total === "number" ? { totalRecordCount: total } : {}),
+  ...(typeof exceeded === "boolean" ? { totalRecordCountLimitExceeded: exceeded } : {}),
+});
+
 const toPage = (body: FetchXmlBody & { value: EntityRecord[] }, pageNumber: number): FetchXmlPage => {
   // On the last page Dataverse sends neither annotation; `morerecords: false` never comes.
   const moreRecords = body[`@${MORE_RECORDS_ANNOTATION}`] === true;
   const annotation = body[`@${PAGING_COOKIE_ANNOTATION}`];
   const cookie = moreRecords && typeof annotation === "string" ? readPagingCookieAnnotation(annotation) : {};
-  return { records: body.value, pageNumber, moreRecords, nextPageId: cookie.innerCookie };
+  return {
+    records: body.value,
+    pageNumber,
+    moreRecords,
+    nextPageId: cookie.innerCookie,
+    ...recordCountOf(body[`@${TOTAL_COUNT_ANNOTATION}`], body[`@${COUNT_LIMIT_EXCEEDED_ANNOTATION}`]),
+  };
 };
 
 const refuseUnpageable = (request: FetchXmlRequest): void => {
@@ -332,10 +393,23 @@ export const runFetchXml = async (client: DataverseClient, entitySetName: string
   return toPage(await sendFetchXml(client, entitySetName, request, buildFetchXml(request.query, position)), position.page);
 };
 
+/** Without a paging cookie Dataverse pages by page number alone, and only through the first 50,000 rows (reference §3). */
+const SIMPLE_PAGING_LIMIT = 50_000;
+
+const refuseSimplePagingPastLimit = (position: PagingPosition): void => {
+  if (!position.pagingCookie && (position.page - 1) * position.count >= SIMPLE_PAGING_LIMIT) {
+    throw new InputError(
+      "Fetch All",
+      `Dataverse returned no paging cookie for this query (it gives none for some queries, such as one ordered on a link-entity column), and without one it pages only through the first ${SIMPLE_PAGING_LIMIT} rows, which this query has more than: order by columns of the primary entity only, so Dataverse returns paging cookies, or narrow the filter.`,
+    );
+  }
+};
+
 /**
  * Every page, from the first, following Dataverse's paging cookie (or the page number alone
- * when Dataverse gives no cookie). Past `maxRecords` it stops with an error rather than
- * return a silently truncated result.
+ * when Dataverse gives no cookie, up to the 50,000 rows simple paging reaches). Past
+ * `maxRecords`, or past that limit, it stops with an error rather than return a silently
+ * truncated result.
  */
 export const runFetchXmlAll = async (
   client: DataverseClient,
@@ -349,8 +423,11 @@ export const runFetchXmlAll = async (
   }
   const records: EntityRecord[] = [];
   let position: PagingPosition = { page: 1, count: pageSizeOf(request.query) };
+  // The first page's count covers the whole query; later pages repeat it.
+  let recordCount: RecordCount | undefined;
   for (;;) {
     const page = toPage(await sendFetchXml(client, entitySetName, all, buildFetchXml(request.query, position)), position.page);
+    recordCount ??= recordCountOf(page.totalRecordCount, page.totalRecordCountLimitExceeded);
     records.push(...page.records);
     if (records.length > maxRecords) {
       throw new InputError(
@@ -359,11 +436,12 @@ export const runFetchXmlAll = async (
       );
     }
     if (!page.moreRecords) {
-      return { records, pageNumber: position.page, moreRecords: false };
+      return { records, pageNumber: position.page, moreRecords: false, ...recordCount };
     }
     if (!page.records.length) {
       throw new DataverseError(`Dataverse said more records follow page ${position.page} but returned none on it`, { method: "GET", path: entitySetName });
     }
     position = { page: position.page + 1, count: position.count, pagingCookie: page.nextPageId };
+    refuseSimplePagingPastLimit(position);
   }
 };

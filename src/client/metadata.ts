@@ -259,6 +259,33 @@ export const mergeAttributeDefinition = (current: MetadataDefinition, changes: M
   return merged;
 };
 
+/** How each identity property of a column compares: a GUID whatever its case, a schema name case-insensitively. */
+const IDENTITY: Record<string, (text: string) => string> = {
+  MetadataId: (text) => normalizeGuid(text) ?? text,
+  LogicalName: (text) => text,
+  SchemaName: (text) => text.toLowerCase(),
+};
+
+/**
+ * The body may name the column it updates, but only the one retrieved: merged onto that
+ * definition, another column's MetadataId or name would make the PUT carry a mixed identity.
+ */
+const refuseOtherColumn = (current: MetadataDefinition, changes: MetadataDefinition): void => {
+  for (const [name, comparable] of Object.entries(IDENTITY)) {
+    const given = changes[name];
+    const stored = current[name];
+    if (given === undefined || typeof stored !== "string") {
+      continue;
+    }
+    if (typeof given !== "string" || comparable(given) !== comparable(stored)) {
+      throw new InputError(
+        "Attribute Body",
+        `its ${name} ${JSON.stringify(given)} names another column than the one being updated, '${String(current.LogicalName ?? stored)}' (${name} '${stored}'): remove ${name} from Attribute Body, or give the Attribute ID of the column you mean.`,
+      );
+    }
+  }
+};
+
 /**
  * Dataverse updates a column only by a PUT of its full definition, which replaces the
  * stored one. To let a caller send only what changes, the current definition is read
@@ -272,6 +299,7 @@ export const updateAttribute = async (
   changes: MetadataDefinition,
 ): Promise<{ id: string; definition: MetadataDefinition }> => {
   const current = await retrieveAttribute(client, entity, attribute);
+  refuseOtherColumn(current, changes);
   const definition = mergeAttributeDefinition(current, changes);
   const path = attributePath(entity, attribute);
   await client.send({ method: "PUT", path, headers: { "MSCRM.MergeLabels": "true" }, body: definition });

@@ -2,10 +2,14 @@ import { XMLParser } from "fast-xml-parser";
 import component from "../../src";
 import { SEED } from "../emulator/seed";
 import type { TableDefinition } from "../emulator/schema";
-import { actionError, expectSameShape, LAST_PAGE, runAction, useEmulator } from "../support";
+import { actionError, expectSameShape, LAST_PAGE, runAction, useEmulator, type ShapeOptions } from "../support";
 
 const fixture = useEmulator();
 const example = (component.actions.fetchXml.examplePayload as { data: unknown }).data;
+/** Dataverse sends the counts only when the query and the annotations ask for them. */
+const COUNTS = ["totalRecordCount", "totalRecordCountLimitExceeded"];
+const UNCOUNTED: ShapeOptions = { optional: COUNTS };
+const UNCOUNTED_LAST_PAGE: ShapeOptions = { optional: [...(LAST_PAGE.optional ?? []), ...COUNTS] };
 
 const fetchAttributes = (fetchXml: string): Record<string, string> =>
   new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", parseAttributeValue: false }).parse(fetchXml).fetch;
@@ -28,14 +32,14 @@ describe("fetchXml: one page at a time", () => {
     expect(first).toMatchObject({ pageNumber: 1, moreRecords: true });
     expect(names(first.records)).toEqual(["Adventure Works", "Contoso Ltd"]);
     expect(first.nextPageId).toMatch(/^<cookie page="1"><address1_city last="Redmond" first="Bothell" \/><accountid last="\{00000ACC-0000-4000-8000-000000000001\}"/);
-    expectSameShape(first, example);
+    expectSameShape(first, example, UNCOUNTED);
 
     const second = await runAction("fetchXml", { ...params, nextPageId: first.nextPageId });
     expect(second).toMatchObject({ pageNumber: 2, moreRecords: true });
     expect(names(second.records)).toEqual(["Litware, Inc.", "Fabrikam Inc"]);
     const third = await runAction("fetchXml", { ...params, nextPageId: second.nextPageId, pageNumber: "3" });
     expect(third).toEqual({ records: [expect.objectContaining({ name: "Northwind Traders" })], pageNumber: 3, moreRecords: false });
-    expectSameShape(third, example, LAST_PAGE);
+    expectSameShape(third, example, UNCOUNTED_LAST_PAGE);
 
     const requests = emulator.takeRequests();
     expect(requests.map((request) => [request.method, request.path])).toEqual([["GET", "accounts"], ["GET", "accounts"], ["GET", "accounts"]]);
@@ -93,6 +97,24 @@ describe("fetchXml: one page at a time", () => {
     expect(star.headers.prefer).toBe('odata.include-annotations="*"');
   });
 
+  it("returns the total record count and whether it hit its limit when the query and the annotations ask for them", async () => {
+    const { emulator, connection } = fixture;
+    const xmlQuery = ACCOUNTS_BY_CITY.replace('count="2"', 'count="2" returntotalrecordcount="true"');
+    const star = await runAction("fetchXml", { connection, entityType: "accounts", xmlQuery, includeAnnotations: "*" });
+    expect(star).toMatchObject({ pageNumber: 1, moreRecords: true, totalRecordCount: 5, totalRecordCountLimitExceeded: false });
+    expectSameShape(star, example);
+    const named = await runAction("fetchXml", { connection, entityType: "accounts", xmlQuery, includeAnnotations: "Microsoft.Dynamics.CRM.totalrecordcount" });
+    expect(named.totalRecordCount).toBe(5);
+    expect(named).not.toHaveProperty("totalRecordCountLimitExceeded");
+    expectSameShape(named, example, { optional: ["totalRecordCountLimitExceeded"] });
+    const unasked = await runAction("fetchXml", { connection, entityType: "accounts", xmlQuery });
+    expect(unasked).not.toHaveProperty("totalRecordCount");
+    const [, request] = emulator.takeRequests();
+    expect(request.headers.prefer).toBe(
+      'odata.include-annotations="Microsoft.Dynamics.CRM.fetchxmlpagingcookie,Microsoft.Dynamics.CRM.morerecords,Microsoft.Dynamics.CRM.totalrecordcount"',
+    );
+  });
+
   it("asks for a page by number without a cookie (simple paging)", async () => {
     const data = await runAction("fetchXml", { connection: fixture.connection, entityType: "accounts", xmlQuery: ACCOUNTS_BY_CITY, pageNumber: "2" });
     expect(data).toMatchObject({ pageNumber: 2, moreRecords: true });
@@ -111,6 +133,17 @@ describe("fetchXml: one page at a time", () => {
     expect(third).toMatchObject({ pageNumber: 3, moreRecords: false, records: [expect.objectContaining({ name: "Northwind Traders" })] });
     const [, request] = emulator.takeRequests();
     expect(fetchAttributes(request.query.fetchXml)).toMatchObject({ page: "3", "paging-cookie": ownPage.nextPageId });
+  });
+
+  it("takes a next page id copied XML-escaped out of a paging-cookie attribute", async () => {
+    const { emulator, connection } = fixture;
+    const first = await runAction("fetchXml", { connection, entityType: "accounts", xmlQuery: ACCOUNTS_BY_CITY });
+    const escaped = first.nextPageId.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+    const second = await runAction("fetchXml", { connection, entityType: "accounts", xmlQuery: ACCOUNTS_BY_CITY, nextPageId: escaped });
+    expect(second).toMatchObject({ pageNumber: 2, moreRecords: true });
+    expect(names(second.records)).toEqual(["Litware, Inc.", "Fabrikam Inc"]);
+    const [, request] = emulator.takeRequests();
+    expect(fetchAttributes(request.query.fetchXml)).toMatchObject({ page: "2", "paging-cookie": first.nextPageId });
   });
 
   it("refuses a page number that does not follow the next page id", async () => {
@@ -136,6 +169,7 @@ describe("fetchXml: one page at a time", () => {
     ["includeAnnotations", 'x"; evil', /^Include Annotations: 'x"; evil' is not an annotation name/],
     ["pageNumber", "0", /^Page Number: '0' must be a whole number/],
     ["nextPageId", "page-2", /^Next Page Id: is not a FetchXML paging cookie/],
+    ["nextPageId", '<cookie page="1">', /^Next Page Id: is not valid XML: Unclosed tag 'cookie'/],
   ])("refuses %s %p before any request", async (input, value, message) => {
     const error = await actionError("fetchXml", { connection: fixture.connection, entityType: "accounts", xmlQuery: ACCOUNTS_BY_CITY, [input]: value });
     expect(error.message).toMatch(message);
@@ -218,13 +252,22 @@ describe("fetchXml: Fetch All", () => {
     expect(ratings).toEqual([...ratings].sort((a, b) => b - a));
     expect(data).toMatchObject({ pageNumber: 3, moreRecords: false });
     expect(data.nextPageId).toBeUndefined();
-    expectSameShape(data, example, LAST_PAGE);
+    expectSameShape(data, example, UNCOUNTED_LAST_PAGE);
 
     const requests = emulator.takeRequests();
     expect(requests.map((request) => fetchAttributes(request.query.fetchXml).page)).toEqual(["1", "2", "3"]);
     const [, second, third] = requests.map((request) => fetchAttributes(request.query.fetchXml));
     expect(second).toMatchObject({ count: "5000", "paging-cookie": expect.stringMatching(/^<cookie page="1"><leadqualitycode last="2" first="3" \/><leadid last="\{/) });
     expect(third["paging-cookie"]).toMatch(/^<cookie page="2"><leadqualitycode last="1" first="2" \/>/);
+  });
+
+  it("keeps the first page's count, capped at 5000 with the limit exceeded, over every page", async () => {
+    const xmlQuery = `<fetch returntotalrecordcount="true"><entity name="lead"><attribute name="subject" /><filter><condition attribute="companyname" operator="eq" value="Bulk Co" /></filter></entity></fetch>`;
+    const includeAnnotations = "Microsoft.Dynamics.CRM.totalrecordcount,Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded";
+    const data = await runAction("fetchXml", { connection: fixture.connection, entityType: "leads", xmlQuery, includeAnnotations, fetchAll: true });
+    expect(data.records).toHaveLength(ROWS);
+    expect(data).toMatchObject({ pageNumber: 3, moreRecords: false, totalRecordCount: 5000, totalRecordCountLimitExceeded: true });
+    expectSameShape(data, example, LAST_PAGE);
   });
 
   it("pages with 5000 when the query gives no count", async () => {

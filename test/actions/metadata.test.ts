@@ -352,6 +352,38 @@ describe("updateAttribute", () => {
     expect(fixture.emulator.takeRequests()).toHaveLength(0);
   });
 
+  it.each([
+    ["MetadataId", () => table("account").attributes.find((attribute) => attribute.logicalName === "accountnumber")?.metadataId],
+    ["LogicalName", () => "accountnumber"],
+    ["SchemaName", () => "AccountNumber"],
+  ])("refuses a body whose %s names another column, after the GET and before any PUT", async (property, value) => {
+    const error = await actionError("updateAttribute", {
+      connection: fixture.connection,
+      entityId: "account",
+      attributeId: "name",
+      attributeBody: { [property]: value(), MaxLength: 200 },
+    });
+    expect(error.message).toMatch(new RegExp(`^Attribute Body: its ${property} "${value()}" names another column than the one being updated, 'name' \\(${property} '`));
+    expect(error.message).toMatch(/remove \w+ from Attribute Body, or give the Attribute ID of the column you mean\.$/);
+    expect(fixture.emulator.takeRequests().map((request) => `${request.method} ${request.path}`)).toEqual([
+      "GET EntityDefinitions(LogicalName='account')/Attributes(LogicalName='name')",
+    ]);
+    const after = await runAction("getAttribute", { connection: fixture.connection, entityId: "account", attributeId: "name", attributeType: "String" });
+    expect(after.MaxLength).not.toBe(200);
+  });
+
+  it("accepts a body that names the same column, its MetadataId in upper case and its SchemaName in another case", async () => {
+    const { connection, emulator } = fixture;
+    const name = table("account").attributes.find((attribute) => attribute.logicalName === "name");
+    await runAction("updateAttribute", {
+      connection,
+      entityId: "account",
+      attributeId: "name",
+      attributeBody: { MetadataId: name?.metadataId.toUpperCase(), LogicalName: "name", SchemaName: "NAME", MaxLength: 160 },
+    });
+    expect(emulator.takeRequests().map((request) => request.method)).toEqual(["GET", "PUT"]);
+  });
+
   it("stops at the GET when the column does not exist, sending no PUT", async () => {
     const error = await actionError("updateAttribute", { connection: fixture.connection, entityId: "account", attributeId: "nosuchcolumn", attributeBody: { MaxLength: 10 } });
     expect(error).toMatchObject({ status: 404 });

@@ -75,6 +75,14 @@ describe("parseFetchXml and buildFetchXml", () => {
     expect(() => parseFetchXml(text)).toThrow(message);
   });
 
+  it.each([
+    ["<!-- x -->", "XML Query: is not valid XML: Start tag expected. (line 1). Give a FetchXML query"],
+    ['<fetch><entity name="account"></fetch>', "XML Query: is not valid XML: Expected closing tag 'entity' (opened in line 1, col 8) instead of closing tag 'fetch'. (line 1, column 31)"],
+  ])("names the line, and the column only when the validator gives one, for %p", (text, message) => {
+    expect(() => parseFetchXml(text)).toThrow(message);
+    expect(() => parseFetchXml(text)).not.toThrow(/undefined/);
+  });
+
   it("marks top and aggregate queries as not pageable", () => {
     expect(parseFetchXml('<fetch top="5"><entity name="account" /></fetch>').pageable).toBe(false);
     expect(parseFetchXml('<fetch aggregate="true"><entity name="account" /></fetch>').pageable).toBe(false);
@@ -104,6 +112,23 @@ describe("paging cookies", () => {
     expect(parseNextPageId(ANNOTATION)).toEqual(expected);
     expect(parseNextPageId(encodeURIComponent(INNER))).toEqual(expected);
     expect(parseNextPageId(encodeURIComponent(encodeURIComponent(INNER)))).toEqual(expected);
+  });
+
+  it("reads a Next Page Id copied XML-escaped out of a paging-cookie attribute, unescaping it once", () => {
+    const escaped = INNER.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+    expect(escaped.startsWith("&lt;cookie page=&quot;1&quot;&gt;")).toBe(true);
+    expect(parseNextPageId(escaped)).toEqual({ innerCookie: INNER, page: 1 });
+    expect(parseNextPageId(encodeURIComponent(escaped))).toEqual({ innerCookie: INNER, page: 1 });
+    expect(parseNextPageId("&lt;cookie page=&quot;&#x31;&quot; /&gt;")).toEqual({ innerCookie: '<cookie page="1" />', page: 1 });
+    // A reference to no character is left as written rather than crash the unescaping.
+    expect(parseNextPageId("&lt;cookie page=&quot;1&quot; note=&quot;&#99999999;&quot; /&gt;").innerCookie).toBe('<cookie page="1" note="&#99999999;" />');
+  });
+
+  it.each([
+    ['<cookie page="1">', "Next Page Id: is not valid XML: Unclosed tag 'cookie'. (line 1, column 1). Give the Next Page Id a previous run returned, unchanged."],
+    ['&lt;cookie page=&quot;1&quot;&gt;', "Next Page Id: is not valid XML: Unclosed tag 'cookie'. (line 1, column 1)."],
+  ])("refuses the malformed cookie %p as not valid XML", (value, message) => {
+    expect(() => parseNextPageId(value)).toThrow(message);
   });
 
   it.each([["page 2"], ["https://example.com/next"], ["<other />"]])("refuses the Next Page Id %p", (value) => {

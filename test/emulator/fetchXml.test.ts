@@ -47,6 +47,21 @@ it("sends the annotations only when the Prefer header asks for them", async () =
   expect(one.body["@Microsoft.Dynamics.CRM.fetchxmlpagingcookie"]).toBeUndefined();
 });
 
+it("sends the record count annotations asked for: -1 and false without returntotalrecordcount, the matched rows with it", async () => {
+  const xml = (counted: string) => `<fetch count="1"${counted}><entity name="account"><attribute name="name" /></entity></fetch>`;
+  const TOTAL = "@Microsoft.Dynamics.CRM.totalrecordcount";
+  const EXCEEDED = "@Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded";
+  const uncounted = await fetchXml("accounts", xml(""), 'odata.include-annotations="*"');
+  expect([uncounted.body[TOTAL], uncounted.body[EXCEEDED]]).toEqual([-1, false]);
+  const counted = await fetchXml("accounts", xml(' returntotalrecordcount="true"'), 'odata.include-annotations="*"');
+  expect([counted.body[TOTAL], counted.body[EXCEEDED]]).toEqual([5, false]);
+  const one = await fetchXml("accounts", xml(' returntotalrecordcount="true"'), 'odata.include-annotations="Microsoft.Dynamics.CRM.totalrecordcount"');
+  expect(one.body[TOTAL]).toBe(5);
+  expect(one.body).not.toHaveProperty(EXCEEDED);
+  const unasked = await fetchXml("accounts", xml(' returntotalrecordcount="true"'), PAGING_ANNOTATIONS);
+  expect(unasked.body).not.toHaveProperty(TOTAL);
+});
+
 it.each([
   ['<condition attribute="revenue" operator="ge" value="2500000" />', ["Contoso Ltd", "Fabrikam Inc", "Northwind Traders"]],
   ['<condition attribute="revenue" operator="gt" value="2500000" />', ["Contoso Ltd", "Northwind Traders"]],
@@ -84,6 +99,19 @@ it.each([
   const { status, body } = await fetchXml("accounts", xml);
   expect(status).toBe(400);
   expect(body.error.message).toMatch(message);
+});
+
+it("sends no paging cookie, but morerecords, for a query ordered on a link-entity column", async () => {
+  const link = (inside: string) =>
+    `<fetch count="2"><entity name="contact"><attribute name="fullname" /><link-entity name="account" from="accountid" to="parentcustomerid" link-type="outer">${inside}</link-entity></entity></fetch>`;
+  const { status, body } = await fetchXml("contacts", link('<order attribute="name" />'), PAGING_ANNOTATIONS);
+  expect(status).toBe(200);
+  expect(body.value).toHaveLength(2);
+  expect(body["@Microsoft.Dynamics.CRM.morerecords"]).toBe(true);
+  expect(body).not.toHaveProperty("@Microsoft.Dynamics.CRM.fetchxmlpagingcookie");
+  const refused = await fetchXml("contacts", link('<attribute name="name" />'), PAGING_ANNOTATIONS);
+  expect(refused.status).toBe(400);
+  expect(refused.body.error.message).toMatch(/link-entity is reproduced by the emulator only with <order> elements inside/);
 });
 
 it("stops simple paging (no cookie) at 50,000 rows", async () => {

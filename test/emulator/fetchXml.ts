@@ -13,7 +13,14 @@
  * header asks for them, the response carries `@Microsoft.Dynamics.CRM.fetchxmlpagingcookie`
  * (`<cookie pagenumber="N+1" pagingcookie="<inner cookie URL-encoded twice>" istracking="False" />`)
  * and `@Microsoft.Dynamics.CRM.morerecords: true`; on the last page both are absent.
- * Simplified: no link-entity, no `$count`, a lookup column in an order or a cookie is named
+ * Counts: when the Prefer header asks for `totalrecordcount` / `totalrecordcountlimitexceeded`
+ * (or `*`), a non-aggregate answer carries them: with `returntotalrecordcount="true"` the rows
+ * matched, capped at 5000 with the limit exceeded past that; otherwise -1 and false.
+ * No cookie: Dataverse sends none for some queries, such as one ordered on a link-entity
+ * column, which then page by page number alone (simple paging, with its 50,000-row stop).
+ * Simplified: a `<link-entity>` is accepted only with nothing but `<order>` in it, and only
+ * to reproduce that case: it is not joined, its order is not applied (rows keep the primary
+ * entity's order), and the answer carries `morerecords` but no paging cookie. No `$count`, a lookup column in an order or a cookie is named
  * by its property (`_primarycontactid_value`), and where the reference gives no error text
  * or code for a refusal, the emulator's own stand in (each a 400, as Dataverse answers).
  */
@@ -35,12 +42,17 @@ const xml = new XMLParser({
   attributeNamePrefix: "@",
   parseAttributeValue: false,
   parseTagValue: false,
+  htmlEntities: true,
   isArray: (name, _path, _leaf, isAttribute) => !isAttribute && REPEATED.has(name),
 });
 
 const SIMPLE_PAGING_LIMIT = 50_000;
 const PAGING_COOKIE = "Microsoft.Dynamics.CRM.fetchxmlpagingcookie";
 const MORE_RECORDS = "Microsoft.Dynamics.CRM.morerecords";
+const TOTAL_COUNT = "Microsoft.Dynamics.CRM.totalrecordcount";
+const COUNT_LIMIT_EXCEEDED = "Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded";
+/** `returntotalrecordcount` counts up to 5000 rows; past that the count stays 5000 and the limit is exceeded. */
+const COUNT_LIMIT = 5000;
 
 const invalidFetchXml = (message: string): DataverseFault => badRequest(`Invalid FetchXML: ${message}`, "0x80041102");
 
@@ -103,7 +115,20 @@ const filterPredicate = (table: TableDefinition, filter: Element): Predicate => 
 interface ParsedFetch {
   fetch: Element;
   entity: Element;
+  /** Ordered on a link-entity column: Dataverse gives no paging cookie. */
+  cookieless: boolean;
 }
+
+const childElementsOf = (element: unknown): string[] =>
+  element && typeof element === "object" ? Object.keys(element).filter((key) => !key.startsWith("@") && key !== "#text") : [];
+
+const orderedOnLinkEntity = (entity: Element): boolean => {
+  const links = listOf(entity, "link-entity");
+  if (links.some((link) => childElementsOf(link).some((name) => name !== "order"))) {
+    throw invalidFetchXml("link-entity is reproduced by the emulator only with <order> elements inside.");
+  }
+  return links.some((link) => listOf(link, "order").length > 0);
+};
 
 const parseFetch = (query: string, table: TableDefinition): ParsedFetch => {
   let parsed: Element;
@@ -118,8 +143,7 @@ const parseFetch = (query: string, table: TableDefinition): ParsedFetch => {
   if (entity["@name"] !== table.logicalName) {
     throw badRequest(`The entity name '${String(entity["@name"])}' in the FetchXML does not match the entity set '${table.entitySetName}'.`, "0x80060888");
   }
-  if (listOf(entity, "link-entity").length) throw invalidFetchXml("link-entity is not reproduced by the emulator.");
-  return { fetch, entity };
+  return { fetch, entity, cookieless: orderedOnLinkEntity(entity) };
 };
 
 const wholeNumber = (value: unknown, name: string, max: number): number | undefined => {
@@ -215,8 +239,17 @@ const selectedColumns = (table: TableDefinition, entity: Element): string[] | un
   return entity["all-attributes"] !== undefined || !named.length ? undefined : named.map((attribute) => columnOf(table, attribute["@name"]));
 };
 
+/** The collection's count annotations when asked for: -1 and false unless the query sets returntotalrecordcount. */
+const recordCount = (fetch: Element, matched: number, requested: string[]): StoredRecord => {
+  const counted = String(fetch["@returntotalrecordcount"] ?? "").toLowerCase() === "true";
+  const annotations: StoredRecord = {};
+  if (wants(requested, TOTAL_COUNT)) annotations[`@${TOTAL_COUNT}`] = counted ? Math.min(matched, COUNT_LIMIT) : -1;
+  if (wants(requested, COUNT_LIMIT_EXCEEDED)) annotations[`@${COUNT_LIMIT_EXCEEDED}`] = counted && matched > COUNT_LIMIT;
+  return annotations;
+};
+
 export const handleFetchXml = (request: EmuRequest, context: EmuContext, table: TableDefinition): EmuResponse => {
-  const { fetch, entity } = parseFetch(request.query.fetchXml, table);
+  const { fetch, entity, cookieless } = parseFetch(request.query.fetchXml, table);
   const filters = listOf(entity, "filter").map((filter) => filterPredicate(table, filter));
   const rows = context.store.list(table).filter((row) => filters.every((filter) => filter(row)));
   const requested = requestedAnnotations(request.headers.prefer);
@@ -237,9 +270,9 @@ export const handleFetchXml = (request: EmuRequest, context: EmuContext, table: 
   const columns = selectedColumns(table, entity);
   const formatted = wants(requested, "OData.Community.Display.V1.FormattedValue") ? "*" : undefined;
   body.value = pageRows.map((row) => annotate(shapeRow(row, table, columns), table, context.store, formatted));
-  if (more && wants(requested, PAGING_COOKIE)) {
+  if (more && !cookieless && wants(requested, PAGING_COOKIE)) {
     body[`@${PAGING_COOKIE}`] = wrapPagingCookie(page + 1, buildPagingCookie(page, order, table.primaryIdAttribute, pageRows));
   }
   if (more && wants(requested, MORE_RECORDS)) body[`@${MORE_RECORDS}`] = true;
-  return { status: 200, headers, body };
+  return { status: 200, headers, body: { ...body, ...recordCount(fetch, rows.length, requested) } };
 };

@@ -40,6 +40,8 @@ export const fetchXml = action({
       pageNumber: 1,
       moreRecords: true,
       nextPageId: `<cookie page="1"><name last="Contoso Ltd" first="Adventure Works" /><accountid last="{6D81597F-0F9F-E711-8122-000D3AA2331C}" first="{00000ACC-0000-4000-8000-000000000003}" /></cookie>`,
+      totalRecordCount: 2,
+      totalRecordCountLimitExceeded: false,
     },
   },
 });
