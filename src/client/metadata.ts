@@ -1,3 +1,4 @@
+import omit from "lodash/omit";
 import isPlainObject from "lodash/isPlainObject";
 import mergeWith from "lodash/mergeWith";
 import { DataverseError, InputError } from "./errors";
@@ -300,7 +301,8 @@ export const updateAttribute = async (
 ): Promise<{ id: string; definition: MetadataDefinition }> => {
   const current = await retrieveAttribute(client, entity, attribute);
   refuseOtherColumn(current, changes);
-  const definition = mergeAttributeDefinition(current, changes);
+  // Once checked, the body's identity adds nothing; the stored one (and its casing) is sent.
+  const definition = mergeAttributeDefinition(current, omit(changes, Object.keys(IDENTITY)));
   const path = attributePath(entity, attribute);
   await client.send({ method: "PUT", path, headers: { "MSCRM.MergeLabels": "true" }, body: definition });
   const id = typeof current.MetadataId === "string" ? current.MetadataId : attribute.kind === "id" ? attribute.id : "";

@@ -372,7 +372,7 @@ describe("updateAttribute", () => {
     expect(after.MaxLength).not.toBe(200);
   });
 
-  it("accepts a body that names the same column, its MetadataId in upper case and its SchemaName in another case", async () => {
+  it("accepts a body that names the same column in another case, and sends the stored identity", async () => {
     const { connection, emulator } = fixture;
     const name = table("account").attributes.find((attribute) => attribute.logicalName === "name");
     await runAction("updateAttribute", {
@@ -381,7 +381,13 @@ describe("updateAttribute", () => {
       attributeId: "name",
       attributeBody: { MetadataId: name?.metadataId.toUpperCase(), LogicalName: "name", SchemaName: "NAME", MaxLength: 160 },
     });
-    expect(emulator.takeRequests().map((request) => request.method)).toEqual(["GET", "PUT"]);
+    const requests = emulator.takeRequests();
+    expect(requests.map((request) => request.method)).toEqual(["GET", "PUT"]);
+    const stored = await runAction("getAttribute", { connection, entityId: "account", attributeId: "name", fieldNames: ["SchemaName"] });
+    const sent = JSON.parse(requests[1].body);
+    expect(sent.MetadataId).toBe(name?.metadataId);
+    expect(sent.SchemaName).toBe(stored.SchemaName);
+    expect(sent.SchemaName).not.toBe("NAME");
   });
 
   it("stops at the GET when the column does not exist, sending no PUT", async () => {
