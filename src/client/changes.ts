@@ -1,6 +1,6 @@
 import { DataverseError } from "./errors";
 import type { DataverseClient } from "./http";
-import { MAX_PAGE_SIZE, queryRecords } from "./query";
+import { MAX_PAGE_SIZE, queryPages, queryRecords } from "./query";
 import type { EntityRecord } from "./records";
 
 /**
@@ -95,15 +95,13 @@ export const readModifiedSince = async (
     pageSize: MAX_PAGE_SIZE,
   };
   const kept: EntityRecord[] = [];
-  let page = await queryRecords(client, entitySetName, query);
-  for (;;) {
+  for await (const page of queryPages(client, entitySetName, query)) {
     kept.push(...page.records.filter(keep));
     if (kept.length > limit) {
       return { records: sliceAtWholeSecond(kept, limit, entitySetName), moreChanges: true };
     }
-    if (!page.nextPageId) return { records: kept, moreChanges: false };
-    page = await queryRecords(client, entitySetName, { ...query, nextPageId: page.nextPageId });
   }
+  return { records: kept, moreChanges: false };
 };
 
 export interface TrackedChanges {

@@ -81,29 +81,23 @@ const fetchAllLimit = (maxRecords: number): Error =>
   );
 
 /**
- * Follows every next-page link. Past `maxRecords` it stops with `tooMany`'s error (by
- * default Fetch All's) rather than return a silently truncated result. An empty page that
- * still links on, a link seen before, or endless pages would never end, so each is an error.
+ * Every page of a query, in order, from `first` when the caller already read it. An empty
+ * page that still links on, a link seen before, or endless pages would never end, so each
+ * is an error.
  */
-export const queryAllRecords = async (
+export async function* queryPages(
   client: DataverseClient,
   entitySetName: string,
   query: RecordQuery,
-  maxRecords: number,
-  tooMany: (maxRecords: number) => Error = fetchAllLimit,
-): Promise<RecordPage> => {
-  const records: EntityRecord[] = [];
+  first?: RecordPage,
+): AsyncGenerator<RecordPage> {
   const seen = new Set<string>();
-  let page = await queryRecords(client, entitySetName, query);
-  const count = page.count;
+  let page = first ?? (await queryRecords(client, entitySetName, query));
   for (let pageNumber = 1; ; pageNumber += 1) {
-    records.push(...page.records);
-    if (records.length > maxRecords) {
-      throw tooMany(maxRecords);
-    }
+    yield page;
     const next = page.nextPageId;
     if (!next) {
-      return { records, count };
+      return;
     }
     const stuck = !page.records.length
       ? `Dataverse linked to a next page after page ${pageNumber} but returned no records on it`
@@ -118,4 +112,38 @@ export const queryAllRecords = async (
     seen.add(next);
     page = await queryRecords(client, entitySetName, { ...query, nextPageId: next });
   }
+}
+
+/**
+ * All records of the pages, with the first page's count. Past `maxRecords` it stops with
+ * `tooMany`'s error (by default Fetch All's) rather than return a silently truncated result.
+ */
+export const collectPages = async (
+  pages: AsyncIterable<RecordPage>,
+  maxRecords: number,
+  tooMany: (maxRecords: number) => Error = fetchAllLimit,
+): Promise<RecordPage> => {
+  const records: EntityRecord[] = [];
+  let count: number | undefined;
+  let first = true;
+  for await (const page of pages) {
+    if (first) {
+      count = page.count;
+      first = false;
+    }
+    records.push(...page.records);
+    if (records.length > maxRecords) {
+      throw tooMany(maxRecords);
+    }
+  }
+  return { records, count };
 };
+
+/** Follows every next-page link, gathering at most `maxRecords` (see collectPages). */
+export const queryAllRecords = (
+  client: DataverseClient,
+  entitySetName: string,
+  query: RecordQuery,
+  maxRecords: number,
+  tooMany?: (maxRecords: number) => Error,
+): Promise<RecordPage> => collectPages(queryPages(client, entitySetName, query), maxRecords, tooMany);

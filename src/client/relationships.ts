@@ -1,7 +1,8 @@
 import { DataverseError } from "./errors";
 import type { DataverseClient } from "./http";
 import { normalizeGuid, recordPath, type RecordKey } from "./names";
-import { queryAllRecords } from "./query";
+import { collectPages, queryPages } from "./query";
+import type { EntityRecord } from "./records";
 
 /** One side of a relationship: a record of an entity set, by GUID or alternate key. */
 export interface RecordReference {
@@ -87,20 +88,14 @@ const tooManyLinks = (navigationProperty: string, path: string) => (): Error =>
   );
 
 /**
- * A collection's links come in pages like an entity set's, so the pages after the first are
- * read as one (with its limit and its guards against paging that never ends).
+ * A collection's links come in pages like an entity set's, so they are gathered as one
+ * (with its limit and its guards against paging that never ends), from the page already read.
  */
 const collectionLinks = async (client: DataverseClient, path: string, navigationProperty: string, body: RefBody): Promise<unknown[]> => {
-  const first = body.value ?? [];
   const next = body["@odata.nextLink"];
-  const tooMany = tooManyLinks(navigationProperty, path);
-  if (first.length > LINKS_LIMIT) throw tooMany();
-  if (typeof next !== "string" || !next) return first;
-  if (!first.length) {
-    throw new DataverseError("Dataverse linked to a next page after page 1 but returned no records on it", { method: "GET", path });
-  }
-  const rest = await queryAllRecords(client, path, { nextPageId: next }, LINKS_LIMIT - first.length, tooMany);
-  return [...first, ...rest.records];
+  const first = { records: (body.value ?? []) as EntityRecord[], nextPageId: typeof next === "string" && next ? next : undefined };
+  const links = await collectPages(queryPages(client, path, {}, first), LINKS_LIMIT, tooManyLinks(navigationProperty, path));
+  return links.records;
 };
 
 /**

@@ -161,7 +161,7 @@ describe("a collection with more links than one page holds", () => {
 
   it.each([
     ["an empty page that links on", 1, { value: [] }, "returned no records on it"],
-    ["the same next link again and again", 3, { value: [{}] }, "Dataverse gave the same next page link twice"],
+    ["the same next link again and again", 2, { value: [{}] }, "Dataverse gave the same next page link twice"],
   ])("stops on %s", async (_case, times, page, message) => {
     const next = `${fixture.emulator.apiRoot}${refPath}?$skiptoken=2`;
     const value = page.value.map(() => linkTo(SEED.contacts.maria));
