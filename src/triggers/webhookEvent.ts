@@ -4,6 +4,7 @@
  * headers, including the one that says the message was cut down for size.
  */
 import { readRemoteExecutionContext, type DynamicsEvent } from "./remoteExecutionContext";
+import { WebhookRejectedError } from "./webhookAuthentication";
 
 export interface DeliveryHeaders {
   requestId: string | null;
@@ -23,13 +24,6 @@ export interface WebhookEvent extends DynamicsEvent {
   truncated: boolean;
 }
 
-export class WebhookBodyError extends Error {
-  constructor(reason: string) {
-    super(`Webhook request refused: ${reason}`);
-    this.name = "WebhookBodyError";
-  }
-}
-
 const describeText = (text: string): string => (text.length > 80 ? `${text.slice(0, 80)}… (${text.length} characters)` : text);
 
 /** The body as a JSON object, whether it arrived as text, bytes or already parsed. */
@@ -39,16 +33,16 @@ export const parseWebhookBody = (data: unknown): Record<string, unknown> => {
     // WCF serializers may write a byte order mark first.
     const text = data.toString().replace(/^\uFEFF/, "").trim();
     if (!text) {
-      throw new WebhookBodyError("the body is empty; Dynamics sends its execution context as JSON.");
+      throw new WebhookRejectedError("the body is empty; Dynamics sends its execution context as JSON.");
     }
     try {
       parsed = JSON.parse(text);
     } catch {
-      throw new WebhookBodyError(`the body is not JSON: ${describeText(text)}`);
+      throw new WebhookRejectedError(`the body is not JSON: ${describeText(text)}`);
     }
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new WebhookBodyError(`the body must be a JSON object (Dynamics' execution context), not ${Array.isArray(parsed) ? "an array" : parsed === null ? "null" : typeof parsed}.`);
+    throw new WebhookRejectedError(`the body must be a JSON object (Dynamics' execution context), not ${Array.isArray(parsed) ? "an array" : parsed === null ? "null" : typeof parsed}.`);
   }
   return parsed as Record<string, unknown>;
 };
