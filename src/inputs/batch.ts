@@ -1,6 +1,6 @@
 import { input } from "@prismatic-io/spectral";
 import { InputError, parseRecordKey, requireName, type BatchAction, type BatchOperation } from "../client";
-import { toBoolean } from "./clean";
+import { parseJsonInput, toBoolean } from "./clean";
 
 const LABEL = "Batch Actions";
 const ACTIONS: BatchAction[] = ["create", "update", "upsert", "delete"];
@@ -26,13 +26,9 @@ const exampleActions = [
 const kindOf = (value: unknown): string => (value === null ? "null" : Array.isArray(value) ? "an array" : typeof value);
 
 const parseList = (value: unknown): unknown[] => {
-  let parsed = value;
-  if (typeof value === "string" || Buffer.isBuffer(value)) {
-    try {
-      parsed = JSON.parse(value.toString());
-    } catch (error) {
-      throw new InputError(LABEL, `is not valid JSON (${(error as Error).message}). Give a JSON array of operations, as in the default.`);
-    }
+  const parsed = parseJsonInput(value, LABEL, "a JSON array of operations, as in the default");
+  if (parsed === undefined) {
+    throw new InputError(LABEL, "is required: give a JSON array of operations, as in the default.");
   }
   if (!Array.isArray(parsed) || !parsed.length) {
     throw new InputError(LABEL, `must be a non-empty JSON array of operations, not ${Array.isArray(parsed) ? "an empty array" : kindOf(parsed)}.`);

@@ -15,24 +15,33 @@ export const toOptionalString = (value: unknown): string | undefined => {
 export const toBoolean = (value: unknown, defaultValue = false): boolean => util.types.toBool(value, defaultValue);
 
 /**
- * A JSON object given as an object or as JSON text. Malformed JSON names the input and
- * where the text went wrong, instead of letting `JSON.parse`'s bare message through.
+ * JSON given as text (or bytes) parsed; a value the UI already parsed as it is; blank text
+ * as undefined. Malformed JSON names the input, where the text went wrong and what to give
+ * instead, rather than letting `JSON.parse`'s bare message through.
  */
-export const toJsonObject = (value: unknown, inputLabel: string): Record<string, unknown> | undefined => {
-  if (value === undefined || value === null || value === "") {
+export const parseJsonInput = (value: unknown, inputLabel: string, expected: string): unknown => {
+  if (typeof value !== "string" && !Buffer.isBuffer(value)) {
+    return value;
+  }
+  const text = value.toString().trim();
+  if (!text) {
     return undefined;
   }
-  let parsed = value;
-  if (typeof value === "string" || Buffer.isBuffer(value)) {
-    const text = value.toString().trim();
-    if (!text) {
-      return undefined;
-    }
-    try {
-      parsed = JSON.parse(text);
-    } catch (error) {
-      throw new InputError(inputLabel, `is not valid JSON (${(error as Error).message}). Give a JSON object such as {"name": "Contoso"}.`);
-    }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new InputError(inputLabel, `is not valid JSON (${(error as Error).message}). Give ${expected}.`);
+  }
+};
+
+/** A JSON object given as an object or as JSON text; undefined when blank. */
+export const toJsonObject = (value: unknown, inputLabel: string): Record<string, unknown> | undefined => {
+  if (value === undefined || value === null) {
+    return undefined;
+  }
+  const parsed = parseJsonInput(value, inputLabel, 'a JSON object such as {"name": "Contoso"}');
+  if (parsed === undefined) {
+    return undefined;
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new InputError(inputLabel, `must be a JSON object such as {"name": "Contoso"}, not ${Array.isArray(parsed) ? "an array" : typeof parsed}.`);

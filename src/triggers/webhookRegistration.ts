@@ -59,7 +59,6 @@ const requireAuthPair = (params: WebhookParams): { name: string; value: string }
   return { name: params.authName, value: params.authValue };
 };
 
-
 /** What a request must carry. With Register Webhook on, a Webhook Key is the generated one. */
 export const expectedSecret = (params: WebhookParams, context: Context): ExpectedSecret => {
   switch (params.authenticationType) {
