@@ -1,4 +1,4 @@
-const path = require("path");
+const path = require("node:path");
 const CopyPlugin = require("copy-webpack-plugin");
 
 module.exports = {

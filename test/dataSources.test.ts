@@ -30,7 +30,11 @@ describe("entityTypes", () => {
     sameKeys(result[0], example("entityTypes"));
     const requests = fixture.emulator.takeRequests();
     expect(requests).toHaveLength(1);
-    expect(requests[0]).toMatchObject({ method: "GET", path: "EntityDefinitions", query: { $select: "LogicalName,EntitySetName,DisplayName,IsCustomEntity,IsChildEntity" } });
+    expect(requests[0]).toMatchObject({
+      method: "GET",
+      path: "EntityDefinitions",
+      query: { $select: "LogicalName,EntitySetName,DisplayName,IsCustomEntity,IsChildEntity" },
+    });
   });
 
   it("is the data source of the record actions' Entity Type", () => {
@@ -66,12 +70,17 @@ describe("attributes", () => {
   it("lists one table's columns keyed by logical name, in one request", async () => {
     const account = fixture.emulator.store.byLogicalName("account");
     const result = await run("attributes", { entityId: account?.metadataId });
-    expect(result.map((item: { key: string }) => item.key).sort()).toEqual(account?.attributes.map((attribute) => attribute.logicalName).sort());
+    expect(result.map((item: { key: string }) => item.key).sort()).toEqual(
+      account?.attributes.map((attribute) => attribute.logicalName).sort(),
+    );
     expect(result).toContainEqual({ key: "name", label: "Account Name (name)" });
     expect(result[0]).toEqual({ key: "accountid", label: "Account (accountid)" });
     sameKeys(result[0], example("attributes"));
     const [request] = fixture.emulator.takeRequests();
-    expect(request).toMatchObject({ path: `EntityDefinitions(${account?.metadataId})/Attributes`, query: { $select: "LogicalName,DisplayName,AttributeOf" } });
+    expect(request).toMatchObject({
+      path: `EntityDefinitions(${account?.metadataId})/Attributes`,
+      query: { $select: "LogicalName,DisplayName,AttributeOf" },
+    });
   });
 
   it("feeds the attribute inputs", () => {

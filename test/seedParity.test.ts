@@ -3,8 +3,8 @@
  * connection and trigger keeps its label, description and inputs. This reads Prismatic's
  * documentation page of the existing component (test/fixtures) and compares what we offer.
  */
-import { readFileSync } from "fs";
-import { join } from "path";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import component from "../src";
 
 interface DocumentedInput {
@@ -23,7 +23,11 @@ const page = readFileSync(join(__dirname, "fixtures/prismatic-ms-dynamics-docs.m
 
 /** Markdown table cells: `<code>` defaults keep their text, `<br />` is a line break, whitespace folds. */
 const cell = (text: string): string =>
-  text.replace(/<\/?code>/g, "").replace(/<br \/>/g, " ").replace(/\s+/g, " ").trim();
+  text
+    .replace(/<\/?code>/g, "")
+    .replace(/<br \/>/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
 
 /** The `### ` blocks of one `## ` section of the page: each with its label, first paragraph and input rows. */
 const documented = (heading: string): DocumentedAction[] => {
@@ -57,7 +61,14 @@ const documentedOffered = documentedActions().filter((action) => offered.some((c
 it("reads the documentation page", () => {
   expect(documentedActions()).toHaveLength(17);
   expect(documentedOffered.map((action) => action.label)).toEqual(
-    expect.arrayContaining(["[CRM] Create Entity", "[CRM] Get Entity", "[CRM] Update Entity", "[CRM] Upsert Entity", "[CRM] Delete Entity", "[CRM] Query Entities"]),
+    expect.arrayContaining([
+      "[CRM] Create Entity",
+      "[CRM] Get Entity",
+      "[CRM] Update Entity",
+      "[CRM] Upsert Entity",
+      "[CRM] Delete Entity",
+      "[CRM] Query Entities",
+    ]),
   );
 });
 
@@ -68,39 +79,47 @@ describe.each(documentedOffered.map((action) => [action.label, action] as const)
     expect(ours?.display.description).toBe(action.description);
   });
 
-  it.each(action.inputs.map((input) => [input.label, input] as const))("keeps the input %s with its comment and default", (_inputLabel, input) => {
-    const ourInput = ours?.inputs.find((candidate) => candidate.label === input.label);
-    expect(ourInput).toBeDefined();
-    expect(cell(ourInput?.comments ?? "")).toBe(input.comments);
-    if (input.defaultValue) {
-      expect(normalizeDefault(ourInput?.default)).toBe(input.defaultValue);
-    }
-  });
+  it.each(action.inputs.map((input) => [input.label, input] as const))(
+    "keeps the input %s with its comment and default",
+    (_inputLabel, input) => {
+      const ourInput = ours?.inputs.find((candidate) => candidate.label === input.label);
+      expect(ourInput).toBeDefined();
+      expect(cell(ourInput?.comments ?? "")).toBe(input.comments);
+      if (input.defaultValue) {
+        expect(normalizeDefault(ourInput?.default)).toBe(input.defaultValue);
+      }
+    },
+  );
 
   it("lists the documented inputs in the documented order", () => {
-    const ourLabels = (ours?.inputs ?? []).map((input) => input.label).filter((label) => action.inputs.some((input) => input.label === label));
+    const ourLabels = (ours?.inputs ?? [])
+      .map((input) => input.label)
+      .filter((label) => action.inputs.some((input) => input.label === label));
     expect(ourLabels).toEqual(action.inputs.map((input) => input.label));
   });
 });
 
-describe.each(documented("Connections").map((connection) => [connection.label, connection] as const))("connection %s", (_label, connection) => {
-  const ours = component.connections.find((candidate) => candidate.label === connection.label);
+describe.each(documented("Connections").map((connection) => [connection.label, connection] as const))(
+  "connection %s",
+  (_label, connection) => {
+    const ours = component.connections.find((candidate) => candidate.label === connection.label);
 
-  it("is offered, with its description", () => {
-    expect(ours?.comments).toBe(connection.description);
-  });
+    it("is offered, with its description", () => {
+      expect(ours?.comments).toBe(connection.description);
+    });
 
-  it("keeps each documented input's comment and default, in the documented order", () => {
-    const inputs = ours?.inputs ?? [];
-    for (const input of connection.inputs) {
-      const ourInput = inputs.find((candidate) => candidate.label === input.label);
-      expect({ label: input.label, comments: cell(ourInput?.comments ?? "") }).toEqual({ label: input.label, comments: input.comments });
-      if (input.defaultValue) expect(normalizeDefault(ourInput?.default)).toBe(input.defaultValue);
-    }
-    const ourLabels = inputs.map((input) => input.label).filter((label) => connection.inputs.some((input) => input.label === label));
-    expect(ourLabels).toEqual(connection.inputs.map((input) => input.label));
-  });
-});
+    it("keeps each documented input's comment and default, in the documented order", () => {
+      const inputs = ours?.inputs ?? [];
+      for (const input of connection.inputs) {
+        const ourInput = inputs.find((candidate) => candidate.label === input.label);
+        expect({ label: input.label, comments: cell(ourInput?.comments ?? "") }).toEqual({ label: input.label, comments: input.comments });
+        if (input.defaultValue) expect(normalizeDefault(ourInput?.default)).toBe(input.defaultValue);
+      }
+      const ourLabels = inputs.map((input) => input.label).filter((label) => connection.inputs.some((input) => input.label === label));
+      expect(ourLabels).toEqual(connection.inputs.map((input) => input.label));
+    });
+  },
+);
 
 it("offers the documented Webhook trigger with its description", () => {
   const [webhook] = documented("Triggers");

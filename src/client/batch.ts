@@ -115,7 +115,9 @@ export const encodeBatch = (
   changeSetBoundary = newBoundary("changeset"),
 ): { contentType: string; text: string } => {
   // Top-level parts carry Content-IDs too, so a response that leaves parts out can still be matched.
-  const parts = atomic ? [changeSetPart(operations, changeSetBoundary)] : operations.map((operation, index) => httpPart(operation, index + 1));
+  const parts = atomic
+    ? [changeSetPart(operations, changeSetBoundary)]
+    : operations.map((operation, index) => httpPart(operation, index + 1));
   return { contentType: `multipart/mixed; boundary="${boundary}"`, text: encodeMultipart(boundary, parts) };
 };
 
@@ -253,7 +255,10 @@ const settleParts = (operations: IndexedOperation[], items: BatchResponseItem[],
     return operations.map((operation) => outcomeUnknown(operation, cause));
   }
   const byOperation = partsByOperation(operations, items);
-  const failedAt = [...byOperation.entries()].filter(([, part]) => !isSuccess(part.status)).map(([index]) => index).sort((a, b) => a - b)[0];
+  const failedAt = [...byOperation.entries()]
+    .filter(([, part]) => !isSuccess(part.status))
+    .map(([index]) => index)
+    .sort((a, b) => a - b)[0];
   return operations.map((operation, position) => {
     const part = byOperation.get(position);
     if (part) return resultOf(operation, part);
@@ -261,8 +266,13 @@ const settleParts = (operations: IndexedOperation[], items: BatchResponseItem[],
       return notExecuted(operation, `Dataverse stopped the batch at operation ${operations[failedAt].index}, which failed.`);
     }
     const ranBefore =
-      failedAt === undefined || continueOnError ? "" : `; it ran before operation ${operations[failedAt].index} failed, so it was probably applied`;
-    return outcomeUnknown(operation, `Dataverse returned no response for this operation${ranBefore}. Check the record before sending it again.`);
+      failedAt === undefined || continueOnError
+        ? ""
+        : `; it ran before operation ${operations[failedAt].index} failed, so it was probably applied`;
+    return outcomeUnknown(
+      operation,
+      `Dataverse returned no response for this operation${ranBefore}. Check the record before sending it again.`,
+    );
   });
 };
 
@@ -329,7 +339,11 @@ const readBatchResponse = <T>(response: DataverseResponse, outcomeUnknown: boole
 };
 
 /** Sends one `$batch` request and reports every one of its operations. */
-const sendBatch = async (client: DataverseClient, operations: IndexedOperation[], options: BatchOptions): Promise<BatchOperationResult[]> => {
+const sendBatch = async (
+  client: DataverseClient,
+  operations: IndexedOperation[],
+  options: BatchOptions,
+): Promise<BatchOperationResult[]> => {
   const body = encodeBatch(operations, options.atomic);
   const response = await client.send({
     method: "POST",
@@ -427,7 +441,9 @@ const readOnlyPart = (response: DataverseResponse): BatchResponsePart => {
   const items = decodeBatchResponse(response.headers["content-type"], response.text);
   const [item] = items;
   if (items.length !== 1 || item.kind !== "part") {
-    throw new MultipartError(`expected one response part for the one request sent, but got ${items.length === 1 ? "a change set" : `${items.length} parts`}`);
+    throw new MultipartError(
+      `expected one response part for the one request sent, but got ${items.length === 1 ? "a change set" : `${items.length} parts`}`,
+    );
   }
   return item.part;
 };

@@ -15,8 +15,7 @@ const EXPIRED_VERSION_STAMP = "0x80044352";
 /** The columns a poll needs, whatever the user selected, to tell created from updated. */
 const WATERMARK_COLUMNS = ["createdon", "modifiedon", "versionnumber"];
 
-const withWatermarkColumns = (select: string[]): string[] =>
-  select.length ? [...new Set([...select, ...WATERMARK_COLUMNS])] : [];
+const withWatermarkColumns = (select: string[]): string[] => (select.length ? [...new Set([...select, ...WATERMARK_COLUMNS])] : []);
 
 const combineFilters = (...filters: (string | undefined)[]): string | undefined => {
   const present = filters.filter((filter): filter is string => Boolean(filter));
@@ -134,7 +133,10 @@ const trackingError = (message: string, entitySetName: string) => new DataverseE
 /** A deletion is reported by its id alone, so one without an id cannot be reported at all. */
 const deletedIdOf = (entry: EntityRecord, entitySetName: string): string => {
   if (typeof entry.id !== "string" || !entry.id.trim()) {
-    throw trackingError(`the change-tracking response for '${entitySetName}' reported a deleted record without its id (${JSON.stringify(entry).slice(0, 120)})`, entitySetName);
+    throw trackingError(
+      `the change-tracking response for '${entitySetName}' reported a deleted record without its id (${JSON.stringify(entry).slice(0, 120)})`,
+      entitySetName,
+    );
   }
   return entry.id;
 };
@@ -142,10 +144,16 @@ const deletedIdOf = (entry: EntityRecord, entitySetName: string): string => {
 /** Refuses a next-page link that cannot lead to the end: one already followed, or one more empty page too many. */
 const checkProgress = (next: string, followed: Set<string>, emptyPages: number, entitySetName: string): void => {
   if (followed.has(next)) {
-    throw trackingError(`the change-tracking response for '${entitySetName}' repeated a @odata.nextLink it had already given, so paging stopped rather than loop; try again later`, entitySetName);
+    throw trackingError(
+      `the change-tracking response for '${entitySetName}' repeated a @odata.nextLink it had already given, so paging stopped rather than loop; try again later`,
+      entitySetName,
+    );
   }
   if (emptyPages >= MAX_EMPTY_PAGES || followed.size >= MAX_PAGES) {
-    throw trackingError(`the change-tracking response for '${entitySetName}' kept giving further pages (${followed.size + 1} read, ${emptyPages} empty in a row), so paging stopped rather than loop; try again later`, entitySetName);
+    throw trackingError(
+      `the change-tracking response for '${entitySetName}' kept giving further pages (${followed.size + 1} read, ${emptyPages} empty in a row), so paging stopped rather than loop; try again later`,
+      entitySetName,
+    );
   }
 };
 

@@ -64,9 +64,7 @@ const resourceOf = (path: string): string => path.split("?")[0];
 const describe = (message: string, details: DataverseErrorDetails): string => {
   const { status, code, method, path, requestId, outcomeUnknown } = details;
   const where = `${method} ${resourceOf(path)}`;
-  const suffix = [code ? `code ${code}` : undefined, requestId ? `request id ${requestId}` : undefined]
-    .filter(Boolean)
-    .join(", ");
+  const suffix = [code ? `code ${code}` : undefined, requestId ? `request id ${requestId}` : undefined].filter(Boolean).join(", ");
   const tail = suffix ? ` (${suffix})` : "";
   if (outcomeUnknown) {
     return `The outcome of ${where} is unknown: ${message}. The write may or may not have happened, so it was not retried; check the record before sending it again.${tail}`;
@@ -89,13 +87,10 @@ const describe = (message: string, details: DataverseErrorDetails): string => {
   if (status === 429 || (code && THROTTLING_CODES.includes(code))) {
     return `Dataverse is throttling requests (429) for ${where}: ${message}${tail}`;
   }
-  return status
-    ? `Dataverse answered ${status} for ${where}: ${message}${tail}`
-    : `Request failed for ${where}: ${message}${tail}`;
+  return status ? `Dataverse answered ${status} for ${where}: ${message}${tail}` : `Request failed for ${where}: ${message}${tail}`;
 };
 
-const truncate = (text: string, max = 300): string =>
-  text.length > max ? `${text.slice(0, max)}… (${text.length} characters)` : text;
+const truncate = (text: string, max = 300): string => (text.length > max ? `${text.slice(0, max)}… (${text.length} characters)` : text);
 
 /**
  * Reads a Dataverse error body. Dataverse sends `{"error":{"code","message"}}`, but a proxy
@@ -118,7 +113,12 @@ export const readErrorBody = (body: string, contentType: string | undefined): { 
     // Not JSON: described below by its content type.
   }
   const kind = contentType ? contentType.split(";")[0].trim() : "no content type";
-  const text = truncate(trimmed.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim());
+  const text = truncate(
+    trimmed
+      .replace(/<[^>]*>/g, " ")
+      .replace(/\s+/g, " ")
+      .trim(),
+  );
   return { message: `the response was not a Dataverse error (${kind}): ${text}` };
 };
 

@@ -36,7 +36,13 @@ const XML_OPTIONS = {
 
 const parser = new XMLParser(XML_OPTIONS);
 const builder = new XMLBuilder({ ...XML_OPTIONS, suppressBooleanAttributes: false, suppressEmptyNode: true });
-const plainParser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", parseAttributeValue: false, parseTagValue: false, htmlEntities: true });
+const plainParser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: "",
+  parseAttributeValue: false,
+  parseTagValue: false,
+  htmlEntities: true,
+});
 
 const PAGING_COOKIE_ANNOTATION = "Microsoft.Dynamics.CRM.fetchxmlpagingcookie";
 const MORE_RECORDS_ANNOTATION = "Microsoft.Dynamics.CRM.morerecords";
@@ -50,8 +56,7 @@ export interface FetchXmlQuery {
   pageable: boolean;
 }
 
-const elementName = (node: XmlNode): string | undefined =>
-  Object.keys(node).find((key) => !NOT_ELEMENTS.has(key) && !key.startsWith("?"));
+const elementName = (node: XmlNode): string | undefined => Object.keys(node).find((key) => !NOT_ELEMENTS.has(key) && !key.startsWith("?"));
 
 const childrenOf = (node: XmlNode): XmlNode[] => {
   const name = elementName(node);
@@ -186,15 +191,15 @@ const XML_ESCAPED: Record<string, string> = { lt: "<", gt: ">", quot: '"', apos:
 const MAX_CODE_POINT = 0x10ffff;
 
 /** A reference to no character stays as written, for the XML check to judge. */
-const characterOf = (reference: string, escape: string): string => {
+const characterOf = (reference: string, written: string): string => {
   const hexadecimal = reference[1] === "x";
   const codePoint = parseInt(reference.slice(hexadecimal ? 2 : 1), hexadecimal ? 16 : 10);
-  return codePoint > 0 && codePoint <= MAX_CODE_POINT ? String.fromCodePoint(codePoint) : escape;
+  return codePoint > 0 && codePoint <= MAX_CODE_POINT ? String.fromCodePoint(codePoint) : written;
 };
 
 /** One pass, so `&amp;lt;` becomes `&lt;` (text of the cookie), never `<`. */
 const xmlUnescape = (text: string): string =>
-  text.replace(XML_ESCAPE, (escape, name: string) => (name.startsWith("#") ? characterOf(name, escape) : XML_ESCAPED[name]));
+  text.replace(XML_ESCAPE, (written, name: string) => (name.startsWith("#") ? characterOf(name, written) : XML_ESCAPED[name]));
 
 /** URL-decoded (at most twice) and, when copied out of a `paging-cookie` attribute, XML-unescaped once. */
 const decodeNextPageId = (value: string): string => {
@@ -218,10 +223,7 @@ export const parseNextPageId = (value: string, inputLabel = "Next Page Id"): Pag
   const text = decodeNextPageId(value);
   const validation = XMLValidator.validate(text);
   if (text.startsWith("<") && validation !== true) {
-    throw new InputError(
-      inputLabel,
-      `${describeXmlError(validation.err)} Give the Next Page Id a previous run returned, unchanged.`,
-    );
+    throw new InputError(inputLabel, `${describeXmlError(validation.err)} Give the Next Page Id a previous run returned, unchanged.`);
   }
   const cookie = validation === true ? parseCookieElement(text) : undefined;
   if (!cookie) {
@@ -439,7 +441,10 @@ export const runFetchXmlAll = async (
       return { records, pageNumber: position.page, moreRecords: false, ...recordCount };
     }
     if (!page.records.length) {
-      throw new DataverseError(`Dataverse said more records follow page ${position.page} but returned none on it`, { method: "GET", path: entitySetName });
+      throw new DataverseError(`Dataverse said more records follow page ${position.page} but returned none on it`, {
+        method: "GET",
+        path: entitySetName,
+      });
     }
     position = { page: position.page + 1, count: position.count, pagingCookie: page.nextPageId };
     refuseSimplePagingPastLimit(position);

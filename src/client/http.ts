@@ -57,14 +57,11 @@ const redactedConnection = (connection: Connection): Connection => ({
 
 const flattenHeaders = (headers: AxiosResponse["headers"] | undefined): Record<string, string> =>
   Object.fromEntries(
-    Object.entries(headers ?? {}).map(([name, value]) => [
-      name.toLowerCase(),
-      Array.isArray(value) ? value.join(", ") : String(value),
-    ]),
+    Object.entries(headers ?? {}).map(([name, value]) => [name.toLowerCase(), Array.isArray(value) ? value.join(", ") : String(value)]),
   );
 
 export const requestIdOf = (headers: Record<string, string>): string | undefined =>
-  headers["x-ms-service-request-id"] ?? headers["req_id"] ?? headers["request-id"];
+  headers["x-ms-service-request-id"] ?? headers.req_id ?? headers["request-id"];
 
 /** The one place that talks HTTP to Dataverse. */
 export class DataverseClient {
@@ -79,10 +76,10 @@ export class DataverseClient {
       // A protocol-relative link (`//host/…`) names a host too, so it is checked like a full URL.
       const url = new URL(path, this.webApi.origin);
       if (url.origin !== this.webApi.origin) {
-        throw new DataverseError(
-          `refused to send the connection's token to ${url.origin}; only ${this.webApi.origin} may receive it`,
-          { method: "GET", path: url.pathname },
-        );
+        throw new DataverseError(`refused to send the connection's token to ${url.origin}; only ${this.webApi.origin} may receive it`, {
+          method: "GET",
+          path: url.pathname,
+        });
       }
       return url.toString();
     }

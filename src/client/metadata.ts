@@ -171,7 +171,11 @@ export interface AttributeQuery {
 const expandFor = ({ type, expand }: AttributeQuery): string | undefined =>
   join(expand?.length ? expand : type && hasOptionSet(type) ? ["OptionSet"] : undefined);
 
-export const queryAttributes = async (client: DataverseClient, entity: MetadataKey, query: AttributeQuery = {}): Promise<MetadataDefinition[]> => {
+export const queryAttributes = async (
+  client: DataverseClient,
+  entity: MetadataKey,
+  query: AttributeQuery = {},
+): Promise<MetadataDefinition[]> => {
   const path = attributePath(entity, undefined, query.type);
   const response = await client.send<Collection<MetadataDefinition>>({
     method: "GET",

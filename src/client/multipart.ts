@@ -1,4 +1,4 @@
-import { randomUUID } from "crypto";
+import { randomUUID } from "node:crypto";
 
 /**
  * multipart/mixed as `$batch` uses it (RFC 2046, OData 4.0 §11.7): CRLF line endings, a
@@ -41,7 +41,10 @@ export const boundaryOf = (contentType: string | undefined): string | undefined 
   for (const parameter of parameters) {
     const eq = parameter.indexOf("=");
     if (eq > 0 && parameter.slice(0, eq).trim().toLowerCase() === "boundary") {
-      const value = parameter.slice(eq + 1).trim().replace(/^"(.*)"$/, "$1");
+      const value = parameter
+        .slice(eq + 1)
+        .trim()
+        .replace(/^"(.*)"$/, "$1");
       return value || undefined;
     }
   }
@@ -54,8 +57,7 @@ const headerLines = (headers: Record<string, string>): string =>
     .join("");
 
 export const encodeMultipart = (boundary: string, parts: MimePart[]): string =>
-  parts.map((part) => `--${boundary}${CRLF}${headerLines(part.headers)}${CRLF}${part.body}${CRLF}`).join("") +
-  `--${boundary}--${CRLF}`;
+  parts.map((part) => `--${boundary}${CRLF}${headerLines(part.headers)}${CRLF}${part.body}${CRLF}`).join("") + `--${boundary}--${CRLF}`;
 
 /** One request inside a batch: request line, headers, a blank line, then the body. */
 export const encodeHttpRequest = (method: string, url: string, headers: Record<string, string>, body = ""): string =>

@@ -38,10 +38,7 @@ export const requireGuid = (value: unknown, inputLabel: string): string => {
   const text = typeof value === "string" ? value.trim() : "";
   const guid = normalizeGuid(text);
   if (!guid) {
-    throw new InputError(
-      inputLabel,
-      `'${text}' is not a GUID: use the form 00000000-0000-0000-0000-000000000000 (braces optional).`,
-    );
+    throw new InputError(inputLabel, `'${text}' is not a GUID: use the form 00000000-0000-0000-0000-000000000000 (braces optional).`);
   }
   return guid;
 };
@@ -57,9 +54,7 @@ export type AlternateKeyValue = string | { number: string } | { guid: string };
  * The key of one record: its primary key GUID, or alternate key columns and values
  * (`accountnumber='A-1'`, several comma-separated).
  */
-export type RecordKey =
-  | { kind: "id"; id: string }
-  | { kind: "alternateKey"; values: Record<string, AlternateKeyValue> };
+export type RecordKey = { kind: "id"; id: string } | { kind: "alternateKey"; values: Record<string, AlternateKeyValue> };
 
 /** An OData integer or decimal literal, put into the URL unquoted. */
 const NUMBER = /^-?\d+(\.\d+)?$/;

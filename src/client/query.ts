@@ -48,11 +48,7 @@ const isLink = (value: string): boolean => /^https?:\/\//i.test(value);
  * One page of an entity set. A next-page link is followed verbatim (Dataverse's own
  * advice); a bare skip token is put on the same query. Every page sends the same page size.
  */
-export const queryRecords = async (
-  client: DataverseClient,
-  entitySetName: string,
-  query: RecordQuery,
-): Promise<RecordPage> => {
+export const queryRecords = async (client: DataverseClient, entitySetName: string, query: RecordQuery): Promise<RecordPage> => {
   const next = query.nextPageId?.trim();
   const prefer = query.pageSize ? [`odata.maxpagesize=${query.pageSize}`] : [];
   const response = await client.send<CollectionBody>(

@@ -81,7 +81,8 @@ const describeBody = (values: RawRequestValues): unknown => {
   if (hasFormData(values)) {
     return { formData: pairs(values.formData).map((pair) => pair.key), fileData: pairs(values.fileData).map((pair) => pair.key) };
   }
-  const text = values.data === undefined || values.data === null ? "" : typeof values.data === "string" ? values.data : util.types.toJSON(values.data);
+  const text =
+    values.data === undefined || values.data === null ? "" : typeof values.data === "string" ? values.data : util.types.toJSON(values.data);
   return text.length > MAX_LOGGED_BODY ? `<${text.length} characters>` : text || undefined;
 };
 
@@ -97,7 +98,12 @@ const debugLogger = (enabled: boolean, log: (message: string) => void, token: st
   };
   return {
     request: (method: string, url: string, headers: KeyValue[], values: RawRequestValues) =>
-      write("Raw request:", { method, url, headers: redactHeaders(util.types.keyValPairListToObject(headers)), body: describeBody(values) }),
+      write("Raw request:", {
+        method,
+        url,
+        headers: redactHeaders(util.types.keyValPairListToObject(headers)),
+        body: describeBody(values),
+      }),
     response: (response: AxiosResponse | undefined) =>
       response && write("Raw response:", { status: response.status, headers: redactHeaders({ ...response.headers }) }),
   };
@@ -162,7 +168,11 @@ export interface RawRequestOptions {
  * token to another host. Spectral's own debug logging prints the Authorization header as
  * it is, so it stays off and this function logs instead, redacted.
  */
-export const sendDataverseRawRequest = async (connection: Connection, values: RawRequestValues, options: RawRequestOptions): Promise<AxiosResponse> => {
+export const sendDataverseRawRequest = async (
+  connection: Connection,
+  values: RawRequestValues,
+  options: RawRequestOptions,
+): Promise<AxiosResponse> => {
   const client = createDataverseClient(connection);
   const token = String(connection.token?.access_token);
   const query = Object.fromEntries(pairs(values.queryParams).map((pair) => [pair.key, util.types.toString(pair.value)]));

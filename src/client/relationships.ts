@@ -114,7 +114,11 @@ export const listRecordLinks = async (
     return [];
   }
   if (typeof body !== "object" || body === null) {
-    throw new DataverseError(`the links answer is not a JSON object: ${response.text.slice(0, 120)}`, { status: response.status, method: "GET", path });
+    throw new DataverseError(`the links answer is not a JSON object: ${response.text.slice(0, 120)}`, {
+      status: response.status,
+      method: "GET",
+      path,
+    });
   }
   const items = Array.isArray(body.value) ? await collectionLinks(client, path, navigationProperty, body) : [body];
   return items.map((item) => {

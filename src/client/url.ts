@@ -53,8 +53,7 @@ export type QueryOptions = Record<string, string | number | boolean | undefined>
  * OData wants `%20` for spaces and keeps `$`, `(`, `)`, `'` and `,` readable; URLSearchParams
  * would write `+`, which OData reads as a literal plus.
  */
-const encodeQueryValue = (value: string): string =>
-  encodeURIComponent(value).replace(/%24/g, "$").replace(/%2C/g, ",");
+const encodeQueryValue = (value: string): string => encodeURIComponent(value).replace(/%24/g, "$").replace(/%2C/g, ",");
 
 export const buildQueryString = (query: QueryOptions = {}): string =>
   Object.entries(query)

@@ -35,8 +35,13 @@ export interface CurrentUser extends WhoAmIResponse {
  */
 export const retrieveCurrentUser = async (client: DataverseClient): Promise<CurrentUser> => {
   const identity = await whoAmI(client);
-  const user = await retrieveRecord(client, "systemusers", { kind: "id", id: normalizeGuid(identity.UserId) as string }, {
-    select: CURRENT_USER_COLUMNS,
-  });
+  const user = await retrieveRecord(
+    client,
+    "systemusers",
+    { kind: "id", id: normalizeGuid(identity.UserId) as string },
+    {
+      select: CURRENT_USER_COLUMNS,
+    },
+  );
   return { ...identity, user };
 };

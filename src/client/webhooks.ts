@@ -26,11 +26,16 @@ const LOOKUP_LIMIT = 500;
 
 const lookUp = async (client: DataverseClient, entitySetName: string, query: RecordQuery): Promise<EntityRecord[]> =>
   (
-    await queryAllRecords(client, entitySetName, query, LOOKUP_LIMIT, () =>
-      new DataverseError(`more than ${LOOKUP_LIMIT} ${entitySetName} matched a webhook registration lookup that expects a few`, {
-        method: "GET",
-        path: entitySetName,
-      }),
+    await queryAllRecords(
+      client,
+      entitySetName,
+      query,
+      LOOKUP_LIMIT,
+      () =>
+        new DataverseError(`more than ${LOOKUP_LIMIT} ${entitySetName} matched a webhook registration lookup that expects a few`, {
+          method: "GET",
+          path: entitySetName,
+        }),
     )
   ).records;
 
@@ -77,7 +82,10 @@ const idOf = (record: EntityRecord, column: string, entitySetName: string): stri
   const value = record[column];
   const id = typeof value === "string" ? normalizeGuid(value) : undefined;
   if (!id) {
-    throw new DataverseError(`Dataverse answered a ${column} that is not a GUID: ${JSON.stringify(value)}`, { method: "GET", path: entitySetName });
+    throw new DataverseError(`Dataverse answered a ${column} that is not a GUID: ${JSON.stringify(value)}`, {
+      method: "GET",
+      path: entitySetName,
+    });
   }
   return id;
 };
@@ -122,7 +130,11 @@ interface MessageFilter {
 }
 
 /** The `sdkmessagefilters` that let a step watch each message on the entity. */
-const findMessageFilters = async (client: DataverseClient, entityLogicalName: string, messages: WebhookMessage[]): Promise<MessageFilter[]> => {
+const findMessageFilters = async (
+  client: DataverseClient,
+  entityLogicalName: string,
+  messages: WebhookMessage[],
+): Promise<MessageFilter[]> => {
   const messageRecords = await lookUp(client, MESSAGES, {
     select: ["sdkmessageid", "name"],
     filter: messages.map((message) => `name eq ${literal(message)}`).join(" or "),

@@ -16,7 +16,8 @@ export const oauth2 = oauth2Connection({
       required: true,
       shown: true,
       default: "https://login.microsoftonline.com/organizations/oauth2/v2.0/authorize",
-      comments: "The OAuth 2.0 Authorization URL for Microsoft Dynamics 365. Replace 'organizations' with your tenant ID to restrict sign-in to one tenant.",
+      comments:
+        "The OAuth 2.0 Authorization URL for Microsoft Dynamics 365. Replace 'organizations' with your tenant ID to restrict sign-in to one tenant.",
     },
     tokenUrl: {
       label: "Token URL",

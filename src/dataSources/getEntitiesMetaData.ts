@@ -17,7 +17,10 @@ export const getEntitiesMetaData = dataSource({
     return {
       result: selected
         .filter((table) => table.entitySetName)
-        .map((table) => ({ object: { key: table.entitySetName as string, label: table.displayName }, defaultSelected: table.defaultSelected })),
+        .map((table) => ({
+          object: { key: table.entitySetName as string, label: table.displayName },
+          defaultSelected: table.defaultSelected,
+        })),
     };
   },
   examplePayload: { result: [{ object: { key: "accounts", label: "Account" }, defaultSelected: true }] },

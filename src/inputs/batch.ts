@@ -31,7 +31,10 @@ const parseList = (value: unknown): unknown[] => {
     throw new InputError(LABEL, "is required: give a JSON array of operations, as in the default.");
   }
   if (!Array.isArray(parsed) || !parsed.length) {
-    throw new InputError(LABEL, `must be a non-empty JSON array of operations, not ${Array.isArray(parsed) ? "an empty array" : kindOf(parsed)}.`);
+    throw new InputError(
+      LABEL,
+      `must be a non-empty JSON array of operations, not ${Array.isArray(parsed) ? "an empty array" : kindOf(parsed)}.`,
+    );
   }
   return parsed;
 };
@@ -125,8 +128,7 @@ export const atomic = input({
   type: "boolean",
   required: false,
   default: "false",
-  comments:
-    "Run all actions in one change set, so they succeed or fail together: if one fails, none is applied. At most 1000 actions.",
+  comments: "Run all actions in one change set, so they succeed or fail together: if one fails, none is applied. At most 1000 actions.",
   clean: (value: unknown) => toBoolean(value),
 });
 

@@ -44,7 +44,10 @@ export const toJsonObject = (value: unknown, inputLabel: string): Record<string,
     return undefined;
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new InputError(inputLabel, `must be a JSON object such as {"name": "Contoso"}, not ${Array.isArray(parsed) ? "an array" : typeof parsed}.`);
+    throw new InputError(
+      inputLabel,
+      `must be a JSON object such as {"name": "Contoso"}, not ${Array.isArray(parsed) ? "an array" : typeof parsed}.`,
+    );
   }
   return parsed as Record<string, unknown>;
 };

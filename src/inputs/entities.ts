@@ -99,10 +99,7 @@ export const dynamicValues = input({
 });
 
 /** Dynamic values win on a clash: they are usually mapped from an earlier step. */
-export const mergeRecordValues = (
-  fields: Record<string, unknown>,
-  dynamic: Record<string, unknown>,
-): Record<string, unknown> => {
+export const mergeRecordValues = (fields: Record<string, unknown>, dynamic: Record<string, unknown>): Record<string, unknown> => {
   const record = { ...fields, ...dynamic };
   if (!Object.keys(record).length) {
     throw new InputError("Field Value", "no fields were given: add at least one Field Value or Dynamic Values entry.");

@@ -133,13 +133,15 @@ const checkOdataType = (body: MetadataDefinition, required: boolean): MetadataDe
   return body;
 };
 
-const attributeBodyFor = (required: boolean) => (value: unknown): MetadataDefinition => {
-  const body = toJsonObject(value, "Attribute Body");
-  if (!body || !Object.keys(body).length) {
-    throw new InputError("Attribute Body", "is required: give the attribute definition as a JSON object.");
-  }
-  return checkOdataType(body, required);
-};
+const attributeBodyFor =
+  (required: boolean) =>
+  (value: unknown): MetadataDefinition => {
+    const body = toJsonObject(value, "Attribute Body");
+    if (!body || !Object.keys(body).length) {
+      throw new InputError("Attribute Body", "is required: give the attribute definition as a JSON object.");
+    }
+    return checkOdataType(body, required);
+  };
 
 const EXAMPLE_ATTRIBUTE_BODY_TEXT = JSON.stringify(EXAMPLE_ATTRIBUTE_BODY, null, 2);
 
@@ -177,7 +179,8 @@ export const solutionUniqueName = input({
   type: "string",
   required: false,
   example: "mysolution",
-  comments: "The unique name of the unmanaged solution to add the attribute to (sent as MSCRM.SolutionUniqueName). When blank, Dataverse adds it to the default solution.",
+  comments:
+    "The unique name of the unmanaged solution to add the attribute to (sent as MSCRM.SolutionUniqueName). When blank, Dataverse adds it to the default solution.",
   clean: (value: unknown) => {
     const text = toOptionalString(value);
     return text ? requireName(text, "Solution Unique Name", "solution unique name") : undefined;
@@ -218,7 +221,8 @@ export const includeOnlyTopLevelRecordTypes = input({
   type: "boolean",
   required: false,
   default: "false",
-  comments: "When true, will include only Entity Types that are top-level, meaning not subtypes of other Types, regardless of other filters.",
+  comments:
+    "When true, will include only Entity Types that are top-level, meaning not subtypes of other Types, regardless of other filters.",
   clean: (value: unknown) => toBoolean(value),
 });
 

@@ -29,12 +29,15 @@ export const operationParameters = input({
   language: "json",
   required: false,
   comments:
-    "The parameters as a JSON object, by parameter name. Function parameters: strings, numbers, booleans, GUIDs, enum values such as \"Microsoft.Dynamics.CRM.EndpointAccessType'Default'\" and record references such as {\"@odata.id\": \"contacts(00000000-0000-0000-0000-000000000000)\"}",
+    'The parameters as a JSON object, by parameter name. Function parameters: strings, numbers, booleans, GUIDs, enum values such as "Microsoft.Dynamics.CRM.EndpointAccessType\'Default\'" and record references such as {"@odata.id": "contacts(00000000-0000-0000-0000-000000000000)"}',
   clean: (value: unknown): Record<string, unknown> => {
     const parameters = toJsonObject(value, "Parameters") ?? {};
     const bad = Object.keys(parameters).find((name) => !isName(name));
     if (bad !== undefined) {
-      throw new InputError("Parameters", `'${bad}' is not a parameter name: use the parameter's name as Dataverse defines it, for example "Status".`);
+      throw new InputError(
+        "Parameters",
+        `'${bad}' is not a parameter name: use the parameter's name as Dataverse defines it, for example "Status".`,
+      );
     }
     return parameters;
   },
@@ -46,8 +49,7 @@ export const boundEntityType = input({
   required: false,
   placeholder: "systemusers",
   example: "systemusers",
-  comments:
-    "For a bound action or function: the type of Entity it is bound to, usually a pluralized name. Leave empty for an unbound one",
+  comments: "For a bound action or function: the type of Entity it is bound to, usually a pluralized name. Leave empty for an unbound one",
   dataSource: "entityTypes",
   clean: (value: unknown) => {
     const text = toOptionalString(value);
@@ -68,7 +70,10 @@ export const boundEntityId = input({
 export const bindingOf = (entitySetName: string | undefined, key: RecordKey | undefined): OperationBinding => {
   if (!entitySetName) {
     if (key) {
-      throw new InputError("Bound Entity ID", "is given without a Bound Entity Type: give the record's entity type as well, or leave both empty.");
+      throw new InputError(
+        "Bound Entity ID",
+        "is given without a Bound Entity Type: give the record's entity type as well, or leave both empty.",
+      );
     }
     return { kind: "unbound" };
   }

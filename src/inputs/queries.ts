@@ -22,11 +22,17 @@ export const requireBalancedFilter = (filter: string | undefined): string | unde
     } else if (char === "(") {
       depth += 1;
     } else if (char === ")" && --depth < 0) {
-      throw new InputError("Filter Expression", `has a ')' with no '(' before it (at character ${index + 1}): balance the parentheses outside quoted values.`);
+      throw new InputError(
+        "Filter Expression",
+        `has a ')' with no '(' before it (at character ${index + 1}): balance the parentheses outside quoted values.`,
+      );
     }
   }
   if (quoted) {
-    throw new InputError("Filter Expression", "has a quoted value with no closing quote: end it with ' (write a quote inside a value as '').");
+    throw new InputError(
+      "Filter Expression",
+      "has a quoted value with no closing quote: end it with ' (write a quote inside a value as '').",
+    );
   }
   if (depth > 0) {
     throw new InputError("Filter Expression", `has ${depth} '(' never closed: balance the parentheses outside quoted values.`);

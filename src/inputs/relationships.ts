@@ -18,7 +18,8 @@ export const navigationKind = input({
   type: "string",
   required: true,
   default: "collection",
-  comments: "Collection-valued (1:N and N:N) adds the related record to the collection; single-valued (N:1 lookup) replaces the lookup's value",
+  comments:
+    "Collection-valued (1:N and N:N) adds the related record to the collection; single-valued (N:1 lookup) replaces the lookup's value",
   model: [
     { label: "Collection-valued (1:N, N:N)", value: "collection" },
     { label: "Single-valued (lookup)", value: "single" },

@@ -28,14 +28,16 @@ export const authenticationType = input({
     { label: "None (accept every request)", value: "None" },
   ],
   comments: "How Dynamics proves a request is its own: the authentication type of the webhook's service endpoint.",
-  clean: (value: unknown): AuthenticationType => toChoice(toOptionalString(value) ?? "WebhookKey", AUTHENTICATION_TYPES, "Authentication Type"),
+  clean: (value: unknown): AuthenticationType =>
+    toChoice(toOptionalString(value) ?? "WebhookKey", AUTHENTICATION_TYPES, "Authentication Type"),
 });
 
 export const webhookKey = input({
   label: "Webhook Key",
   type: "password",
   required: false,
-  comments: "Webhook Key authentication: the key Dynamics sends as the 'code' query parameter. Not used when Register Webhook is on: a key is generated then.",
+  comments:
+    "Webhook Key authentication: the key Dynamics sends as the 'code' query parameter. Not used when Register Webhook is on: a key is generated then.",
   clean: toOptionalString,
 });
 
@@ -74,7 +76,10 @@ export const entityLogicalName = input({
   clean: (value: unknown) => {
     const text = toOptionalString(value);
     if (text && !isName(text)) {
-      throw new InputError("Entity Logical Name", `'${text}' is not a logical name: use letters, digits and underscores (for example 'account').`);
+      throw new InputError(
+        "Entity Logical Name",
+        `'${text}' is not a logical name: use letters, digits and underscores (for example 'account').`,
+      );
     }
     return text;
   },

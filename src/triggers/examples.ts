@@ -64,7 +64,13 @@ export const exampleRemoteExecutionContext = {
   OrganizationId: "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9",
   OrganizationName: "contoso",
   OutputParameters: [],
-  OwningExtension: { Id: "5d6e7f80-9a0b-4c1d-8e2f-3a4b5c6d7e8f", KeyAttributes: [], LogicalName: "sdkmessageprocessingstep", Name: "Prismatic: Flow 1: Update of account", RowVersion: null },
+  OwningExtension: {
+    Id: "5d6e7f80-9a0b-4c1d-8e2f-3a4b5c6d7e8f",
+    KeyAttributes: [],
+    LogicalName: "sdkmessageprocessingstep",
+    Name: "Prismatic: Flow 1: Update of account",
+    RowVersion: null,
+  },
   ParentContext: null,
   PostEntityImages: [],
   PreEntityImages: [

@@ -10,7 +10,8 @@ import { pollChangeTracking, pollModifiedOn, queryKey, type PollResult, type Pol
 export const pollChangesTrigger = pollingTrigger({
   display: {
     label: "New, Updated and Deleted Records",
-    description: "Checks a Microsoft Dynamics 365 table on a schedule and returns the records created, updated or deleted since the last check.",
+    description:
+      "Checks a Microsoft Dynamics 365 table on a schedule and returns the records created, updated or deleted since the last check.",
   },
   inputs: { connection: connectionInput, entityType, fieldNames, filterExpression, mode: pollingMode },
   perform: async (context, payload, params) => {

@@ -102,7 +102,12 @@ const startingWatermark = async (client: DataverseClient, query: PollQuery, { li
   return classifyModifiedSince(atLatest.records, floored, idReader(query)).state;
 };
 
-export const pollModifiedOn = async (client: DataverseClient, query: PollQuery, state: PollState, options: PollOptions = {}): Promise<Poll> => {
+export const pollModifiedOn = async (
+  client: DataverseClient,
+  query: PollQuery,
+  state: PollState,
+  options: PollOptions = {},
+): Promise<Poll> => {
   const watermark = watermarkOf(state);
   if (!watermark) {
     return { result: empty("Modified On", FIRST_POLL_NOTICE), state: await startingWatermark(client, query, options) };
@@ -126,7 +131,13 @@ const modifiedSinceFilter = (since: string, watermark: WatermarkState, query: Po
   return (record: EntityRecord) => secondOf(record.modifiedon) >= from && !reported(record);
 };
 
-const trackedPoll = (changes: TrackedChanges, previous: WatermarkState, query: PollQuery, notice: string | null, restartedSince?: string): Poll => {
+const trackedPoll = (
+  changes: TrackedChanges,
+  previous: WatermarkState,
+  query: PollQuery,
+  notice: string | null,
+  restartedSince?: string,
+): Poll => {
   const { created, updated, state } = classifyModifiedSince(changes.records, previous, idReader(query));
   const more = changes.nextLink !== undefined;
   return {
@@ -136,14 +147,25 @@ const trackedPoll = (changes: TrackedChanges, previous: WatermarkState, query: P
 };
 
 /** The full set again: it still shows what was created or updated since the last poll; only deletions are lost. */
-const startOver = async (client: DataverseClient, query: PollQuery, previous: WatermarkState, notice: string, { limit }: PollOptions): Promise<Poll> => {
+const startOver = async (
+  client: DataverseClient,
+  query: PollQuery,
+  previous: WatermarkState,
+  notice: string,
+  { limit }: PollOptions,
+): Promise<Poll> => {
   const since = windowStart(previous);
   const keep = modifiedSinceFilter(since, previous, query);
   const snapshot = await readTrackedChanges(client, query.entityType, { select: query.fieldNames, keep, limit });
   return trackedPoll(snapshot, previous, query, notice, since);
 };
 
-export const pollChangeTracking = async (client: DataverseClient, query: PollQuery, state: PollState, options: PollOptions = {}): Promise<Poll> => {
+export const pollChangeTracking = async (
+  client: DataverseClient,
+  query: PollQuery,
+  state: PollState,
+  options: PollOptions = {},
+): Promise<Poll> => {
   const previous = watermarkOf(state);
   if (!previous) {
     // The watermark is read before the full set, so a write in between is part of the starting point, not lost.

@@ -51,8 +51,7 @@ export const wcfDateToIso = (value: string): string | undefined => {
 /** Deeper than any context Dynamics sends; past it a value is kept as it came rather than risk the stack. */
 const MAX_DEPTH = 64;
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 const isKeyValue = (item: unknown): item is KeyValue => isObject(item) && typeof item.key === "string";
 
@@ -90,7 +89,11 @@ const flattenAt = (value: unknown, depth: number): FlatValue => {
     case "EntityCollection":
       return Array.isArray(value.Entities) ? value.Entities.map((item) => flattenAt(item, depth + 1)) : [];
     default:
-      return Object.fromEntries(Object.entries(value).filter(([key]) => key !== "__type").map(([key, item]) => [key, flattenAt(item, depth + 1)]));
+      return Object.fromEntries(
+        Object.entries(value)
+          .filter(([key]) => key !== "__type")
+          .map(([key, item]) => [key, flattenAt(item, depth + 1)]),
+      );
   }
 };
 
@@ -129,7 +132,8 @@ export const readRemoteExecutionContext = (context: Record<string, unknown>): Dy
   depth: number(context.Depth),
   stage: number(context.Stage),
   mode: number(context.Mode),
-  operationCreatedOn: typeof context.OperationCreatedOn === "string" ? (wcfDateToIso(context.OperationCreatedOn) ?? context.OperationCreatedOn) : null,
+  operationCreatedOn:
+    typeof context.OperationCreatedOn === "string" ? (wcfDateToIso(context.OperationCreatedOn) ?? context.OperationCreatedOn) : null,
   target: targetOf(context.InputParameters),
   preImage: firstImage(context.PreEntityImages),
   postImage: firstImage(context.PostEntityImages),

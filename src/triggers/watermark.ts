@@ -50,8 +50,10 @@ export const windowStart = (state: WatermarkState): string => {
 };
 
 /** Whether this version of the record was already reported. */
-export const isReported = (state: WatermarkState, idOf: (record: EntityRecord) => string | undefined) => (record: EntityRecord): boolean =>
-  state.seen[idOf(record) ?? ""]?.version === versionOf(record);
+export const isReported =
+  (state: WatermarkState, idOf: (record: EntityRecord) => string | undefined) =>
+  (record: EntityRecord): boolean =>
+    state.seen[idOf(record) ?? ""]?.version === versionOf(record);
 
 /**
  * Splits the records a `modifiedon ge <window start>` query returned into created and

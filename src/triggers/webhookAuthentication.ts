@@ -3,7 +3,7 @@
  * the shared secret of the service endpoint (a `code` query parameter, a header or a query
  * parameter), so it is compared in constant time and never repeated in an error or output.
  */
-import { createHash, timingSafeEqual } from "crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
 import type { AuthenticationType } from "../inputs/webhooks";
 
 export type ExpectedSecret =
@@ -51,7 +51,7 @@ export const checkWebhookRequest = (expected: ExpectedSecret, request: IncomingR
   const source = expected.type === "HttpHeader" ? request.headers : request.queryParameters;
   const found = findIgnoringCase(source, name);
   const label = where(expected.type, name);
-  if (!found || !found[1]) {
+  if (!found?.[1]) {
     throw new WebhookRejectedError(`${label} is missing (Authentication Type ${expected.type}).`);
   }
   const matches = expected.type === "WebhookKey" ? matchesSha256(found[1], expected.keySha256) : secretsEqual(found[1], expected.value);
@@ -69,10 +69,12 @@ export const redactSecret = <T extends IncomingRequest & { invokeUrl?: string }>
   const name = expected.type === "WebhookKey" ? "code" : expected.name;
   const secret = expected.type === "WebhookKey" ? (findIgnoringCase(request.queryParameters, name)?.[1] ?? "") : expected.value;
   const redact = (values: Record<string, string> | undefined) =>
-    Object.fromEntries(Object.entries(values ?? {}).map(([key, value]) => [key, key.toLowerCase() === name.toLowerCase() ? REDACTED : value]));
-  const invokeUrl = !secret ? request.invokeUrl : request.invokeUrl
-    ?.split(encodeURIComponent(secret)).join(REDACTED)
-    .split(secret).join(REDACTED);
+    Object.fromEntries(
+      Object.entries(values ?? {}).map(([key, value]) => [key, key.toLowerCase() === name.toLowerCase() ? REDACTED : value]),
+    );
+  const invokeUrl = !secret
+    ? request.invokeUrl
+    : request.invokeUrl?.split(encodeURIComponent(secret)).join(REDACTED).split(secret).join(REDACTED);
   return {
     ...request,
     headers: expected.type === "HttpHeader" ? redact(request.headers) : request.headers,

@@ -31,7 +31,10 @@ export const parseWebhookBody = (data: unknown): Record<string, unknown> => {
   let parsed = data;
   if (typeof data === "string" || Buffer.isBuffer(data)) {
     // WCF serializers may write a byte order mark first.
-    const text = data.toString().replace(/^\uFEFF/, "").trim();
+    const text = data
+      .toString()
+      .replace(/^\uFEFF/, "")
+      .trim();
     if (!text) {
       throw new WebhookRejectedError("the body is empty; Dynamics sends its execution context as JSON.");
     }
@@ -42,7 +45,9 @@ export const parseWebhookBody = (data: unknown): Record<string, unknown> => {
     }
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new WebhookRejectedError(`the body must be a JSON object (Dynamics' execution context), not ${Array.isArray(parsed) ? "an array" : parsed === null ? "null" : typeof parsed}.`);
+    throw new WebhookRejectedError(
+      `the body must be a JSON object (Dynamics' execution context), not ${Array.isArray(parsed) ? "an array" : parsed === null ? "null" : typeof parsed}.`,
+    );
   }
   return parsed as Record<string, unknown>;
 };

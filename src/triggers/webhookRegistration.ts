@@ -5,7 +5,7 @@
  * crossFlowState, so a generated webhook key is kept there only as its SHA-256: enough to
  * check a request, not to forge one. Each deploy generates a new key.
  */
-import { randomBytes } from "crypto";
+import { randomBytes } from "node:crypto";
 import type { ActionContext, Connection } from "@prismatic-io/spectral";
 import {
   createDataverseClient,
@@ -54,8 +54,13 @@ const storedRegistration = (context: Context): StoredRegistration | undefined =>
 const generateWebhookKey = (): string => randomBytes(32).toString("base64url");
 
 const requireAuthPair = (params: WebhookParams): { name: string; value: string } => {
-  if (!params.authName) throw new InputError("Auth Name", `is required for ${params.authenticationType} authentication: give the header or query parameter name Dynamics sends.`);
-  if (!params.authValue) throw new InputError("Auth Value", `is required for ${params.authenticationType} authentication: give the value Dynamics sends.`);
+  if (!params.authName)
+    throw new InputError(
+      "Auth Name",
+      `is required for ${params.authenticationType} authentication: give the header or query parameter name Dynamics sends.`,
+    );
+  if (!params.authValue)
+    throw new InputError("Auth Value", `is required for ${params.authenticationType} authentication: give the value Dynamics sends.`);
   return { name: params.authName, value: params.authValue };
 };
 
@@ -65,12 +70,17 @@ export const expectedSecret = (params: WebhookParams, context: Context): Expecte
     case "None":
       return { type: "None" };
     case "WebhookKey": {
-      const keySha256 = params.registerWebhook ? storedRegistration(context)?.webhookKeySha256 : params.webhookKey && hashSecret(params.webhookKey);
+      const keySha256 = params.registerWebhook
+        ? storedRegistration(context)?.webhookKeySha256
+        : params.webhookKey && hashSecret(params.webhookKey);
       if (keySha256) return { type: "WebhookKey", keySha256 };
       if (params.registerWebhook) {
         throw new WebhookRejectedError("this flow has no registered webhook key yet; deploy the instance again to register the webhook.");
       }
-      throw new InputError("Webhook Key", "is required for Webhook Key authentication: give the key set on the service endpoint in Dynamics.");
+      throw new InputError(
+        "Webhook Key",
+        "is required for Webhook Key authentication: give the key set on the service endpoint in Dynamics.",
+      );
     }
     default:
       return { type: params.authenticationType, ...requireAuthPair(params) };
@@ -84,13 +94,17 @@ const flowUrl = (context: Context): string => {
 };
 
 const requireConnection = (params: WebhookParams): Connection => {
-  if (!params.connection) throw new InputError("Connection", "is required when Register Webhook is on: Dynamics is asked to send to this flow through it.");
+  if (!params.connection)
+    throw new InputError("Connection", "is required when Register Webhook is on: Dynamics is asked to send to this flow through it.");
   return params.connection;
 };
 
 const authenticationFor = (params: WebhookParams): WebhookAuthentication => {
   if (params.authenticationType === "None") {
-    throw new InputError("Authentication Type", "None cannot be registered: choose Webhook Key (a key is generated for you), HTTP Header or HTTP Query String.");
+    throw new InputError(
+      "Authentication Type",
+      "None cannot be registered: choose Webhook Key (a key is generated for you), HTTP Header or HTTP Query String.",
+    );
   }
   if (params.authenticationType === "WebhookKey") {
     // Dataverse never gives a key back and we keep only its hash, so every deploy sets a new one.
@@ -102,7 +116,8 @@ const authenticationFor = (params: WebhookParams): WebhookAuthentication => {
 export const createWebhook = async (context: Context, params: WebhookParams) => {
   if (!params.registerWebhook) return;
   const connection = requireConnection(params);
-  if (!params.entityLogicalName) throw new InputError("Entity Logical Name", "is required when Register Webhook is on, for example 'account'.");
+  if (!params.entityLogicalName)
+    throw new InputError("Entity Logical Name", "is required when Register Webhook is on, for example 'account'.");
   const url = flowUrl(context);
   const stored = storedRegistration(context);
   const authentication = authenticationFor(params);

@@ -25,7 +25,12 @@ const expectShapeOfExample = (data: { results: { success: boolean; status: numbe
   }
 };
 
-const createOperation = (name: string, extra: Record<string, unknown> = {}) => ({ collection: "accounts", action: "create", data: { name }, ...extra });
+const createOperation = (name: string, extra: Record<string, unknown> = {}) => ({
+  collection: "accounts",
+  action: "create",
+  data: { name },
+  ...extra,
+});
 
 describe("batchEntityActions", () => {
   it("accepts the seed page's default example and sends it as one $batch", async () => {
@@ -59,7 +64,9 @@ describe("batchEntityActions", () => {
     ]);
 
     expect(data.summary).toEqual({ succeeded: 4, failed: 1 });
-    expect(data.results.map((result: { index: number; status: number; success: boolean }) => [result.index, result.status, result.success])).toEqual([
+    expect(
+      data.results.map((result: { index: number; status: number; success: boolean }) => [result.index, result.status, result.success]),
+    ).toEqual([
       [0, 201, true],
       [1, 204, true],
       [2, 404, false],
@@ -79,8 +86,12 @@ describe("batchEntityActions", () => {
     expect(requests).toHaveLength(1);
     expect(requests[0]).toMatchObject({ method: "POST", path: "$batch", headers: { prefer: "odata.continue-on-error" } });
     expect(requests[0].headers["content-type"]).toMatch(/^multipart\/mixed; boundary="batch_[0-9a-f-]{36}"$/);
-    expect(requests[0].body).toContain(`PATCH /api/data/v9.2/accounts(${updateId}) HTTP/1.1\r\nContent-Type: application/json; type=entry\r\nIf-Match: *\r\n\r\n{"revenue":10}`);
-    expect(requests[0].body).toContain(`PATCH /api/data/v9.2/accounts(accountnumber='M-1') HTTP/1.1\r\nContent-Type: application/json; type=entry\r\n\r\n{"name":"Mixed Upserted"}`);
+    expect(requests[0].body).toContain(
+      `PATCH /api/data/v9.2/accounts(${updateId}) HTTP/1.1\r\nContent-Type: application/json; type=entry\r\nIf-Match: *\r\n\r\n{"revenue":10}`,
+    );
+    expect(requests[0].body).toContain(
+      `PATCH /api/data/v9.2/accounts(accountnumber='M-1') HTTP/1.1\r\nContent-Type: application/json; type=entry\r\n\r\n{"name":"Mixed Upserted"}`,
+    );
   });
 
   it("stops at the first failure when Continue On Error is off and reports the rest as not executed", async () => {
@@ -95,7 +106,14 @@ describe("batchEntityActions", () => {
     );
     expect(data.summary).toEqual({ succeeded: 1, failed: 3 });
     expect(data.results[0]).toMatchObject({ index: 0, status: 204, success: true });
-    expect(data.results[1]).toMatchObject({ index: 1, action: "delete", status: 404, success: false, id: MISSING, error: { code: "0x80040217" } });
+    expect(data.results[1]).toMatchObject({
+      index: 1,
+      action: "delete",
+      status: 404,
+      success: false,
+      id: MISSING,
+      error: { code: "0x80040217" },
+    });
     for (const index of [2, 3]) {
       expect(data.results[index]).toMatchObject({
         index,
@@ -132,7 +150,11 @@ describe("batchEntityActions", () => {
       "",
     ].join("\r\n"),
   });
-  const stopsAtDelete = (prefix: string) => [createOperation(`${prefix} Before`), { collection: "accounts", action: "delete", key: MISSING }, createOperation(`${prefix} After`)];
+  const stopsAtDelete = (prefix: string) => [
+    createOperation(`${prefix} Before`),
+    { collection: "accounts", action: "delete", key: MISSING },
+    createOperation(`${prefix} After`),
+  ];
 
   it("maps an answer holding only the failing part by its Content-ID, and never calls an operation before it not executed", async () => {
     fixture.emulator.inject(onlyFailingPart("2"));
@@ -157,7 +179,10 @@ describe("batchEntityActions", () => {
         index,
         status: null,
         success: false,
-        error: { code: "OutcomeUnknown", message: "Outcome unknown: Dataverse returned no response for this operation. Check the record before sending it again." },
+        error: {
+          code: "OutcomeUnknown",
+          message: "Outcome unknown: Dataverse returned no response for this operation. Check the record before sending it again.",
+        },
       });
     }
     expect(accountNamed("Continued After")).toBeDefined();
@@ -169,50 +194,61 @@ describe("batchEntityActions", () => {
   it.each([
     [false, "stopped the batch at a failed operation"],
     [true, "answered only a failed operation"],
-  ])("reports every operation's outcome as unknown when a lone failing part names none of them (Continue On Error %p)", async (continueOnError, answer) => {
-    fixture.emulator.inject(onlyFailingPart());
-    const data = await run(stopsAtDelete(`Unnamed Failing ${continueOnError}`), { continueOnError });
-    expect(data.summary).toEqual({ succeeded: 0, failed: 3 });
-    for (const index of [0, 1, 2]) {
-      expect(data.results[index]).toMatchObject({ index, status: null, success: false, error: { code: "OutcomeUnknown" } });
-      expect(data.results[index].error.message).toBe(
-        `Outcome unknown: Dataverse ${answer} (0x80040217: Entity 'account' Does Not Exist) without saying which one, so this operation may or may not have been applied.`,
+  ])(
+    "reports every operation's outcome as unknown when a lone failing part names none of them (Continue On Error %p)",
+    async (continueOnError, answer) => {
+      fixture.emulator.inject(onlyFailingPart());
+      const data = await run(stopsAtDelete(`Unnamed Failing ${continueOnError}`), { continueOnError });
+      expect(data.summary).toEqual({ succeeded: 0, failed: 3 });
+      for (const index of [0, 1, 2]) {
+        expect(data.results[index]).toMatchObject({ index, status: null, success: false, error: { code: "OutcomeUnknown" } });
+        expect(data.results[index].error.message).toBe(
+          `Outcome unknown: Dataverse ${answer} (0x80040217: Entity 'account' Does Not Exist) without saying which one, so this operation may or may not have been applied.`,
+        );
+      }
+    },
+  );
+
+  it.each([true, false])(
+    "rolls an atomic batch back entirely, naming the operation that failed (Continue On Error %p)",
+    async (continueOnError) => {
+      const before = accounts().length;
+      const data = await run(
+        [
+          createOperation("Atomic One"),
+          createOperation("Atomic Two", { returnRepresentation: true }),
+          { collection: "accounts", action: "update", key: SEED.accounts.contoso, data: { revenue: 1 } },
+          { collection: "accounts", action: "update", key: MISSING, data: { name: "nope" } },
+        ],
+        { atomic: true, continueOnError },
       );
-    }
-  });
+      expect(data.summary).toEqual({ succeeded: 0, failed: 4 });
+      expect(data.results[3]).toMatchObject({ index: 3, status: 404, success: false, error: { code: "0x80040217" } });
+      for (const index of [0, 1, 2]) {
+        expect(data.results[index]).toMatchObject({
+          index,
+          status: null,
+          success: false,
+          error: {
+            code: "RolledBack",
+            message: "Rolled back: operation 3 (update accounts) failed, so no operation of the change set was applied.",
+          },
+        });
+      }
+      expect(accounts()).toHaveLength(before);
+      expect(accountNamed("Atomic One")).toBeUndefined();
+      expect(fixture.emulator.store.find(fixture.emulator.store.bySetName("accounts")!, SEED.accounts.contoso)?.revenue).toBe(5000000);
+      expectShapeOfExample(data);
 
-  it.each([true, false])("rolls an atomic batch back entirely, naming the operation that failed (Continue On Error %p)", async (continueOnError) => {
-    const before = accounts().length;
-    const data = await run(
-      [
-        createOperation("Atomic One"),
-        createOperation("Atomic Two", { returnRepresentation: true }),
-        { collection: "accounts", action: "update", key: SEED.accounts.contoso, data: { revenue: 1 } },
-        { collection: "accounts", action: "update", key: MISSING, data: { name: "nope" } },
-      ],
-      { atomic: true, continueOnError },
-    );
-    expect(data.summary).toEqual({ succeeded: 0, failed: 4 });
-    expect(data.results[3]).toMatchObject({ index: 3, status: 404, success: false, error: { code: "0x80040217" } });
-    for (const index of [0, 1, 2]) {
-      expect(data.results[index]).toMatchObject({
-        index,
-        status: null,
-        success: false,
-        error: { code: "RolledBack", message: "Rolled back: operation 3 (update accounts) failed, so no operation of the change set was applied." },
-      });
-    }
-    expect(accounts()).toHaveLength(before);
-    expect(accountNamed("Atomic One")).toBeUndefined();
-    expect(fixture.emulator.store.find(fixture.emulator.store.bySetName("accounts")!, SEED.accounts.contoso)?.revenue).toBe(5000000);
-    expectShapeOfExample(data);
-
-    const [request] = fixture.emulator.takeRequests();
-    expect(request.body.match(/^Content-ID: \d+$/gm)).toEqual(["Content-ID: 1", "Content-ID: 2", "Content-ID: 3", "Content-ID: 4"]);
-  });
+      const [request] = fixture.emulator.takeRequests();
+      expect(request.body.match(/^Content-ID: \d+$/gm)).toEqual(["Content-ID: 1", "Content-ID: 2", "Content-ID: 3", "Content-ID: 4"]);
+    },
+  );
 
   it("applies a successful atomic batch and reads every id from its change set response", async () => {
-    const data = await run([createOperation("Atomic Kept A"), createOperation("Atomic Kept B", { returnRepresentation: true })], { atomic: true });
+    const data = await run([createOperation("Atomic Kept A"), createOperation("Atomic Kept B", { returnRepresentation: true })], {
+      atomic: true,
+    });
     expect(data.summary).toEqual({ succeeded: 2, failed: 0 });
     expect(data.results[0].id).toBe(accountNamed("Atomic Kept A")?.accountid);
     expect(data.results[1]).toMatchObject({ status: 201, id: accountNamed("Atomic Kept B")?.accountid, data: { name: "Atomic Kept B" } });
@@ -255,8 +291,22 @@ describe("batchEntityActions", () => {
       { atomic: true },
     );
     expect(data.summary).toEqual({ succeeded: 2, failed: 0 });
-    expect(data.results[0]).toEqual({ index: 0, action: "update", collection: "accounts", status: 204, success: true, id: SEED.accounts.contoso });
-    expect(data.results[1]).toEqual({ index: 1, action: "update", collection: "accounts", status: null, success: true, id: SEED.accounts.fabrikam });
+    expect(data.results[0]).toEqual({
+      index: 0,
+      action: "update",
+      collection: "accounts",
+      status: 204,
+      success: true,
+      id: SEED.accounts.contoso,
+    });
+    expect(data.results[1]).toEqual({
+      index: 1,
+      action: "update",
+      collection: "accounts",
+      status: null,
+      success: true,
+      id: SEED.accounts.fabrikam,
+    });
     expect(fixture.emulator.store.find(fixture.emulator.store.bySetName("accounts")!, SEED.accounts.fabrikam)?.telephone1).toBe("555-0102");
     expectShapeOfExample(data);
   });
@@ -268,12 +318,15 @@ describe("batchEntityActions", () => {
       actions: JSON.stringify([createOperation("Repeated Id A"), createOperation("Repeated Id B")]),
       atomic: true,
     });
-    expect(error.message).toMatch(/^The outcome of POST \$batch is unknown: the \$batch response could not be read: a change set response part has an unknown or repeated Content-ID '1'/);
+    expect(error.message).toMatch(
+      /^The outcome of POST \$batch is unknown: the \$batch response could not be read: a change set response part has an unknown or repeated Content-ID '1'/,
+    );
     expect(error).toMatchObject({ name: "DataverseError", outcomeUnknown: true });
   });
 
   it("round-trips record text holding a boundary-like line and CRLFs", async () => {
-    const description = "before\r\n--batchresponse_00000000-0000-0000-0000-000000000000\r\nContent-Type: application/http\r\n\r\nHTTP/1.1 500 Internal Server Error\r\n--batch_x--\r\nafter";
+    const description =
+      "before\r\n--batchresponse_00000000-0000-0000-0000-000000000000\r\nContent-Type: application/http\r\n\r\nHTTP/1.1 500 Internal Server Error\r\n--batch_x--\r\nafter";
     const data = await run([
       { collection: "accounts", action: "create", returnRepresentation: true, data: { name: "--batchresponse_ Co", description } },
       createOperation("After Tricky Text", { returnRepresentation: true }),
@@ -315,10 +368,16 @@ describe("batchEntityActions", () => {
     operations[10] = { collection: "accounts", action: "create", data: { name: 42 } } as never;
     const data = await run(operations, { continueOnError: false });
     expect(data.summary).toEqual({ succeeded: 10, failed: 1490 });
-    expect(data.results[10]).toMatchObject({ status: 400, error: { message: "Cannot convert the literal '42' to the expected type 'Edm.String'." } });
+    expect(data.results[10]).toMatchObject({
+      status: 400,
+      error: { message: "Cannot convert the literal '42' to the expected type 'Edm.String'." },
+    });
     expect(data.results[1499]).toMatchObject({
       status: null,
-      error: { code: "NotExecuted", message: "Not executed: operation 10 failed and Continue On Error is off, so the batch stopped there." },
+      error: {
+        code: "NotExecuted",
+        message: "Not executed: operation 10 failed and Continue On Error is off, so the batch stopped there.",
+      },
     });
     expect(fixture.emulator.takeRequests()).toHaveLength(1);
   });
@@ -326,21 +385,26 @@ describe("batchEntityActions", () => {
   it.each([
     ["an HTML page", 504, "<html>Gateway Timeout</html>", "Lost"],
     ["a Dataverse error code", 503, { error: { code: "0x80040216", message: "An unexpected error occurred." } }, "Coded"],
-  ])("keeps the results of earlier requests when a later request's answer is lost, its body holding %s", async (_name, status, body, prefix) => {
-    const { emulator } = fixture;
-    // Armed while the first request runs, so the fault answers the second one.
-    const stopListening = emulator.store.onChange(() => {
-      stopListening();
-      emulator.inject({ method: "POST", path: "$batch", status, body, afterHandling: true });
-    });
-    const data = await run(Array.from({ length: 1200 }, (_, index) => createOperation(`${prefix} ${index}`)));
-    expect(data.summary).toEqual({ succeeded: 1000, failed: 200 });
-    expect(data.results[999]).toMatchObject({ success: true, id: accountNamed(`${prefix} 999`)?.accountid });
-    expect(data.results[1000]).toMatchObject({ index: 1000, status, success: false, error: { code: "OutcomeUnknown" } });
-    expect(data.results[1199].error.message).toMatch(/^The outcome of POST \$batch is unknown: .*check the record before sending it again/);
-    expect(emulator.takeRequests()).toHaveLength(2);
-    expect(accountNamed(`${prefix} 1199`)).toBeDefined();
-  });
+  ])(
+    "keeps the results of earlier requests when a later request's answer is lost, its body holding %s",
+    async (_name, status, body, prefix) => {
+      const { emulator } = fixture;
+      // Armed while the first request runs, so the fault answers the second one.
+      const stopListening = emulator.store.onChange(() => {
+        stopListening();
+        emulator.inject({ method: "POST", path: "$batch", status, body, afterHandling: true });
+      });
+      const data = await run(Array.from({ length: 1200 }, (_, index) => createOperation(`${prefix} ${index}`)));
+      expect(data.summary).toEqual({ succeeded: 1000, failed: 200 });
+      expect(data.results[999]).toMatchObject({ success: true, id: accountNamed(`${prefix} 999`)?.accountid });
+      expect(data.results[1000]).toMatchObject({ index: 1000, status, success: false, error: { code: "OutcomeUnknown" } });
+      expect(data.results[1199].error.message).toMatch(
+        /^The outcome of POST \$batch is unknown: .*check the record before sending it again/,
+      );
+      expect(emulator.takeRequests()).toHaveLength(2);
+      expect(accountNamed(`${prefix} 1199`)).toBeDefined();
+    },
+  );
 
   it("does not send the next requests once a request's answer was lost and Continue On Error is off", async () => {
     const { emulator } = fixture;
@@ -348,12 +412,18 @@ describe("batchEntityActions", () => {
       stopListening();
       emulator.inject({ method: "POST", path: "$batch", status: 504, body: "<html>Gateway Timeout</html>", afterHandling: true });
     });
-    const data = await run(Array.from({ length: 2100 }, (_, index) => createOperation(`Halted Lost ${index}`)), { continueOnError: false });
+    const data = await run(
+      Array.from({ length: 2100 }, (_, index) => createOperation(`Halted Lost ${index}`)),
+      { continueOnError: false },
+    );
     expect(data.results[1000]).toMatchObject({ status: 504, error: { code: "OutcomeUnknown" } });
     expect(data.results[2099]).toMatchObject({
       status: null,
       success: false,
-      error: { code: "NotExecuted", message: "Not executed: the outcome of operation 1000 is unknown and Continue On Error is off, so the batch stopped there." },
+      error: {
+        code: "NotExecuted",
+        message: "Not executed: the outcome of operation 1000 is unknown and Continue On Error is off, so the batch stopped there.",
+      },
     });
     expect(emulator.takeRequests()).toHaveLength(2);
     expect(accountNamed("Halted Lost 2000")).toBeUndefined();
@@ -370,7 +440,13 @@ describe("batchEntityActions", () => {
   });
 
   it("retries a throttled batch, which Dataverse refused before doing anything", async () => {
-    fixture.emulator.inject({ method: "POST", path: "$batch", status: 429, headers: { "Retry-After": "0" }, body: { error: { code: "0x80072322", message: "Number of requests exceeded the limit of 6000 over time window of 300 seconds." } } });
+    fixture.emulator.inject({
+      method: "POST",
+      path: "$batch",
+      status: 429,
+      headers: { "Retry-After": "0" },
+      body: { error: { code: "0x80072322", message: "Number of requests exceeded the limit of 6000 over time window of 300 seconds." } },
+    });
     const data = await run([createOperation("Throttled Batch Co")]);
     expect(data.summary).toEqual({ succeeded: 1, failed: 0 });
     expect(fixture.emulator.takeRequests()).toHaveLength(2);
@@ -379,7 +455,10 @@ describe("batchEntityActions", () => {
 
   it("never repeats a batch whose answer was lost at the gateway", async () => {
     fixture.emulator.inject({ method: "POST", path: "$batch", status: 502, body: "<html>Bad Gateway</html>", afterHandling: true });
-    const error = await actionError("batchEntityActions", { connection: fixture.connection, actions: [createOperation("Gateway Batch Co")] });
+    const error = await actionError("batchEntityActions", {
+      connection: fixture.connection,
+      actions: [createOperation("Gateway Batch Co")],
+    });
     expect(error.message).toMatch(/^The outcome of POST \$batch is unknown: .*not retried/);
     expect(error).toMatchObject({ status: 502, outcomeUnknown: true });
     expect(fixture.emulator.takeRequests()).toHaveLength(1);
@@ -387,9 +466,27 @@ describe("batchEntityActions", () => {
   });
 
   it.each([
-    ["a plain JSON error", 400, "application/json; charset=utf-8", '{"error":{"code":"0x0","message":"The batch request could not be read."}}', /^Dataverse answered 400 for POST \$batch: The batch request could not be read\. \(code 0x0/],
-    ["an HTML page", 200, "text/html", "<html><body>Sign in</body></html>", /^Dataverse answered 200 for POST \$batch: the \$batch response was text\/html, not multipart\/mixed: <html>/],
-    ["a cut-off multipart body", 200, "multipart/mixed; boundary=batchresponse_cut", "--batchresponse_cut\r\nContent-Type: application/http\r\n\r\nHTTP/1.1 204 No", /^The outcome of POST \$batch is unknown: the \$batch response could not be read: the body ends without its closing delimiter/],
+    [
+      "a plain JSON error",
+      400,
+      "application/json; charset=utf-8",
+      '{"error":{"code":"0x0","message":"The batch request could not be read."}}',
+      /^Dataverse answered 400 for POST \$batch: The batch request could not be read\. \(code 0x0/,
+    ],
+    [
+      "an HTML page",
+      200,
+      "text/html",
+      "<html><body>Sign in</body></html>",
+      /^Dataverse answered 200 for POST \$batch: the \$batch response was text\/html, not multipart\/mixed: <html>/,
+    ],
+    [
+      "a cut-off multipart body",
+      200,
+      "multipart/mixed; boundary=batchresponse_cut",
+      "--batchresponse_cut\r\nContent-Type: application/http\r\n\r\nHTTP/1.1 204 No",
+      /^The outcome of POST \$batch is unknown: the \$batch response could not be read: the body ends without its closing delimiter/,
+    ],
   ])("turns %s into a clear error", async (_name, status, contentType, body, message) => {
     fixture.emulator.inject({ method: "POST", path: "$batch", status, headers: { "Content-Type": contentType }, body });
     const error = await actionError("batchEntityActions", { connection: fixture.connection, actions: [createOperation("Odd Answer Co")] });
@@ -402,20 +499,63 @@ describe("batchEntityActions", () => {
     ["not an array", { collection: "accounts" }, /^Batch Actions: must be a non-empty JSON array of operations, not object/],
     ["an empty array", [], /^Batch Actions: must be a non-empty JSON array of operations, not an empty array/],
     ["an operation that is not an object", [createOperation("ok"), "create"], /^Batch Actions: operation 1: must be an object/],
-    ["a bad collection", [{ collection: "accounts?$top=1", action: "create", data: {} }], /^Batch Actions: operation 0: collection: 'accounts\?\$top=1' is not a valid Dataverse entity set name/],
+    [
+      "a bad collection",
+      [{ collection: "accounts?$top=1", action: "create", data: {} }],
+      /^Batch Actions: operation 0: collection: 'accounts\?\$top=1' is not a valid Dataverse entity set name/,
+    ],
     ["a missing collection", [{ action: "create", data: {} }], /^Batch Actions: operation 0: collection: is required/],
-    ["an unknown action", [createOperation("ok"), { collection: "accounts", action: "merge", data: {} }], /^Batch Actions: operation 1: 'action' must be one of create, update, upsert, delete, not "merge"/],
-    ["an update without a key", [{ collection: "accounts", action: "update", data: { name: "x" } }], /^Batch Actions: operation 0: an update needs a 'key'/],
+    [
+      "an unknown action",
+      [createOperation("ok"), { collection: "accounts", action: "merge", data: {} }],
+      /^Batch Actions: operation 1: 'action' must be one of create, update, upsert, delete, not "merge"/,
+    ],
+    [
+      "an update without a key",
+      [{ collection: "accounts", action: "update", data: { name: "x" } }],
+      /^Batch Actions: operation 0: an update needs a 'key'/,
+    ],
     ["a delete without a key", [{ collection: "accounts", action: "delete" }], /^Batch Actions: operation 0: a delete needs a 'key'/],
-    ["a malformed key", [{ collection: "accounts", action: "upsert", key: "not a key", data: {} }], /^Batch Actions: operation 0: key: 'not a key' is neither a GUID nor an alternate key/],
-    ["a create without data", [{ collection: "accounts", action: "create" }], /^Batch Actions: operation 0: a create needs 'data'.*not undefined/],
-    ["data that is an array", [{ collection: "accounts", action: "update", key: MISSING, data: [1] }], /^Batch Actions: operation 0: an update needs 'data'.*not an array/],
-    ["a create with a key", [{ collection: "accounts", action: "create", key: MISSING, data: {} }], /^Batch Actions: operation 0: a create takes no 'key'/],
-    ["a delete with data", [{ collection: "accounts", action: "delete", key: MISSING, data: {} }], /^Batch Actions: operation 0: a delete takes no 'data'/],
-    ["an unknown property", [{ collection: "accounts", action: "create", data: {}, retrunRepresentation: true }], /^Batch Actions: operation 0: 'retrunRepresentation' is not an operation property/],
-    ["a returnRepresentation that is not a boolean", [{ collection: "accounts", action: "create", data: {}, returnRepresentation: "yes" }], /^Batch Actions: operation 0: 'returnRepresentation' must be true or false/],
+    [
+      "a malformed key",
+      [{ collection: "accounts", action: "upsert", key: "not a key", data: {} }],
+      /^Batch Actions: operation 0: key: 'not a key' is neither a GUID nor an alternate key/,
+    ],
+    [
+      "a create without data",
+      [{ collection: "accounts", action: "create" }],
+      /^Batch Actions: operation 0: a create needs 'data'.*not undefined/,
+    ],
+    [
+      "data that is an array",
+      [{ collection: "accounts", action: "update", key: MISSING, data: [1] }],
+      /^Batch Actions: operation 0: an update needs 'data'.*not an array/,
+    ],
+    [
+      "a create with a key",
+      [{ collection: "accounts", action: "create", key: MISSING, data: {} }],
+      /^Batch Actions: operation 0: a create takes no 'key'/,
+    ],
+    [
+      "a delete with data",
+      [{ collection: "accounts", action: "delete", key: MISSING, data: {} }],
+      /^Batch Actions: operation 0: a delete takes no 'data'/,
+    ],
+    [
+      "an unknown property",
+      [{ collection: "accounts", action: "create", data: {}, retrunRepresentation: true }],
+      /^Batch Actions: operation 0: 'retrunRepresentation' is not an operation property/,
+    ],
+    [
+      "a returnRepresentation that is not a boolean",
+      [{ collection: "accounts", action: "create", data: {}, returnRepresentation: "yes" }],
+      /^Batch Actions: operation 0: 'returnRepresentation' must be true or false/,
+    ],
   ])("refuses %s before sending anything", async (_name, actions, message) => {
-    const error = await actionError("batchEntityActions", { connection: fixture.connection, actions: typeof actions === "string" ? actions : JSON.stringify(actions) });
+    const error = await actionError("batchEntityActions", {
+      connection: fixture.connection,
+      actions: typeof actions === "string" ? actions : JSON.stringify(actions),
+    });
     expect(error.message).toMatch(message);
     expect(fixture.emulator.takeRequests()).toHaveLength(0);
   });

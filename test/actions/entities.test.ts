@@ -15,7 +15,12 @@ describe("createEntity", () => {
       dynamicValues: { revenue: 42000, "primarycontactid@odata.bind": `/contacts(${SEED.contacts.maria})` },
     });
     expect(data.id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(data.record).toMatchObject({ accountid: data.id, name: "Blue Yonder Airlines", revenue: 42000, _primarycontactid_value: SEED.contacts.maria });
+    expect(data.record).toMatchObject({
+      accountid: data.id,
+      name: "Blue Yonder Airlines",
+      revenue: 42000,
+      _primarycontactid_value: SEED.contacts.maria,
+    });
     expectSameShape(data, examples("createEntity"));
 
     const requests = emulator.takeRequests();
@@ -42,7 +47,10 @@ describe("createEntity", () => {
     const data = await runAction("createEntity", {
       connection: fixture.connection,
       entityType: "contacts",
-      fieldValues: [{ key: "lastname", value: "From Fields" }, { key: "firstname", value: "Ann" }],
+      fieldValues: [
+        { key: "lastname", value: "From Fields" },
+        { key: "firstname", value: "Ann" },
+      ],
       dynamicValues: '{"lastname": "From Dynamic"}',
     });
     expect(data.record).toMatchObject({ firstname: "Ann", lastname: "From Dynamic", fullname: "Ann From Dynamic" });
@@ -54,15 +62,24 @@ describe("createEntity", () => {
     expect(fixture.emulator.takeRequests()).toHaveLength(0);
   });
 
-  it.each(["accounts?$top=1", "../x", "accounts(1)", "", "accounts/$ref"])("refuses the entity set name %p before sending anything", async (entityType) => {
-    const error = await actionError("createEntity", { connection: fixture.connection, entityType, dynamicValues: { name: "x" } });
-    expect(error.message).toMatch(/^Entity Type: /);
-    expect(fixture.emulator.takeRequests()).toHaveLength(0);
-  });
+  it.each(["accounts?$top=1", "../x", "accounts(1)", "", "accounts/$ref"])(
+    "refuses the entity set name %p before sending anything",
+    async (entityType) => {
+      const error = await actionError("createEntity", { connection: fixture.connection, entityType, dynamicValues: { name: "x" } });
+      expect(error.message).toMatch(/^Entity Type: /);
+      expect(fixture.emulator.takeRequests()).toHaveLength(0);
+    },
+  );
 
   it("reports Dataverse's refusal of an unknown column with its code", async () => {
-    const error = await actionError("createEntity", { connection: fixture.connection, entityType: "accounts", dynamicValues: { Name: "x" } });
-    expect(error.message).toContain("Dataverse answered 400 for POST accounts: Could not find a property named 'Name' on type 'Microsoft.Dynamics.CRM.account'.");
+    const error = await actionError("createEntity", {
+      connection: fixture.connection,
+      entityType: "accounts",
+      dynamicValues: { Name: "x" },
+    });
+    expect(error.message).toContain(
+      "Dataverse answered 400 for POST accounts: Could not find a property named 'Name' on type 'Microsoft.Dynamics.CRM.account'.",
+    );
     expect(error).toMatchObject({ status: 400, code: "0x0" });
     expect((error as { requestId?: string }).requestId).toMatch(/^[0-9a-f-]{36}$/);
   });
@@ -78,7 +95,12 @@ describe("getEntity", () => {
       fieldNames: ["name", "revenue"],
       expandPropertyNames: ["primarycontactid($select=fullname)"],
     });
-    expect(data).toMatchObject({ accountid: SEED.accounts.contoso, name: "Contoso Ltd", revenue: 5000000, primarycontactid: { fullname: "Maria Campbell" } });
+    expect(data).toMatchObject({
+      accountid: SEED.accounts.contoso,
+      name: "Contoso Ltd",
+      revenue: 5000000,
+      primarycontactid: { fullname: "Maria Campbell" },
+    });
     expect(Object.keys(data)).not.toContain("address1_city");
     expectSameShape(data, examples("getEntity"));
     const [request] = emulator.takeRequests();
@@ -94,7 +116,11 @@ describe("getEntity", () => {
     const { connection } = fixture;
     const byNumber = await runAction("getEntity", { connection, entityType: "accounts", entityId: "accountnumber='A-1002'" });
     expect(byNumber.name).toBe("Fabrikam Inc");
-    await runAction("createEntity", { connection, entityType: "accounts", dynamicValues: { name: "Quote Co", accountnumber: "O'Neil, Ltd" } });
+    await runAction("createEntity", {
+      connection,
+      entityType: "accounts",
+      dynamicValues: { name: "Quote Co", accountnumber: "O'Neil, Ltd" },
+    });
     const quoted = await runAction("getEntity", { connection, entityType: "accounts", entityId: "accountnumber='O'Neil, Ltd'" });
     expect(quoted.name).toBe("Quote Co");
     const [, , request] = fixture.emulator.takeRequests();
@@ -104,10 +130,19 @@ describe("getEntity", () => {
   it("keeps a bare number key's digits as written, so the right record is updated", async () => {
     const { emulator, connection } = fixture;
     for (const accountnumber of ["007", "7", "12345678901234567890", "12345678901234567000"]) {
-      await runAction("createEntity", { connection, entityType: "accounts", dynamicValues: { name: `Number ${accountnumber}`, accountnumber } });
+      await runAction("createEntity", {
+        connection,
+        entityType: "accounts",
+        dynamicValues: { name: `Number ${accountnumber}`, accountnumber },
+      });
     }
     emulator.takeRequests();
-    const padded = await runAction("updateEntity", { connection, entityType: "accounts", entityId: "accountnumber=007", dynamicValues: { telephone1: "007" } });
+    const padded = await runAction("updateEntity", {
+      connection,
+      entityType: "accounts",
+      entityId: "accountnumber=007",
+      dynamicValues: { telephone1: "007" },
+    });
     expect(padded.record).toMatchObject({ name: "Number 007", telephone1: "007" });
     const long = await runAction("getEntity", { connection, entityType: "accounts", entityId: "accountnumber=12345678901234567890" });
     expect(long.name).toBe("Number 12345678901234567890");
@@ -131,7 +166,12 @@ describe("getEntity", () => {
   });
 
   it("refuses field names that would change the URL", async () => {
-    const error = await actionError("getEntity", { connection: fixture.connection, entityType: "accounts", entityId: SEED.accounts.contoso, fieldNames: ["name&$top=1"] });
+    const error = await actionError("getEntity", {
+      connection: fixture.connection,
+      entityType: "accounts",
+      entityId: SEED.accounts.contoso,
+      fieldNames: ["name&$top=1"],
+    });
     expect(error.message).toMatch(/^Field Name: 'name&\$top=1' is not a valid Dataverse column name/);
     expect(fixture.emulator.takeRequests()).toHaveLength(0);
   });
@@ -140,7 +180,12 @@ describe("getEntity", () => {
 describe("updateEntity and upsertEntity", () => {
   it("updates with If-Match: * and never creates", async () => {
     const { emulator, connection } = fixture;
-    const data = await runAction("updateEntity", { connection, entityType: "accounts", entityId: SEED.accounts.litware, fieldValues: [{ key: "telephone1", value: "+1 206 555 0199" }] });
+    const data = await runAction("updateEntity", {
+      connection,
+      entityType: "accounts",
+      entityId: SEED.accounts.litware,
+      fieldValues: [{ key: "telephone1", value: "+1 206 555 0199" }],
+    });
     expect(data).toMatchObject({ id: SEED.accounts.litware, record: { telephone1: "+1 206 555 0199", name: "Litware, Inc." } });
     expectSameShape(data, examples("updateEntity"));
     const [request] = emulator.takeRequests();
@@ -149,7 +194,12 @@ describe("updateEntity and upsertEntity", () => {
     expect(request.headers["if-none-match"]).toBeUndefined();
 
     const missing = "00000000-0000-0000-0000-0000000000bb";
-    const error = await actionError("updateEntity", { connection, entityType: "accounts", entityId: missing, dynamicValues: { name: "ghost" } });
+    const error = await actionError("updateEntity", {
+      connection,
+      entityType: "accounts",
+      entityId: missing,
+      dynamicValues: { name: "ghost" },
+    });
     expect(error.message).toMatch(/^Record not found: accounts\(/);
     const lookup = await actionError("getEntity", { connection, entityType: "accounts", entityId: missing });
     expect(lookup.message).toMatch(/^Record not found/);
@@ -157,13 +207,25 @@ describe("updateEntity and upsertEntity", () => {
 
   it("upserts: creates when the key matches nothing, updates when it does, and says which", async () => {
     const { emulator, connection } = fixture;
-    const created = await runAction("upsertEntity", { connection, entityType: "accounts", entityId: "accountnumber='UP-1'", dynamicValues: { name: "Upserted" } });
+    const created = await runAction("upsertEntity", {
+      connection,
+      entityType: "accounts",
+      entityId: "accountnumber='UP-1'",
+      dynamicValues: { name: "Upserted" },
+    });
     expect(created).toMatchObject({ created: true, record: { name: "Upserted", accountnumber: "UP-1" } });
     expectSameShape(created, examples("upsertEntity"));
-    const updated = await runAction("upsertEntity", { connection, entityType: "accounts", entityId: "accountnumber='UP-1'", dynamicValues: { name: "Upserted again" } });
+    const updated = await runAction("upsertEntity", {
+      connection,
+      entityType: "accounts",
+      entityId: "accountnumber='UP-1'",
+      dynamicValues: { name: "Upserted again" },
+    });
     expect(updated).toMatchObject({ created: false, id: created.id, record: { name: "Upserted again" } });
     const requests = emulator.takeRequests();
-    expect(requests.map((request) => [request.method, request.path, request.headers["if-match"], request.headers["if-none-match"]])).toEqual([
+    expect(
+      requests.map((request) => [request.method, request.path, request.headers["if-match"], request.headers["if-none-match"]]),
+    ).toEqual([
       ["PATCH", "accounts(accountnumber='UP-1')", undefined, undefined],
       ["PATCH", "accounts(accountnumber='UP-1')", undefined, undefined],
     ]);
@@ -172,14 +234,24 @@ describe("updateEntity and upsertEntity", () => {
   it("keeps a quoted alternate key value that looks like a GUID as text", async () => {
     const { emulator, connection } = fixture;
     const text = "{25A17064-1AE7-E611-80F4-E0071B661F01}";
-    const created = await runAction("upsertEntity", { connection, entityType: "accounts", entityId: `accountnumber='${text}'`, dynamicValues: { name: "GUID-shaped number" } });
+    const created = await runAction("upsertEntity", {
+      connection,
+      entityType: "accounts",
+      entityId: `accountnumber='${text}'`,
+      dynamicValues: { name: "GUID-shaped number" },
+    });
     expect(created).toMatchObject({ created: true, record: { name: "GUID-shaped number", accountnumber: text } });
     const [request] = emulator.takeRequests();
     expect(request.path).toBe(`accounts(accountnumber='${text}')`);
   });
 
   it("refuses an alternate key that repeats a column before sending anything", async () => {
-    const error = await actionError("upsertEntity", { connection: fixture.connection, entityType: "accounts", entityId: "accountnumber='R-1',accountnumber='R-2'", dynamicValues: { name: "Twice" } });
+    const error = await actionError("upsertEntity", {
+      connection: fixture.connection,
+      entityType: "accounts",
+      entityId: "accountnumber='R-1',accountnumber='R-2'",
+      dynamicValues: { name: "Twice" },
+    });
     expect(error.message).toBe("Entity ID: the alternate key column 'accountnumber' is given twice: give each column of the key once.");
     expect(fixture.emulator.takeRequests()).toHaveLength(0);
   });
@@ -187,18 +259,37 @@ describe("updateEntity and upsertEntity", () => {
   it("reports an upsert answered 204 as a success whose outcome is not known, with the id from OData-EntityId", async () => {
     const { emulator, connection } = fixture;
     const id = "00000000-0000-0000-0000-0000000000cc";
-    emulator.inject({ method: "PATCH", path: "accounts(accountnumber='UP-204')", status: 204, headers: { "OData-EntityId": `${emulator.apiRoot}accounts(${id})` } });
-    const data = await runAction("upsertEntity", { connection, entityType: "accounts", entityId: "accountnumber='UP-204'", dynamicValues: { name: "No content" } });
+    emulator.inject({
+      method: "PATCH",
+      path: "accounts(accountnumber='UP-204')",
+      status: 204,
+      headers: { "OData-EntityId": `${emulator.apiRoot}accounts(${id})` },
+    });
+    const data = await runAction("upsertEntity", {
+      connection,
+      entityType: "accounts",
+      entityId: "accountnumber='UP-204'",
+      dynamicValues: { name: "No content" },
+    });
     expect(data).toEqual({ id, created: null, record: null });
     expectSameShape(data, examples("upsertEntity"));
     const byGuid = SEED.accounts.litware;
     emulator.inject({ method: "PATCH", path: `accounts(${byGuid})`, status: 204 });
-    const updated = await runAction("upsertEntity", { connection, entityType: "accounts", entityId: byGuid, dynamicValues: { name: "Litware, Inc." } });
+    const updated = await runAction("upsertEntity", {
+      connection,
+      entityType: "accounts",
+      entityId: byGuid,
+      dynamicValues: { name: "Litware, Inc." },
+    });
     expect(updated).toEqual({ id: byGuid, created: null, record: null });
   });
 
   it("requires at least one field", async () => {
-    const error = await actionError("updateEntity", { connection: fixture.connection, entityType: "accounts", entityId: SEED.accounts.litware });
+    const error = await actionError("updateEntity", {
+      connection: fixture.connection,
+      entityType: "accounts",
+      entityId: SEED.accounts.litware,
+    });
     expect(error.message).toMatch(/^Field Value: no fields were given/);
   });
 });
@@ -206,7 +297,11 @@ describe("updateEntity and upsertEntity", () => {
 describe("deleteEntity", () => {
   it("deletes and returns the deleted id; a second delete is not found", async () => {
     const { connection } = fixture;
-    const { id } = await runAction("createEntity", { connection, entityType: "leads", dynamicValues: { subject: "Delete me", lastname: "Temp" } });
+    const { id } = await runAction("createEntity", {
+      connection,
+      entityType: "leads",
+      dynamicValues: { subject: "Delete me", lastname: "Temp" },
+    });
     const data = await runAction("deleteEntity", { connection, entityType: "leads", entityId: id });
     expect(data).toEqual({ id, deleted: true });
     expectSameShape(data, examples("deleteEntity"));
@@ -284,7 +379,13 @@ describe("queryEntities", () => {
   it("stops with an error when a next page link repeats", async () => {
     const { emulator, connection } = fixture;
     const nextLink = `${emulator.apiRoot}accounts?$select=name`;
-    emulator.inject({ method: "GET", path: "accounts", status: 200, body: { value: [{ name: "Loop" }], "@odata.nextLink": nextLink }, times: 2 });
+    emulator.inject({
+      method: "GET",
+      path: "accounts",
+      status: 200,
+      body: { value: [{ name: "Loop" }], "@odata.nextLink": nextLink },
+      times: 2,
+    });
     const error = await actionError("queryEntities", { connection, entityType: "accounts", fetchAll: true });
     expect(error.message).toMatch(/gave the same next page link twice, after page 2/);
     expect(emulator.takeRequests()).toHaveLength(2);
@@ -296,7 +397,11 @@ describe("queryEntities", () => {
   });
 
   it("refuses a next page link to another host without sending the token there", async () => {
-    const error = await actionError("queryEntities", { connection: fixture.connection, entityType: "accounts", nextPageId: "https://attacker.example.com/api/data/v9.2/accounts?$skiptoken=x" });
+    const error = await actionError("queryEntities", {
+      connection: fixture.connection,
+      entityType: "accounts",
+      nextPageId: "https://attacker.example.com/api/data/v9.2/accounts?$skiptoken=x",
+    });
     expect(error.message).toMatch(/refused to send the connection's token to https:\/\/attacker\.example\.com/);
     expect(fixture.emulator.takeRequests()).toHaveLength(0);
   });

@@ -31,7 +31,9 @@ describe("fetchXml: one page at a time", () => {
     const first = await runAction("fetchXml", params);
     expect(first).toMatchObject({ pageNumber: 1, moreRecords: true });
     expect(names(first.records)).toEqual(["Adventure Works", "Contoso Ltd"]);
-    expect(first.nextPageId).toMatch(/^<cookie page="1"><address1_city last="Redmond" first="Bothell" \/><accountid last="\{00000ACC-0000-4000-8000-000000000001\}"/);
+    expect(first.nextPageId).toMatch(
+      /^<cookie page="1"><address1_city last="Redmond" first="Bothell" \/><accountid last="\{00000ACC-0000-4000-8000-000000000001\}"/,
+    );
     expectSameShape(first, example, UNCOUNTED);
 
     const second = await runAction("fetchXml", { ...params, nextPageId: first.nextPageId });
@@ -42,9 +44,15 @@ describe("fetchXml: one page at a time", () => {
     expectSameShape(third, example, UNCOUNTED_LAST_PAGE);
 
     const requests = emulator.takeRequests();
-    expect(requests.map((request) => [request.method, request.path])).toEqual([["GET", "accounts"], ["GET", "accounts"], ["GET", "accounts"]]);
-    expect(requests[0].headers.prefer).toBe('odata.include-annotations="Microsoft.Dynamics.CRM.fetchxmlpagingcookie,Microsoft.Dynamics.CRM.morerecords"');
-    expect(requests[0].headers["callerobjectid"]).toBeUndefined();
+    expect(requests.map((request) => [request.method, request.path])).toEqual([
+      ["GET", "accounts"],
+      ["GET", "accounts"],
+      ["GET", "accounts"],
+    ]);
+    expect(requests[0].headers.prefer).toBe(
+      'odata.include-annotations="Microsoft.Dynamics.CRM.fetchxmlpagingcookie,Microsoft.Dynamics.CRM.morerecords"',
+    );
+    expect(requests[0].headers.callerobjectid).toBeUndefined();
     expect(fetchAttributes(requests[0].query.fetchXml)).toMatchObject({ count: "2", page: "1" });
     expect(fetchAttributes(requests[0].query.fetchXml)["paging-cookie"]).toBeUndefined();
     expect(fetchAttributes(requests[1].query.fetchXml)).toMatchObject({ count: "2", page: "2", "paging-cookie": first.nextPageId });
@@ -71,7 +79,13 @@ describe("fetchXml: one page at a time", () => {
     });
     expect(data.records).toEqual([
       { "@odata.etag": expect.any(String), accountid: SEED.accounts.adventureWorks, name: "Adventure Works", revenue: 800000 },
-      { "@odata.etag": expect.any(String), accountid: SEED.accounts.litware, name: "Litware, Inc.", revenue: 120000, _parentaccountid_value: SEED.accounts.contoso },
+      {
+        "@odata.etag": expect.any(String),
+        accountid: SEED.accounts.litware,
+        name: "Litware, Inc.",
+        revenue: 120000,
+        _parentaccountid_value: SEED.accounts.contoso,
+      },
     ]);
     expect(data).toMatchObject({ pageNumber: 1, moreRecords: false });
     expect(data.nextPageId).toBeUndefined();
@@ -83,7 +97,8 @@ describe("fetchXml: one page at a time", () => {
     const data = await runAction("fetchXml", {
       connection,
       entityType: "accounts",
-      xmlQuery: '<fetch><entity name="account"><attribute name="name" /><attribute name="parentaccountid" /><filter><condition attribute="parentaccountid" operator="not-null" /></filter></entity></fetch>',
+      xmlQuery:
+        '<fetch><entity name="account"><attribute name="name" /><attribute name="parentaccountid" /><filter><condition attribute="parentaccountid" operator="not-null" /></filter></entity></fetch>',
       includeAnnotations: "OData.Community.Display.V1.FormattedValue",
       impersonateUserId: `{${callerObjectId}}`,
     });
@@ -103,7 +118,12 @@ describe("fetchXml: one page at a time", () => {
     const star = await runAction("fetchXml", { connection, entityType: "accounts", xmlQuery, includeAnnotations: "*" });
     expect(star).toMatchObject({ pageNumber: 1, moreRecords: true, totalRecordCount: 5, totalRecordCountLimitExceeded: false });
     expectSameShape(star, example);
-    const named = await runAction("fetchXml", { connection, entityType: "accounts", xmlQuery, includeAnnotations: "Microsoft.Dynamics.CRM.totalrecordcount" });
+    const named = await runAction("fetchXml", {
+      connection,
+      entityType: "accounts",
+      xmlQuery,
+      includeAnnotations: "Microsoft.Dynamics.CRM.totalrecordcount",
+    });
     expect(named.totalRecordCount).toBe(5);
     expect(named).not.toHaveProperty("totalRecordCountLimitExceeded");
     expectSameShape(named, example, { optional: ["totalRecordCountLimitExceeded"] });
@@ -116,7 +136,12 @@ describe("fetchXml: one page at a time", () => {
   });
 
   it("asks for a page by number without a cookie (simple paging)", async () => {
-    const data = await runAction("fetchXml", { connection: fixture.connection, entityType: "accounts", xmlQuery: ACCOUNTS_BY_CITY, pageNumber: "2" });
+    const data = await runAction("fetchXml", {
+      connection: fixture.connection,
+      entityType: "accounts",
+      xmlQuery: ACCOUNTS_BY_CITY,
+      pageNumber: "2",
+    });
     expect(data).toMatchObject({ pageNumber: 2, moreRecords: true });
     expect(names(data.records)).toEqual(["Litware, Inc.", "Fabrikam Inc"]);
     const [request] = fixture.emulator.takeRequests();
@@ -125,7 +150,11 @@ describe("fetchXml: one page at a time", () => {
 
   it("keeps the query's own page when no page input is given, and takes Dataverse's whole annotation as a next page id", async () => {
     const { emulator, connection } = fixture;
-    const ownPage = await runAction("fetchXml", { connection, entityType: "accounts", xmlQuery: ACCOUNTS_BY_CITY.replace('count="2"', 'count="2" page="2"') });
+    const ownPage = await runAction("fetchXml", {
+      connection,
+      entityType: "accounts",
+      xmlQuery: ACCOUNTS_BY_CITY.replace('count="2"', 'count="2" page="2"'),
+    });
     expect(ownPage.pageNumber).toBe(2);
     expect(names(ownPage.records)).toEqual(["Litware, Inc.", "Fabrikam Inc"]);
     const annotation = `<cookie pagenumber="3" pagingcookie="${encodeURIComponent(encodeURIComponent(ownPage.nextPageId))}" istracking="False" />`;
@@ -150,7 +179,13 @@ describe("fetchXml: one page at a time", () => {
     const { connection } = fixture;
     const first = await runAction("fetchXml", { connection, entityType: "accounts", xmlQuery: ACCOUNTS_BY_CITY });
     fixture.emulator.takeRequests();
-    const error = await actionError("fetchXml", { connection, entityType: "accounts", xmlQuery: ACCOUNTS_BY_CITY, nextPageId: first.nextPageId, pageNumber: "1" });
+    const error = await actionError("fetchXml", {
+      connection,
+      entityType: "accounts",
+      xmlQuery: ACCOUNTS_BY_CITY,
+      nextPageId: first.nextPageId,
+      pageNumber: "1",
+    });
     expect(error.message).toBe("Page Number: 1 does not follow the Next Page Id, which ends page 1: give 2, or leave Page Number empty.");
     expect(fixture.emulator.takeRequests()).toHaveLength(0);
   });
@@ -171,7 +206,12 @@ describe("fetchXml: one page at a time", () => {
     ["nextPageId", "page-2", /^Next Page Id: is not a FetchXML paging cookie/],
     ["nextPageId", '<cookie page="1">', /^Next Page Id: is not valid XML: Unclosed tag 'cookie'/],
   ])("refuses %s %p before any request", async (input, value, message) => {
-    const error = await actionError("fetchXml", { connection: fixture.connection, entityType: "accounts", xmlQuery: ACCOUNTS_BY_CITY, [input]: value });
+    const error = await actionError("fetchXml", {
+      connection: fixture.connection,
+      entityType: "accounts",
+      xmlQuery: ACCOUNTS_BY_CITY,
+      [input]: value,
+    });
     expect(error.message).toMatch(message);
     expect(fixture.emulator.takeRequests()).toHaveLength(0);
   });
@@ -186,9 +226,14 @@ describe("fetchXml: one page at a time", () => {
 describe("fetchXml: top and aggregate queries are not paged", () => {
   it("sends a top query as it is, once, even with Fetch All", async () => {
     const { emulator, connection } = fixture;
-    const xmlQuery = '<fetch top="2"><entity name="account"><attribute name="name" /><order attribute="revenue" descending="true" /></entity></fetch>';
+    const xmlQuery =
+      '<fetch top="2"><entity name="account"><attribute name="name" /><order attribute="revenue" descending="true" /></entity></fetch>';
     const data = await runAction("fetchXml", { connection, entityType: "accounts", xmlQuery, fetchAll: true });
-    expect(data).toEqual({ records: [expect.objectContaining({ name: "Contoso Ltd" }), expect.objectContaining({ name: "Northwind Traders" })], pageNumber: 1, moreRecords: false });
+    expect(data).toEqual({
+      records: [expect.objectContaining({ name: "Contoso Ltd" }), expect.objectContaining({ name: "Northwind Traders" })],
+      pageNumber: 1,
+      moreRecords: false,
+    });
     const requests = emulator.takeRequests();
     expect(requests).toHaveLength(1);
     expect(fetchAttributes(requests[0].query.fetchXml)).toEqual({ top: "2", entity: expect.anything() });
@@ -213,7 +258,12 @@ describe("fetchXml: top and aggregate queries are not paged", () => {
   });
 
   it("refuses a page input for a top query before any request", async () => {
-    const error = await actionError("fetchXml", { connection: fixture.connection, entityType: "accounts", xmlQuery: '<fetch top="2"><entity name="account" /></fetch>', pageNumber: "2" });
+    const error = await actionError("fetchXml", {
+      connection: fixture.connection,
+      entityType: "accounts",
+      xmlQuery: '<fetch top="2"><entity name="account" /></fetch>',
+      pageNumber: "2",
+    });
     expect(error.message).toMatch(/^Page Number: a query with top or an aggregate returns one result and cannot be paged/);
     expect(fixture.emulator.takeRequests()).toHaveLength(0);
   });
@@ -227,7 +277,12 @@ describe("fetchXml: Fetch All", () => {
     // Seeded straight into the store: 12,345 leads whose ratings repeat, so most order values are shared.
     const leads = tableOf("lead");
     for (let row = 0; row < ROWS; row += 1) {
-      fixture.emulator.store.create(leads, { subject: `Bulk ${row}`, lastname: `L${row}`, leadqualitycode: (row % 3) + 1, companyname: "Bulk Co" });
+      fixture.emulator.store.create(leads, {
+        subject: `Bulk ${row}`,
+        lastname: `L${row}`,
+        leadqualitycode: (row % 3) + 1,
+        companyname: "Bulk Co",
+      });
     }
   });
 
@@ -257,14 +312,23 @@ describe("fetchXml: Fetch All", () => {
     const requests = emulator.takeRequests();
     expect(requests.map((request) => fetchAttributes(request.query.fetchXml).page)).toEqual(["1", "2", "3"]);
     const [, second, third] = requests.map((request) => fetchAttributes(request.query.fetchXml));
-    expect(second).toMatchObject({ count: "5000", "paging-cookie": expect.stringMatching(/^<cookie page="1"><leadqualitycode last="2" first="3" \/><leadid last="\{/) });
+    expect(second).toMatchObject({
+      count: "5000",
+      "paging-cookie": expect.stringMatching(/^<cookie page="1"><leadqualitycode last="2" first="3" \/><leadid last="\{/),
+    });
     expect(third["paging-cookie"]).toMatch(/^<cookie page="2"><leadqualitycode last="1" first="2" \/>/);
   });
 
   it("keeps the first page's count, capped at 5000 with the limit exceeded, over every page", async () => {
     const xmlQuery = `<fetch returntotalrecordcount="true"><entity name="lead"><attribute name="subject" /><filter><condition attribute="companyname" operator="eq" value="Bulk Co" /></filter></entity></fetch>`;
     const includeAnnotations = "Microsoft.Dynamics.CRM.totalrecordcount,Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded";
-    const data = await runAction("fetchXml", { connection: fixture.connection, entityType: "leads", xmlQuery, includeAnnotations, fetchAll: true });
+    const data = await runAction("fetchXml", {
+      connection: fixture.connection,
+      entityType: "leads",
+      xmlQuery,
+      includeAnnotations,
+      fetchAll: true,
+    });
     expect(data.records).toHaveLength(ROWS);
     expect(data).toMatchObject({ pageNumber: 3, moreRecords: false, totalRecordCount: 5000, totalRecordCountLimitExceeded: true });
     expectSameShape(data, example, LAST_PAGE);
@@ -274,13 +338,28 @@ describe("fetchXml: Fetch All", () => {
     const xmlQuery = '<fetch><entity name="lead"><attribute name="subject" /></entity></fetch>';
     const data = await runAction("fetchXml", { connection: fixture.connection, entityType: "leads", xmlQuery, fetchAll: true });
     expect(data.records.length).toBe(ROWS + 4);
-    expect(fixture.emulator.takeRequests().map((request) => fetchAttributes(request.query.fetchXml).count)).toEqual(["5000", "5000", "5000"]);
+    expect(fixture.emulator.takeRequests().map((request) => fetchAttributes(request.query.fetchXml).count)).toEqual([
+      "5000",
+      "5000",
+      "5000",
+    ]);
   });
 
   it("stops with an error past 100,000 records rather than truncate", async () => {
     const { emulator, connection } = fixture;
-    emulator.inject({ path: "leads", times: 21, status: 200, headers: { "Content-Type": "application/json" }, body: JSON.stringify(fakePage()) });
-    const error = await actionError("fetchXml", { connection, entityType: "leads", xmlQuery: '<fetch><entity name="lead" /></fetch>', fetchAll: true });
+    emulator.inject({
+      path: "leads",
+      times: 21,
+      status: 200,
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(fakePage()),
+    });
+    const error = await actionError("fetchXml", {
+      connection,
+      entityType: "leads",
+      xmlQuery: '<fetch><entity name="lead" /></fetch>',
+      fetchAll: true,
+    });
     expect(error.message).toMatch(/^Fetch All: the query returns more than 100000 records, the most one step may hold/);
     expect(emulator.takeRequests()).toHaveLength(21);
   });

@@ -51,7 +51,9 @@ const expectBatchesOnly = (requests: RecordedRequest[], count: number): void => 
 
 beforeAll(() => {
   const leads = fixture.emulator.store.byLogicalName("lead") as TableDefinition;
-  subjects.forEach((subject, row) => fixture.emulator.store.create(leads, { subject, lastname: `L${row}`, leadqualitycode: (row % 3) + 1 }));
+  subjects.forEach((subject, row) =>
+    fixture.emulator.store.create(leads, { subject, lastname: `L${row}`, leadqualitycode: (row % 3) + 1 }),
+  );
 });
 
 describe("fetchXml: a query too long for a URL goes through $batch", () => {
@@ -68,7 +70,13 @@ describe("fetchXml: a query too long for a URL goes through $batch", () => {
   it("fetches all pages as GET parts of $batch requests, with the same records as the direct GETs", async () => {
     const { emulator, connection } = fixture;
     const callerObjectId = "a1b2c3d4-0000-4000-8000-00000000a002";
-    const params = { connection, entityType: "leads", fetchAll: true, impersonateUserId: callerObjectId, includeAnnotations: "OData.Community.Display.V1.FormattedValue" };
+    const params = {
+      connection,
+      entityType: "leads",
+      fetchAll: true,
+      impersonateUserId: callerObjectId,
+      includeAnnotations: "OData.Community.Display.V1.FormattedValue",
+    };
     const data = await runAction("fetchXml", { ...params, xmlQuery: LONG_QUERY });
     // Past page 1 only with the paging annotations, which the emulator sends only when the part's own Prefer asks.
     expect(data.records.map((record: { subject: string }) => record.subject)).toEqual(subjects);
@@ -124,17 +132,33 @@ describe("fetchXml: a query too long for a URL goes through $batch", () => {
     const direct = await actionError("fetchXml", { connection, entityType: "contacts", xmlQuery: leadsQuery(0) });
     const batched = await actionError("fetchXml", { connection, entityType: "contacts", xmlQuery: LONG_QUERY });
     expect(batched).toMatchObject({ status: 400, code: "0x80060888", method: "GET" });
-    expect(batched).toMatchObject({ status: (direct as any).status, code: (direct as any).code, dataverseMessage: (direct as any).dataverseMessage });
-    expect(batched.message).toMatch(/^Dataverse answered 400 for GET contacts: The entity name 'lead' in the FetchXML does not match the entity set 'contacts'\. \(code 0x80060888, request id [0-9a-f-]+\)$/);
-    expect(emulator.takeRequests().map((request) => [request.method, request.path])).toEqual([["GET", "contacts"], ["POST", "$batch"]]);
+    expect(batched).toMatchObject({
+      status: (direct as any).status,
+      code: (direct as any).code,
+      dataverseMessage: (direct as any).dataverseMessage,
+    });
+    expect(batched.message).toMatch(
+      /^Dataverse answered 400 for GET contacts: The entity name 'lead' in the FetchXML does not match the entity set 'contacts'\. \(code 0x80060888, request id [0-9a-f-]+\)$/,
+    );
+    expect(emulator.takeRequests().map((request) => [request.method, request.path])).toEqual([
+      ["GET", "contacts"],
+      ["POST", "$batch"],
+    ]);
   });
 
   it("says so when $batch answers with something other than multipart", async () => {
     const { emulator, connection } = fixture;
     emulator.inject({ path: "$batch", status: 200, headers: { "Content-Type": "application/json" }, body: JSON.stringify({ value: [] }) });
     const error = await actionError("fetchXml", { connection, entityType: "leads", xmlQuery: LONG_QUERY });
-    expect(error.message).toMatch(/^Dataverse answered 200 for POST \$batch: the \$batch response was application\/json, not multipart\/mixed: \{"value":\[\]\}/);
-    emulator.inject({ path: "$batch", status: 400, headers: { "Content-Type": "application/json" }, body: JSON.stringify({ error: { code: "0x80048d0b", message: "The batch could not be read." } }) });
+    expect(error.message).toMatch(
+      /^Dataverse answered 200 for POST \$batch: the \$batch response was application\/json, not multipart\/mixed: \{"value":\[\]\}/,
+    );
+    emulator.inject({
+      path: "$batch",
+      status: 400,
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ error: { code: "0x80048d0b", message: "The batch could not be read." } }),
+    });
     const refusal = await actionError("fetchXml", { connection, entityType: "leads", xmlQuery: LONG_QUERY });
     expect(refusal).toMatchObject({ status: 400, code: "0x80048d0b", dataverseMessage: "The batch could not be read." });
     expectBatchesOnly(emulator.takeRequests(), 2);
@@ -151,7 +175,9 @@ describe("fetchXml: a query too long for a URL goes through $batch", () => {
   it("refuses a query too long even for $batch before any request", async () => {
     const { emulator, connection } = fixture;
     const error = await actionError("fetchXml", { connection, entityType: "leads", xmlQuery: leadsQuery(2000) });
-    expect(error.message).toMatch(/^XML Query: is \d+ characters long as a URL .*more than the 65536 Dataverse accepts even inside \$batch/);
+    expect(error.message).toMatch(
+      /^XML Query: is \d+ characters long as a URL .*more than the 65536 Dataverse accepts even inside \$batch/,
+    );
     expect(emulator.takeRequests()).toHaveLength(0);
   });
 });

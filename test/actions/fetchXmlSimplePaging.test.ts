@@ -45,8 +45,15 @@ describe("fetchXml: Fetch All when Dataverse returns no paging cookie", () => {
 
   it("stops with an input error before the page that would pass 50,000 rows, rather than truncate", async () => {
     const { emulator, connection } = fixture;
-    const error = await actionError("fetchXml", { connection, entityType: "leads", xmlQuery: byParentAccount(5000, "Large Co"), fetchAll: true });
-    expect(error.message).toMatch(/^Fetch All: Dataverse returned no paging cookie for this query .* pages only through the first 50000 rows, which this query has more than: order by columns of the primary entity only, so Dataverse returns paging cookies, or narrow the filter\.$/);
+    const error = await actionError("fetchXml", {
+      connection,
+      entityType: "leads",
+      xmlQuery: byParentAccount(5000, "Large Co"),
+      fetchAll: true,
+    });
+    expect(error.message).toMatch(
+      /^Fetch All: Dataverse returned no paging cookie for this query .* pages only through the first 50000 rows, which this query has more than: order by columns of the primary entity only, so Dataverse returns paging cookies, or narrow the filter\.$/,
+    );
     const sent = emulator.takeRequests().map((request) => fetchAttributes(request.query.fetchXml).page);
     expect(sent).toEqual(["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"]);
     // Ten pages of 5000 through the emulator take several seconds.

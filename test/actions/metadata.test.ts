@@ -9,7 +9,8 @@ const table = (logicalName: string): TableDefinition => fixture.emulator.store.b
 const labelOf = (value: unknown): string | undefined => (value as { UserLocalizedLabel?: { Label?: string } }).UserLocalizedLabel?.Label;
 
 /** Money body as on the documentation page: the Create Attribute default. */
-const defaultBody = () => JSON.parse(component.actions.createAttribute.inputs.find((input) => input.key === "attributeBody")?.default as string);
+const defaultBody = () =>
+  JSON.parse(component.actions.createAttribute.inputs.find((input) => input.key === "attributeBody")?.default as string);
 
 beforeAll(() => {
   const { store } = fixture.emulator;
@@ -83,10 +84,11 @@ describe("getEntitiesMetaData", () => {
   it("matches names or labels without regard to case, keeps custom tables, and marks the default selection", async () => {
     const data = await run({ recordTypeFilter: ["ACCOUNT", "Contacts", "lEaD"], defaultSelectedRecordTypes: ["contacts", "Lead"] });
     expect(names(data)).toEqual(["account", "contact", "lead", "new_project"]);
-    expect(data.entityTypes.filter((entityType: { defaultSelected: boolean }) => entityType.defaultSelected).map((entityType: { logicalName: string }) => entityType.logicalName)).toEqual([
-      "contact",
-      "lead",
-    ]);
+    expect(
+      data.entityTypes
+        .filter((entityType: { defaultSelected: boolean }) => entityType.defaultSelected)
+        .map((entityType: { logicalName: string }) => entityType.logicalName),
+    ).toEqual(["contact", "lead"]);
   });
 
   it("leaves custom tables out of a filter when Include All Custom Entity Types is off", async () => {
@@ -95,7 +97,11 @@ describe("getEntitiesMetaData", () => {
   });
 
   it("asks Dataverse for top-level tables only, regardless of the name filter", async () => {
-    const data = await run({ recordTypeFilter: ["Activity Party", "account"], includeAllCustomRecordTypes: false, includeOnlyTopLevelRecordTypes: true });
+    const data = await run({
+      recordTypeFilter: ["Activity Party", "account"],
+      includeAllCustomRecordTypes: false,
+      includeOnlyTopLevelRecordTypes: true,
+    });
     expect(names(data)).toEqual(["account"]);
     const [request] = fixture.emulator.takeRequests();
     expect(request.query.$filter).toBe("IsChildEntity eq false");
@@ -105,7 +111,12 @@ describe("getEntitiesMetaData", () => {
 describe("getEntityMetaData", () => {
   it("gets a table by logical name with one request", async () => {
     const data = await runAction("getEntityMetaData", { connection: fixture.connection, entityType: "account" });
-    expect(data).toMatchObject({ LogicalName: "account", EntitySetName: "accounts", PrimaryIdAttribute: "accountid", MetadataId: table("account").metadataId });
+    expect(data).toMatchObject({
+      LogicalName: "account",
+      EntitySetName: "accounts",
+      PrimaryIdAttribute: "accountid",
+      MetadataId: table("account").metadataId,
+    });
     expect(labelOf(data.DisplayName)).toBe("Account");
     expectSameShape(data, examples("getEntityMetaData"));
     const requests = fixture.emulator.takeRequests();
@@ -120,7 +131,10 @@ describe("getEntityMetaData", () => {
   });
 
   it("takes a MetadataId, as the Select Entity data source gives it", async () => {
-    const data = await runAction("getEntityMetaData", { connection: fixture.connection, entityType: table("contact").metadataId.toUpperCase() });
+    const data = await runAction("getEntityMetaData", {
+      connection: fixture.connection,
+      entityType: table("contact").metadataId.toUpperCase(),
+    });
     expect(data.LogicalName).toBe("contact");
     expect(fixture.emulator.takeRequests()[0].path).toBe(`EntityDefinitions(${table("contact").metadataId})`);
   });
@@ -129,7 +143,11 @@ describe("getEntityMetaData", () => {
     const byLogicalName = await actionError("getEntityMetaData", { connection: fixture.connection, entityType: "nosuchtable" });
     expect(byLogicalName).toMatchObject({ status: 404, code: "0x80040217" });
     expect(byLogicalName.message).toContain("EntityDefinitions(LogicalName='nosuchtable')");
-    const bySetName = await actionError("getEntityMetaData", { connection: fixture.connection, entityType: "nosuchtables", lookupField: false });
+    const bySetName = await actionError("getEntityMetaData", {
+      connection: fixture.connection,
+      entityType: "nosuchtables",
+      lookupField: false,
+    });
     expect(bySetName.message).toContain("no table has the entity set name 'nosuchtables'");
   });
 
@@ -141,28 +159,48 @@ describe("getEntityMetaData", () => {
 });
 
 describe("queryAttributes", () => {
-  const query = (params: Record<string, unknown>) => runAction("queryAttributes", { connection: fixture.connection, entityId: "account", ...params });
+  const query = (params: Record<string, unknown>) =>
+    runAction("queryAttributes", { connection: fixture.connection, entityId: "account", ...params });
 
   it("lists a table's columns with their types and stable MetadataIds", async () => {
     const data = await query({ entityId: table("account").metadataId });
     const account = table("account");
-    expect(data.attributes.map((attribute: { LogicalName: string }) => attribute.LogicalName)).toEqual(account.attributes.map((attribute) => attribute.logicalName));
-    expect(data.attributes.map((attribute: { MetadataId: string }) => attribute.MetadataId)).toEqual(account.attributes.map((attribute) => attribute.metadataId));
+    expect(data.attributes.map((attribute: { LogicalName: string }) => attribute.LogicalName)).toEqual(
+      account.attributes.map((attribute) => attribute.logicalName),
+    );
+    expect(data.attributes.map((attribute: { MetadataId: string }) => attribute.MetadataId)).toEqual(
+      account.attributes.map((attribute) => attribute.metadataId),
+    );
     expect(data.attributes.find((attribute: { LogicalName: string }) => attribute.LogicalName === "name")).toMatchObject({
       "@odata.type": "#Microsoft.Dynamics.CRM.StringAttributeMetadata",
       AttributeType: "String",
       MaxLength: 160,
       IsPrimaryName: true,
     });
-    expect(fixture.emulator.takeRequests()[0]).toMatchObject({ method: "GET", path: `EntityDefinitions(${account.metadataId})/Attributes`, query: {} });
+    expect(fixture.emulator.takeRequests()[0]).toMatchObject({
+      method: "GET",
+      path: `EntityDefinitions(${account.metadataId})/Attributes`,
+      query: {},
+    });
   });
 
   it("sends $select and $filter, with an enum literal and a managed property path", async () => {
-    const money = await query({ fieldNames: ["LogicalName", "AttributeType"], filterExpression: "AttributeType eq Microsoft.Dynamics.CRM.AttributeTypeCode'Money'" });
+    const money = await query({
+      fieldNames: ["LogicalName", "AttributeType"],
+      filterExpression: "AttributeType eq Microsoft.Dynamics.CRM.AttributeTypeCode'Money'",
+    });
     expect(money.attributes).toEqual([
-      { "@odata.type": "#Microsoft.Dynamics.CRM.MoneyAttributeMetadata", LogicalName: "revenue", AttributeType: "Money", MetadataId: expect.any(String) },
+      {
+        "@odata.type": "#Microsoft.Dynamics.CRM.MoneyAttributeMetadata",
+        LogicalName: "revenue",
+        AttributeType: "Money",
+        MetadataId: expect.any(String),
+      },
     ]);
-    const required = await query({ fieldNames: ["LogicalName"], filterExpression: "RequiredLevel/Value eq Microsoft.Dynamics.CRM.AttributeRequiredLevel'SystemRequired'" });
+    const required = await query({
+      fieldNames: ["LogicalName"],
+      filterExpression: "RequiredLevel/Value eq Microsoft.Dynamics.CRM.AttributeRequiredLevel'SystemRequired'",
+    });
     expect(required.attributes.map((attribute: { LogicalName: string }) => attribute.LogicalName)).toEqual(["accountid"]);
     const [request] = fixture.emulator.takeRequests();
     expect(request).toMatchObject({
@@ -174,7 +212,9 @@ describe("queryAttributes", () => {
   it("casts to a type and expands the choices of a choice column", async () => {
     const data = await query({ attributeType: "Picklist" });
     expect(data.attributes.map((attribute: { LogicalName: string }) => attribute.LogicalName)).toEqual(["industrycode"]);
-    expect(data.attributes[0].OptionSet.Options.map((option: { Value: number; Label: unknown }) => [option.Value, labelOf(option.Label)])).toEqual([
+    expect(
+      data.attributes[0].OptionSet.Options.map((option: { Value: number; Label: unknown }) => [option.Value, labelOf(option.Label)]),
+    ).toEqual([
       [1, "Accounting"],
       [7, "Consulting"],
       [33, "Software"],
@@ -186,8 +226,14 @@ describe("queryAttributes", () => {
   });
 
   it("selects a derived type's properties after a cast; Dataverse refuses them without one", async () => {
-    const data = await query({ attributeType: "Microsoft.Dynamics.CRM.StringAttributeMetadata", fieldNames: ["LogicalName", "MaxLength"], filterExpression: "MaxLength gt 90" });
-    expect(data.attributes.map((attribute: { LogicalName: string; MaxLength: number }) => [attribute.LogicalName, attribute.MaxLength])).toEqual([
+    const data = await query({
+      attributeType: "Microsoft.Dynamics.CRM.StringAttributeMetadata",
+      fieldNames: ["LogicalName", "MaxLength"],
+      filterExpression: "MaxLength gt 90",
+    });
+    expect(
+      data.attributes.map((attribute: { LogicalName: string; MaxLength: number }) => [attribute.LogicalName, attribute.MaxLength]),
+    ).toEqual([
       ["name", 160],
       ["emailaddress1", 100],
     ]);
@@ -196,7 +242,11 @@ describe("queryAttributes", () => {
   });
 
   it("passes Dataverse's refusal of a label in a filter through", async () => {
-    const error = await actionError("queryAttributes", { connection: fixture.connection, entityId: "account", filterExpression: "DisplayName eq 'Industry'" });
+    const error = await actionError("queryAttributes", {
+      connection: fixture.connection,
+      entityId: "account",
+      filterExpression: "DisplayName eq 'Industry'",
+    });
     expect(error).toMatchObject({ status: 400 });
     expect(error.message).toContain("Label values cannot be used in a $filter: 'DisplayName'");
   });
@@ -215,8 +265,17 @@ describe("queryAttributes", () => {
 
 describe("getAttribute", () => {
   it("gets one column by logical name, cast with its choices, in one request", async () => {
-    const data = await runAction("getAttribute", { connection: fixture.connection, entityId: "lead", attributeId: "leadqualitycode", attributeType: "picklist" });
-    expect(data).toMatchObject({ LogicalName: "leadqualitycode", AttributeType: "Picklist", MetadataId: table("lead").attributes.find((a) => a.logicalName === "leadqualitycode")?.metadataId });
+    const data = await runAction("getAttribute", {
+      connection: fixture.connection,
+      entityId: "lead",
+      attributeId: "leadqualitycode",
+      attributeType: "picklist",
+    });
+    expect(data).toMatchObject({
+      LogicalName: "leadqualitycode",
+      AttributeType: "Picklist",
+      MetadataId: table("lead").attributes.find((a) => a.logicalName === "leadqualitycode")?.metadataId,
+    });
     expect(data.OptionSet.Options).toHaveLength(3);
     expectSameShape(data, examples("getAttribute"));
     const requests = fixture.emulator.takeRequests();
@@ -230,7 +289,12 @@ describe("getAttribute", () => {
 
   it("gets a column by MetadataId with $select", async () => {
     const revenue = table("account").attributes.find((attribute) => attribute.logicalName === "revenue");
-    const data = await runAction("getAttribute", { connection: fixture.connection, entityId: "account", attributeId: revenue?.metadataId, fieldNames: ["LogicalName", "AttributeType"] });
+    const data = await runAction("getAttribute", {
+      connection: fixture.connection,
+      entityId: "account",
+      attributeId: revenue?.metadataId,
+      fieldNames: ["LogicalName", "AttributeType"],
+    });
     expect(data).toMatchObject({ LogicalName: "revenue", AttributeType: "Money", MetadataId: revenue?.metadataId });
     expect(data.MaxValue).toBeUndefined();
   });
@@ -245,7 +309,12 @@ describe("getAttribute", () => {
 describe("createAttribute", () => {
   it("creates the documented Money column in a solution, and records can use it at once", async () => {
     const { emulator, connection } = fixture;
-    const data = await runAction("createAttribute", { connection, entityId: "account", attributeBody: JSON.stringify(defaultBody()), solutionUniqueName: "mysolution" });
+    const data = await runAction("createAttribute", {
+      connection,
+      entityId: "account",
+      attributeBody: JSON.stringify(defaultBody()),
+      solutionUniqueName: "mysolution",
+    });
     const created = table("account").attributes.find((attribute) => attribute.logicalName === "new_balance");
     expect(data).toEqual({ id: created?.metadataId });
     expectSameShape(data, examples("createAttribute"));
@@ -254,9 +323,18 @@ describe("createAttribute", () => {
     expect(request.headers["mscrm.solutionuniquename"]).toBe("mysolution");
     expect(JSON.parse(request.body)).toEqual(defaultBody());
 
-    const record = await runAction("createEntity", { connection, entityType: "accounts", dynamicValues: { name: "Balance Co", new_balance: 125.5 } });
+    const record = await runAction("createEntity", {
+      connection,
+      entityType: "accounts",
+      dynamicValues: { name: "Balance Co", new_balance: 125.5 },
+    });
     expect(record.record.new_balance).toBe(125.5);
-    const definition = await runAction("getAttribute", { connection, entityId: "account", attributeId: "new_balance", attributeType: "Money" });
+    const definition = await runAction("getAttribute", {
+      connection,
+      entityId: "account",
+      attributeId: "new_balance",
+      attributeType: "Money",
+    });
     expect(definition).toMatchObject({ SchemaName: "new_Balance", PrecisionSource: 2, IsCustomAttribute: true });
     expect(labelOf(definition.DisplayName)).toBe("Balance");
   });
@@ -265,14 +343,23 @@ describe("createAttribute", () => {
     await runAction("createAttribute", {
       connection: fixture.connection,
       entityId: "contact",
-      attributeBody: { ...defaultBody(), SchemaName: "new_Score", "@odata.type": "Microsoft.Dynamics.CRM.IntegerAttributeMetadata", AttributeType: "Integer" },
+      attributeBody: {
+        ...defaultBody(),
+        SchemaName: "new_Score",
+        "@odata.type": "Microsoft.Dynamics.CRM.IntegerAttributeMetadata",
+        AttributeType: "Integer",
+      },
     });
     const [request] = fixture.emulator.takeRequests();
     expect(request.headers["mscrm.solutionuniquename"]).toBeUndefined();
   });
 
   it("reports Dataverse's refusal of a name that exists", async () => {
-    const error = await actionError("createAttribute", { connection: fixture.connection, entityId: "account", attributeBody: { ...defaultBody(), SchemaName: "new_balance" } });
+    const error = await actionError("createAttribute", {
+      connection: fixture.connection,
+      entityId: "account",
+      attributeBody: { ...defaultBody(), SchemaName: "new_balance" },
+    });
     expect(error).toMatchObject({ status: 400 });
     expect(error.message).toContain("already exists");
   });
@@ -281,7 +368,10 @@ describe("createAttribute", () => {
     ['{"SchemaName": ', /^Attribute Body: is not valid JSON/],
     ["[]", /^Attribute Body: must be a JSON object/],
     ['{"SchemaName": "new_X"}', /^Attribute Body: needs an '@odata.type'/],
-    ['{"@odata.type": "Microsoft.Dynamics.CRM.MoneyColumn"}', /^Attribute Body: 'Microsoft.Dynamics.CRM.MoneyColumn' is not an attribute metadata type/],
+    [
+      '{"@odata.type": "Microsoft.Dynamics.CRM.MoneyColumn"}',
+      /^Attribute Body: 'Microsoft.Dynamics.CRM.MoneyColumn' is not an attribute metadata type/,
+    ],
     ['{"@odata.type": "Microsoft.Dynamics.CRM.EnumAttributeMetadata"}', /abstract/],
     ['{"@odata.type": "Money"}', /^Attribute Body: '@odata.type' must be written "Microsoft.Dynamics.CRM.MoneyAttributeMetadata"/],
   ])("refuses the body %p before sending anything", async (attributeBody, message) => {
@@ -298,7 +388,10 @@ describe("updateAttribute", () => {
       connection,
       entityId: "account",
       attributeId: "name",
-      attributeBody: { DisplayName: { LocalizedLabels: [{ Label: "Company Name", LanguageCode: 1033 }] }, RequiredLevel: { Value: "ApplicationRequired" } },
+      attributeBody: {
+        DisplayName: { LocalizedLabels: [{ Label: "Company Name", LanguageCode: 1033 }] },
+        RequiredLevel: { Value: "ApplicationRequired" },
+      },
     });
     expect(data.id).toBe(table("account").attributes.find((attribute) => attribute.logicalName === "name")?.metadataId);
     const [get, put] = emulator.takeRequests();
@@ -308,12 +401,21 @@ describe("updateAttribute", () => {
     const sent = JSON.parse(put.body);
     expect(sent["@odata.context"]).toBeUndefined();
     expect(sent).toMatchObject({ "@odata.type": "#Microsoft.Dynamics.CRM.StringAttributeMetadata", MaxLength: 160, IsPrimaryName: true });
-    expect(sent.RequiredLevel).toEqual({ Value: "ApplicationRequired", CanBeChanged: true, ManagedPropertyLogicalName: "canmodifyrequirementlevelsettings" });
+    expect(sent.RequiredLevel).toEqual({
+      Value: "ApplicationRequired",
+      CanBeChanged: true,
+      ManagedPropertyLogicalName: "canmodifyrequirementlevelsettings",
+    });
     expect(sent).toEqual(data.definition);
 
     const after = await runAction("getAttribute", { connection, entityId: "account", attributeId: "name", attributeType: "String" });
     expect(labelOf(after.DisplayName)).toBe("Company Name");
-    expect(after).toMatchObject({ MaxLength: 160, FormatName: { Value: "Text" }, IsPrimaryName: true, RequiredLevel: { Value: "ApplicationRequired" } });
+    expect(after).toMatchObject({
+      MaxLength: 160,
+      FormatName: { Value: "Text" },
+      IsPrimaryName: true,
+      RequiredLevel: { Value: "ApplicationRequired" },
+    });
   });
 
   it("keeps the labels of other languages and the untouched properties of a created column", async () => {
@@ -329,7 +431,9 @@ describe("updateAttribute", () => {
     });
     expectSameShape(data, examples("updateAttribute"));
     const after = await runAction("getAttribute", { connection, entityId: "account", attributeId: "new_limit", attributeType: "Money" });
-    expect(after.DisplayName.LocalizedLabels.map((item: { Label: string; LanguageCode: number }) => [item.LanguageCode, item.Label])).toEqual([
+    expect(
+      after.DisplayName.LocalizedLabels.map((item: { Label: string; LanguageCode: number }) => [item.LanguageCode, item.Label]),
+    ).toEqual([
       [1033, "Credit Limit"],
       [1036, "Limite"],
     ]);
@@ -339,15 +443,29 @@ describe("updateAttribute", () => {
   });
 
   it("needs a way to name the column", async () => {
-    const error = await actionError("updateAttribute", { connection: fixture.connection, entityId: "account", attributeBody: { Description: { LocalizedLabels: [] } } });
+    const error = await actionError("updateAttribute", {
+      connection: fixture.connection,
+      entityId: "account",
+      attributeBody: { Description: { LocalizedLabels: [] } },
+    });
     expect(error.message).toMatch(/^Attribute ID: is required when Attribute Body has no MetadataId, LogicalName or SchemaName/);
     expect(fixture.emulator.takeRequests()).toHaveLength(0);
   });
 
   it("refuses malformed JSON and an unknown type before sending anything", async () => {
-    const malformed = await actionError("updateAttribute", { connection: fixture.connection, entityId: "account", attributeId: "name", attributeBody: "{'DisplayName'" });
+    const malformed = await actionError("updateAttribute", {
+      connection: fixture.connection,
+      entityId: "account",
+      attributeId: "name",
+      attributeBody: "{'DisplayName'",
+    });
     expect(malformed.message).toMatch(/^Attribute Body: is not valid JSON/);
-    const unknown = await actionError("updateAttribute", { connection: fixture.connection, entityId: "account", attributeId: "name", attributeBody: { "@odata.type": "Microsoft.Dynamics.CRM.Text" } });
+    const unknown = await actionError("updateAttribute", {
+      connection: fixture.connection,
+      entityId: "account",
+      attributeId: "name",
+      attributeBody: { "@odata.type": "Microsoft.Dynamics.CRM.Text" },
+    });
     expect(unknown.message).toMatch(/^Attribute Body: 'Microsoft.Dynamics.CRM.Text' is not an attribute metadata type/);
     expect(fixture.emulator.takeRequests()).toHaveLength(0);
   });
@@ -363,12 +481,19 @@ describe("updateAttribute", () => {
       attributeId: "name",
       attributeBody: { [property]: value(), MaxLength: 200 },
     });
-    expect(error.message).toMatch(new RegExp(`^Attribute Body: its ${property} "${value()}" names another column than the one being updated, 'name' \\(${property} '`));
+    expect(error.message).toMatch(
+      new RegExp(`^Attribute Body: its ${property} "${value()}" names another column than the one being updated, 'name' \\(${property} '`),
+    );
     expect(error.message).toMatch(/remove \w+ from Attribute Body, or give the Attribute ID of the column you mean\.$/);
     expect(fixture.emulator.takeRequests().map((request) => `${request.method} ${request.path}`)).toEqual([
       "GET EntityDefinitions(LogicalName='account')/Attributes(LogicalName='name')",
     ]);
-    const after = await runAction("getAttribute", { connection: fixture.connection, entityId: "account", attributeId: "name", attributeType: "String" });
+    const after = await runAction("getAttribute", {
+      connection: fixture.connection,
+      entityId: "account",
+      attributeId: "name",
+      attributeType: "String",
+    });
     expect(after.MaxLength).not.toBe(200);
   });
 
@@ -391,7 +516,12 @@ describe("updateAttribute", () => {
   });
 
   it("stops at the GET when the column does not exist, sending no PUT", async () => {
-    const error = await actionError("updateAttribute", { connection: fixture.connection, entityId: "account", attributeId: "nosuchcolumn", attributeBody: { MaxLength: 10 } });
+    const error = await actionError("updateAttribute", {
+      connection: fixture.connection,
+      entityId: "account",
+      attributeId: "nosuchcolumn",
+      attributeBody: { MaxLength: 10 },
+    });
     expect(error).toMatchObject({ status: 404 });
     expect(fixture.emulator.takeRequests().map((request) => request.method)).toEqual(["GET"]);
   });
@@ -414,7 +544,12 @@ describe("mergeAttributeDefinition", () => {
 
   it("merges labels by language, replaces other arrays, keeps the rest and drops the context", () => {
     const merged = mergeAttributeDefinition(current, {
-      DisplayName: { LocalizedLabels: [{ Label: "Sector", LanguageCode: 1033 }, { Label: "Secteur", LanguageCode: 1036 }] },
+      DisplayName: {
+        LocalizedLabels: [
+          { Label: "Sector", LanguageCode: 1033 },
+          { Label: "Secteur", LanguageCode: 1036 },
+        ],
+      },
       Targets: ["account"],
     });
     expect(merged).toEqual({
@@ -458,20 +593,31 @@ describe("the emulator's column PUT", () => {
       },
       body: JSON.stringify(body),
     });
-  const jobTitle = () => runAction("getAttribute", { connection: fixture.connection, entityId: "contact", attributeId: "jobtitle", attributeType: "String" });
+  const jobTitle = () =>
+    runAction("getAttribute", { connection: fixture.connection, entityId: "contact", attributeId: "jobtitle", attributeType: "String" });
   const languages = (definition: { DisplayName: { LocalizedLabels: { LanguageCode: number }[] } }) =>
     definition.DisplayName.LocalizedLabels.map((item) => item.LanguageCode);
 
   it("replaces the definition, keeping other languages' labels only with MergeLabels", async () => {
     const type = "Microsoft.Dynamics.CRM.StringAttributeMetadata";
-    const twoLanguages = { LocalizedLabels: [{ Label: "Job Title", LanguageCode: 1033 }, { Label: "Poste", LanguageCode: 1036 }] };
+    const twoLanguages = {
+      LocalizedLabels: [
+        { Label: "Job Title", LanguageCode: 1033 },
+        { Label: "Poste", LanguageCode: 1036 },
+      ],
+    };
     expect((await put({ "@odata.type": type, MaxLength: 100, DisplayName: twoLanguages }, true)).status).toBe(204);
     expect(languages(await jobTitle())).toEqual([1033, 1036]);
 
-    expect((await put({ "@odata.type": type, MaxLength: 100, DisplayName: { LocalizedLabels: [{ Label: "Title", LanguageCode: 1033 }] } }, true)).status).toBe(204);
+    expect(
+      (await put({ "@odata.type": type, MaxLength: 100, DisplayName: { LocalizedLabels: [{ Label: "Title", LanguageCode: 1033 }] } }, true))
+        .status,
+    ).toBe(204);
     expect(languages(await jobTitle())).toEqual([1036, 1033]);
 
-    expect((await put({ "@odata.type": type, DisplayName: { LocalizedLabels: [{ Label: "Title", LanguageCode: 1033 }] } }, false)).status).toBe(204);
+    expect(
+      (await put({ "@odata.type": type, DisplayName: { LocalizedLabels: [{ Label: "Title", LanguageCode: 1033 }] } }, false)).status,
+    ).toBe(204);
     const replaced = await jobTitle();
     expect(languages(replaced)).toEqual([1033]);
     expect(replaced).not.toHaveProperty("FormatName");

@@ -37,15 +37,24 @@ describe("function parameters", () => {
   it("adds the namespace to bound operations only", () => {
     const key = { kind: "id" as const, id: SEED.users.admin };
     expect(operationPath("WinOpportunity", { kind: "unbound" })).toBe("WinOpportunity");
-    expect(operationPath("RetrieveUserPrivileges", { kind: "record", entitySetName: "systemusers", key })).toBe(`systemusers(${SEED.users.admin})/Microsoft.Dynamics.CRM.RetrieveUserPrivileges`);
-    expect(operationPath("Microsoft.Dynamics.CRM.ExportTranslation", { kind: "collection", entitySetName: "solutions" })).toBe("solutions/Microsoft.Dynamics.CRM.ExportTranslation");
+    expect(operationPath("RetrieveUserPrivileges", { kind: "record", entitySetName: "systemusers", key })).toBe(
+      `systemusers(${SEED.users.admin})/Microsoft.Dynamics.CRM.RetrieveUserPrivileges`,
+    );
+    expect(operationPath("Microsoft.Dynamics.CRM.ExportTranslation", { kind: "collection", entitySetName: "solutions" })).toBe(
+      "solutions/Microsoft.Dynamics.CRM.ExportTranslation",
+    );
   });
 });
 
 describe("executeFunction", () => {
   it("calls an unbound function without parameters and returns its body", async () => {
     const data = await runAction("executeFunction", { connection: fixture.connection, functionName: "RetrieveVersion" });
-    expect(data).toEqual({ result: { "@odata.context": `${fixture.emulator.apiRoot}$metadata#Microsoft.Dynamics.CRM.RetrieveVersionResponse`, Version: "9.2.24094.00193" } });
+    expect(data).toEqual({
+      result: {
+        "@odata.context": `${fixture.emulator.apiRoot}$metadata#Microsoft.Dynamics.CRM.RetrieveVersionResponse`,
+        Version: "9.2.24094.00193",
+      },
+    });
     expectSameShape(data, examples("executeFunction"));
     const [request, ...rest] = fixture.emulator.takeRequests();
     expect(rest).toHaveLength(0);
@@ -59,7 +68,10 @@ describe("executeFunction", () => {
       functionName: "RetrieveCurrentOrganization",
       operationParameters: JSON.stringify({ AccessType: "Microsoft.Dynamics.CRM.EndpointAccessType'Default'" }),
     });
-    expect(data.result.Detail).toMatchObject({ OrganizationId: SEED.organizationId, Endpoints: { Keys: ["WebApplication", "OrganizationService", "OrganizationDataService"] } });
+    expect(data.result.Detail).toMatchObject({
+      OrganizationId: SEED.organizationId,
+      Endpoints: { Keys: ["WebApplication", "OrganizationService", "OrganizationDataService"] },
+    });
     const [request] = fixture.emulator.takeRequests();
     expect(request.path).toBe("RetrieveCurrentOrganization(AccessType=@p1)");
     expect(request.query).toEqual({ "@p1": "Microsoft.Dynamics.CRM.EndpointAccessType'Default'" });
@@ -71,7 +83,11 @@ describe("executeFunction", () => {
       functionName: "CalculateRollupField",
       operationParameters: { Target: { "@odata.id": `accounts(${SEED.accounts.contoso})` }, FieldName: "revenue" },
     });
-    expect(data.result.Entity).toEqual({ "@odata.type": "#Microsoft.Dynamics.CRM.account", accountid: SEED.accounts.contoso, revenue: 5000000 });
+    expect(data.result.Entity).toEqual({
+      "@odata.type": "#Microsoft.Dynamics.CRM.account",
+      accountid: SEED.accounts.contoso,
+      revenue: 5000000,
+    });
     const [request] = fixture.emulator.takeRequests();
     expect(request.path).toBe("CalculateRollupField(Target=@p1,FieldName=@p2)");
     expect(request.query).toEqual({ "@p1": `{'@odata.id':'accounts(${SEED.accounts.contoso})'}`, "@p2": "'revenue'" });
@@ -98,7 +114,9 @@ describe("executeFunction", () => {
     });
     expect(data.result.RolePrivileges[0]).toMatchObject({ PrivilegeName: "prvReadAccount", Depth: "Global" });
     const [request] = fixture.emulator.takeRequests();
-    expect(`${request.method} ${request.path}`).toBe(`GET systemusers(${SEED.users.admin})/Microsoft.Dynamics.CRM.RetrieveUserPrivileges()`);
+    expect(`${request.method} ${request.path}`).toBe(
+      `GET systemusers(${SEED.users.admin})/Microsoft.Dynamics.CRM.RetrieveUserPrivileges()`,
+    );
   });
 
   it("repeats a function after a gateway fault, as it only reads", async () => {
@@ -121,7 +139,11 @@ describe("executeAction", () => {
       OpportunityClose: { subject: "Won the fleet deal", "opportunityid@odata.bind": `/opportunities(${OPPORTUNITY})` },
       Status: 3,
     };
-    const data = await runAction("executeAction", { connection: fixture.connection, actionName: "WinOpportunity", operationParameters: JSON.stringify(parameters) });
+    const data = await runAction("executeAction", {
+      connection: fixture.connection,
+      actionName: "WinOpportunity",
+      operationParameters: JSON.stringify(parameters),
+    });
     // A 204 has no body: the output is exactly { result: null }, not an empty object or a missing result.
     expect(Object.keys(data)).toEqual(["result"]);
     expect(data.result).toBeNull();
@@ -129,7 +151,10 @@ describe("executeAction", () => {
     expect(rest).toHaveLength(0);
     expect(`${request.method} ${request.path}`).toBe("POST WinOpportunity");
     expect(JSON.parse(request.body)).toEqual(parameters);
-    expect(fixture.emulator.store.find(fixture.emulator.store.byLogicalName("opportunity")!, OPPORTUNITY)).toMatchObject({ statecode: 1, statuscode: 3 });
+    expect(fixture.emulator.store.find(fixture.emulator.store.byLogicalName("opportunity")!, OPPORTUNITY)).toMatchObject({
+      statecode: 1,
+      statuscode: 3,
+    });
   });
 
   it("posts an action bound to a record and returns its 200 body", async () => {
@@ -152,7 +177,11 @@ describe("executeAction", () => {
   });
 
   it("binds to an entity set when no record is given", async () => {
-    const error = await actionError("executeAction", { connection: fixture.connection, actionName: "ExportTranslation", boundEntityType: "accounts" });
+    const error = await actionError("executeAction", {
+      connection: fixture.connection,
+      actionName: "ExportTranslation",
+      boundEntityType: "accounts",
+    });
     expect(error).toMatchObject({ status: 404 });
     const [request] = fixture.emulator.takeRequests();
     expect(`${request.method} ${request.path}`).toBe("POST accounts/Microsoft.Dynamics.CRM.ExportTranslation");
@@ -168,24 +197,37 @@ describe("executeAction", () => {
   it("never repeats an action whose answer was lost", async () => {
     fixture.emulator.inject({ method: "POST", path: "WinOpportunity", status: 504, afterHandling: true, headers: { "Retry-After": "0" } });
     const parameters = { OpportunityClose: { "opportunityid@odata.bind": `/opportunities(${OPPORTUNITY})` }, Status: 3 };
-    const error = await actionError("executeAction", { connection: fixture.connection, actionName: "WinOpportunity", operationParameters: parameters });
+    const error = await actionError("executeAction", {
+      connection: fixture.connection,
+      actionName: "WinOpportunity",
+      operationParameters: parameters,
+    });
     expect(error).toMatchObject({ outcomeUnknown: true });
     expect(error.message).toMatch(/^The outcome of POST WinOpportunity is unknown/);
     expect(fixture.emulator.takeRequests()).toHaveLength(1);
   });
 
   it("reports a missing bound record as not found", async () => {
-    const error = await actionError("executeAction", { connection: fixture.connection, actionName: "QualifyLead", boundEntityType: "leads", boundEntityId: "00001ead-0000-4000-8000-000000000999", operationParameters: {} });
+    const error = await actionError("executeAction", {
+      connection: fixture.connection,
+      actionName: "QualifyLead",
+      boundEntityType: "leads",
+      boundEntityId: "00001ead-0000-4000-8000-000000000999",
+      operationParameters: {},
+    });
     expect(error).toMatchObject({ status: 404, code: "0x80040217" });
   });
 });
 
 describe("refusals before any request", () => {
-  it.each(["Win Opportunity", "WinOpportunity()", "../WhoAmI", "Microsoft.Dynamics.CRM.", "WhoAmI?x=1", ""])("refuses the action name %p", async (actionName) => {
-    const error = await actionError("executeAction", { connection: fixture.connection, actionName });
-    expect(error.message).toMatch(/^Action Name: /);
-    expect(fixture.emulator.takeRequests()).toHaveLength(0);
-  });
+  it.each(["Win Opportunity", "WinOpportunity()", "../WhoAmI", "Microsoft.Dynamics.CRM.", "WhoAmI?x=1", ""])(
+    "refuses the action name %p",
+    async (actionName) => {
+      const error = await actionError("executeAction", { connection: fixture.connection, actionName });
+      expect(error.message).toMatch(/^Action Name: /);
+      expect(fixture.emulator.takeRequests()).toHaveLength(0);
+    },
+  );
 
   it.each([
     ['{"Status": ', /^Parameters: is not valid JSON/],
@@ -193,13 +235,21 @@ describe("refusals before any request", () => {
     ['{"Bad Name": 1}', /^Parameters: 'Bad Name' is not a parameter name/],
     ['{"A=@p1)/x?": 1}', /^Parameters: .* is not a parameter name/],
   ])("refuses the parameters %p", async (operationParameters, message) => {
-    const error = await actionError("executeFunction", { connection: fixture.connection, functionName: "RetrieveVersion", operationParameters });
+    const error = await actionError("executeFunction", {
+      connection: fixture.connection,
+      functionName: "RetrieveVersion",
+      operationParameters,
+    });
     expect(error.message).toMatch(message);
     expect(fixture.emulator.takeRequests()).toHaveLength(0);
   });
 
   it("refuses a bound record without its entity type", async () => {
-    const error = await actionError("executeFunction", { connection: fixture.connection, functionName: "RetrieveUserPrivileges", boundEntityId: SEED.users.admin });
+    const error = await actionError("executeFunction", {
+      connection: fixture.connection,
+      functionName: "RetrieveUserPrivileges",
+      boundEntityId: SEED.users.admin,
+    });
     expect(error.message).toMatch(/^Bound Entity ID: is given without a Bound Entity Type/);
     expect(fixture.emulator.takeRequests()).toHaveLength(0);
   });

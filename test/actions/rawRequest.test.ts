@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server } from "http";
-import type { AddressInfo } from "net";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import component from "../../src";
 import { SEED } from "../emulator/seed";
 import { actionError, connectionFor, expectSameShape, harness, runAction, useEmulator } from "../support";
@@ -30,10 +30,20 @@ describe.each(["rawRequest", "rawRequestV2"])("%s", (key) => {
   it("sends a path on the connection's host with the token and the OData headers", async () => {
     const { emulator } = fixture;
     const data = await get(key, "/api/data/v9.2/accounts?$select=name&$orderby=name&$filter=accountnumber ne null");
-    expect(data.value.map((record: { name: string }) => record.name)).toEqual(["Adventure Works", "Contoso Ltd", "Fabrikam Inc", "Litware, Inc.", "Northwind Traders"]);
+    expect(data.value.map((record: { name: string }) => record.name)).toEqual([
+      "Adventure Works",
+      "Contoso Ltd",
+      "Fabrikam Inc",
+      "Litware, Inc.",
+      "Northwind Traders",
+    ]);
     expectSameShape(data, example(key));
     const [request] = emulator.takeRequests();
-    expect(request).toMatchObject({ method: "GET", path: "accounts", query: { $select: "name", $orderby: "name", $filter: "accountnumber ne null" } });
+    expect(request).toMatchObject({
+      method: "GET",
+      path: "accounts",
+      query: { $select: "name", $orderby: "name", $filter: "accountnumber ne null" },
+    });
     expect(request.headers).toMatchObject({
       authorization: `Bearer ${emulator.accessToken}`,
       accept: "application/json",
@@ -53,7 +63,9 @@ describe.each(["rawRequest", "rawRequestV2"])("%s", (key) => {
     () => "https://attacker.example.com/api/data/v9.2/accounts",
   ])("refuses another host before anything is sent (%#)", async (url) => {
     const error = await actionError(key, { connection: fixture.connection, method: "GET", url: url() });
-    expect(error.message).toMatch(/^URL: refused to send the connection's token to (http:\/\/127\.0\.0\.1:\d+|https:\/\/attacker\.example\.com); only http:\/\/127\.0\.0\.1:\d+ may receive it/);
+    expect(error.message).toMatch(
+      /^URL: refused to send the connection's token to (http:\/\/127\.0\.0\.1:\d+|https:\/\/attacker\.example\.com); only http:\/\/127\.0\.0\.1:\d+ may receive it/,
+    );
     expect(otherHost.received).toHaveLength(0);
     expect(fixture.emulator.takeRequests()).toHaveLength(0);
   });
@@ -74,7 +86,11 @@ describe.each(["rawRequest", "rawRequestV2"])("%s", (key) => {
     expect(data).toMatchObject({ name: "Raw & Co" });
     const [request] = emulator.takeRequests();
     expect(request).toMatchObject({ method: "POST", path: "accounts", query: { $select: "name,accountnumber" } });
-    expect(request.headers).toMatchObject({ authorization: `Bearer ${emulator.accessToken}`, prefer: "return=representation", "content-type": "application/json" });
+    expect(request.headers).toMatchObject({
+      authorization: `Bearer ${emulator.accessToken}`,
+      prefer: "return=representation",
+      "content-type": "application/json",
+    });
     expect(JSON.parse(request.body)).toEqual({ name: "Raw & Co" });
 
     await get(key, "/api/data/v9.2/accounts", { queryParams: [{ key: "$filter", value: "name eq 'Raw & Co'" }] });
@@ -94,7 +110,17 @@ describe.each(["rawRequest", "rawRequestV2"])("%s", (key) => {
     const { emulator, connection } = fixture;
     const lines: string[] = [];
     const record = (...args: unknown[]) => lines.push(args.map(String).join(" "));
-    const logger = { metric: record, trace: record, debug: record, info: record, log: record, warn: record, error: record, section: record, sectionEnd: record };
+    const logger = {
+      metric: record,
+      trace: record,
+      debug: record,
+      info: record,
+      log: record,
+      warn: record,
+      error: record,
+      section: record,
+      sectionEnd: record,
+    };
     const consoleLog = jest.spyOn(console, "log").mockImplementation(record);
     try {
       await harness.action(
@@ -127,7 +153,9 @@ describe.each(["rawRequest", "rawRequestV2"])("%s", (key) => {
 
     lines.length = 0;
     const missing = `/api/data/v9.2/accounts(00000000-0000-0000-0000-0000000000aa)`;
-    await expect(harness.action(key, { connection, method: "GET", url: missing, debugRequest: true }, { logger } as never)).rejects.toThrow(/^Record not found/);
+    await expect(harness.action(key, { connection, method: "GET", url: missing, debugRequest: true }, { logger } as never)).rejects.toThrow(
+      /^Record not found/,
+    );
     expect(lines[1]).toMatch(/^Raw response: \{"status":404/);
     expect(lines.join("\n")).not.toContain(emulator.accessToken);
   });
@@ -135,8 +163,20 @@ describe.each(["rawRequest", "rawRequestV2"])("%s", (key) => {
   it("logs nothing without Debug Request", async () => {
     const lines: string[] = [];
     const record = (...args: unknown[]) => lines.push(args.map(String).join(" "));
-    const logger = { metric: record, trace: record, debug: record, info: record, log: record, warn: record, error: record, section: record, sectionEnd: record };
-    await harness.action(key, { connection: fixture.connection, method: "GET", url: "/api/data/v9.2/accounts?$top=1" }, { logger } as never);
+    const logger = {
+      metric: record,
+      trace: record,
+      debug: record,
+      info: record,
+      log: record,
+      warn: record,
+      error: record,
+      section: record,
+      sectionEnd: record,
+    };
+    await harness.action(key, { connection: fixture.connection, method: "GET", url: "/api/data/v9.2/accounts?$top=1" }, {
+      logger,
+    } as never);
     expect(lines).toEqual([]);
   });
 
@@ -160,24 +200,27 @@ describe("redirects, retries and request ids", () => {
     expect(emulator.takeRequests().map((request) => request.path)).toEqual(["accounts"]);
   });
 
-  it.each([["false"], ["true"]])("never repeats a POST whose connection dropped after it was carried out (Retry On All Errors %s)", async (retryAllErrors) => {
-    const { emulator, connection } = fixture;
-    const name = `Dropped raw ${retryAllErrors}`;
-    emulator.inject({ method: "POST", path: "accounts", drop: true, afterHandling: true });
-    const error = await actionError("rawRequestV2", {
-      connection,
-      method: "POST",
-      url: "/api/data/v9.2/accounts",
-      data: JSON.stringify({ name }),
-      maxRetries: "3",
-      retryAllErrors,
-    });
-    expect(error).toMatchObject({ outcomeUnknown: true });
-    expect(error.message).toMatch(/^The outcome of POST \/api\/data\/v9\.2\/accounts is unknown/);
-    expect(emulator.takeRequests().map((request) => request.method)).toEqual(["POST"]);
-    const found = await runAction("queryEntities", { connection, entityType: "accounts", filterExpression: `name eq '${name}'` });
-    expect(found.records).toHaveLength(1);
-  });
+  it.each([["false"], ["true"]])(
+    "never repeats a POST whose connection dropped after it was carried out (Retry On All Errors %s)",
+    async (retryAllErrors) => {
+      const { emulator, connection } = fixture;
+      const name = `Dropped raw ${retryAllErrors}`;
+      emulator.inject({ method: "POST", path: "accounts", drop: true, afterHandling: true });
+      const error = await actionError("rawRequestV2", {
+        connection,
+        method: "POST",
+        url: "/api/data/v9.2/accounts",
+        data: JSON.stringify({ name }),
+        maxRetries: "3",
+        retryAllErrors,
+      });
+      expect(error).toMatchObject({ outcomeUnknown: true });
+      expect(error.message).toMatch(/^The outcome of POST \/api\/data\/v9\.2\/accounts is unknown/);
+      expect(emulator.takeRequests().map((request) => request.method)).toEqual(["POST"]);
+      const found = await runAction("queryEntities", { connection, entityType: "accounts", filterExpression: `name eq '${name}'` });
+      expect(found.records).toHaveLength(1);
+    },
+  );
 
   it("repeats a GET whose connection dropped, up to Max Retry Count", async () => {
     const { emulator } = fixture;
@@ -189,8 +232,20 @@ describe("redirects, retries and request ids", () => {
 
   it("retries a throttled POST after Retry-After, which the user's retry inputs allow", async () => {
     const { emulator, connection } = fixture;
-    emulator.inject({ method: "POST", path: "accounts", status: 429, headers: { "Retry-After": "0" }, body: { error: { code: "0x80072322", message: "Throttled." } } });
-    await runAction("rawRequestV2", { connection, method: "POST", url: "/api/data/v9.2/accounts", data: '{"name": "Throttled raw"}', maxRetries: "1" });
+    emulator.inject({
+      method: "POST",
+      path: "accounts",
+      status: 429,
+      headers: { "Retry-After": "0" },
+      body: { error: { code: "0x80072322", message: "Throttled." } },
+    });
+    await runAction("rawRequestV2", {
+      connection,
+      method: "POST",
+      url: "/api/data/v9.2/accounts",
+      data: '{"name": "Throttled raw"}',
+      maxRetries: "1",
+    });
     expect(emulator.takeRequests().map((request) => request.method)).toEqual(["POST", "POST"]);
   });
 
@@ -220,7 +275,11 @@ describe("redirects, retries and request ids", () => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const error = await actionError("rawRequestV2", { connection: connectionFor(fixture.emulator, url), method: "GET", url: "/api/data/v9.2/accounts" });
+      const error = await actionError("rawRequestV2", {
+        connection: connectionFor(fixture.emulator, url),
+        method: "GET",
+        url: "/api/data/v9.2/accounts",
+      });
       expect(error).toMatchObject({ status: 400, code: "0x80040203", requestId: "req-42" });
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -243,8 +302,17 @@ describe("where a path that is not under /api/ goes", () => {
     expect(fixture.emulator.takeRequests()).toHaveLength(0);
   });
 
-  it.each([["Timeout", "timeout"], ["Max Retry Count", "maxRetries"], ["Retry Delay (ms)", "retryDelayMS"]])("refuses a %s that is not a whole number", async (label, input) => {
-    const error = await actionError("rawRequestV2", { connection: fixture.connection, method: "GET", url: "/api/data/v9.2/accounts", [input]: "soon" });
+  it.each([
+    ["Timeout", "timeout"],
+    ["Max Retry Count", "maxRetries"],
+    ["Retry Delay (ms)", "retryDelayMS"],
+  ])("refuses a %s that is not a whole number", async (label, input) => {
+    const error = await actionError("rawRequestV2", {
+      connection: fixture.connection,
+      method: "GET",
+      url: "/api/data/v9.2/accounts",
+      [input]: "soon",
+    });
     expect(error.message).toMatch(new RegExp(`^${label.replace(/[()]/g, "\\$&")}: 'soon' must be a whole number`));
     expect(fixture.emulator.takeRequests()).toHaveLength(0);
   });

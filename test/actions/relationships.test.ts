@@ -40,9 +40,18 @@ describe("a 1:N collection-valued navigation property", () => {
     expect(JSON.parse(post.body)).toEqual({ "@odata.id": `${emulator.apiRoot}contacts(${SEED.contacts.yvonne})` });
     expect(stored("contact", SEED.contacts.yvonne)._parentcustomerid_value).toBe(SEED.accounts.fabrikam);
 
-    const listed = await runAction("listAssociatedEntities", { connection, entityType: "accounts", entityId: SEED.accounts.fabrikam, navigationProperty: "contact_customer_accounts" });
+    const listed = await runAction("listAssociatedEntities", {
+      connection,
+      entityType: "accounts",
+      entityId: SEED.accounts.fabrikam,
+      navigationProperty: "contact_customer_accounts",
+    });
     expect(listed.links).toHaveLength(2);
-    expect(listed.links).toContainEqual({ entityType: "contacts", id: SEED.contacts.yvonne, url: `${emulator.apiRoot}contacts(${SEED.contacts.yvonne})` });
+    expect(listed.links).toContainEqual({
+      entityType: "contacts",
+      id: SEED.contacts.yvonne,
+      url: `${emulator.apiRoot}contacts(${SEED.contacts.yvonne})`,
+    });
     expectSameShape(listed, examples("listAssociatedEntities"));
     const [get] = emulator.takeRequests();
     expect(`${get.method} ${get.path}`).toBe(`GET accounts(${SEED.accounts.fabrikam})/contact_customer_accounts/$ref`);
@@ -54,11 +63,19 @@ describe("a 1:N collection-valued navigation property", () => {
       navigationProperty: "contact_customer_accounts",
       relatedEntityId: `{${SEED.contacts.yvonne.toUpperCase()}}`,
     });
-    expect(removed).toEqual({ entityType: "accounts", id: SEED.accounts.fabrikam, navigationProperty: "contact_customer_accounts", relatedId: SEED.contacts.yvonne, disassociated: true });
+    expect(removed).toEqual({
+      entityType: "accounts",
+      id: SEED.accounts.fabrikam,
+      navigationProperty: "contact_customer_accounts",
+      relatedId: SEED.contacts.yvonne,
+      disassociated: true,
+    });
     expectSameShape(removed, examples("disassociateEntities"));
     const [deletion, ...rest] = emulator.takeRequests();
     expect(rest).toHaveLength(0);
-    expect(`${deletion.method} ${deletion.path}`).toBe(`DELETE accounts(${SEED.accounts.fabrikam})/contact_customer_accounts(${SEED.contacts.yvonne})/$ref`);
+    expect(`${deletion.method} ${deletion.path}`).toBe(
+      `DELETE accounts(${SEED.accounts.fabrikam})/contact_customer_accounts(${SEED.contacts.yvonne})/$ref`,
+    );
     expect(deletion.body).toBe("");
     expect(await linkIds("accounts", SEED.accounts.fabrikam, "contact_customer_accounts")).toEqual([SEED.contacts.james]);
   });
@@ -102,7 +119,13 @@ describe("an N:N relationship", () => {
     expect(error.message).toContain("Cannot insert duplicate key.");
     expect(emulator.takeRequests()).toHaveLength(1);
 
-    const removed = await runAction("disassociateEntities", { connection, entityType: "leads", entityId: LEAD, navigationProperty: "accountleads_association", relatedEntityId: SEED.accounts.contoso });
+    const removed = await runAction("disassociateEntities", {
+      connection,
+      entityType: "leads",
+      entityId: LEAD,
+      navigationProperty: "accountleads_association",
+      relatedEntityId: SEED.accounts.contoso,
+    });
     expect(removed.relatedId).toBe(SEED.accounts.contoso);
     expect(await linkIds("accounts", SEED.accounts.contoso, "accountleads_association")).toEqual([]);
   });
@@ -126,9 +149,20 @@ describe("a single-valued navigation property", () => {
     expect(JSON.parse(put.body)).toEqual({ "@odata.id": `${emulator.apiRoot}accounts(${SEED.accounts.litware})` });
     expect(await linkIds("opportunities", opportunity, "customerid_account")).toEqual([SEED.accounts.litware]);
 
-    const cleared = await runAction("disassociateEntities", { connection, entityType: "opportunities", entityId: opportunity, navigationProperty: "customerid_account" });
+    const cleared = await runAction("disassociateEntities", {
+      connection,
+      entityType: "opportunities",
+      entityId: opportunity,
+      navigationProperty: "customerid_account",
+    });
     // relatedId is there and null (a cleared lookup), which the shape check alone would let pass as anything.
-    expect(cleared).toEqual({ entityType: "opportunities", id: opportunity, navigationProperty: "customerid_account", relatedId: null, disassociated: true });
+    expect(cleared).toEqual({
+      entityType: "opportunities",
+      id: opportunity,
+      navigationProperty: "customerid_account",
+      relatedId: null,
+      disassociated: true,
+    });
     expect("relatedId" in cleared).toBe(true);
     expectSameShape(cleared, examples("disassociateEntities"));
     const [, deletion] = emulator.takeRequests();
@@ -140,23 +174,38 @@ describe("a single-valued navigation property", () => {
 
 describe("a collection with more links than one page holds", () => {
   const account = SEED.accounts.northwind;
-  const list = () => runAction("listAssociatedEntities", { connection: fixture.connection, entityType: "accounts", entityId: account, navigationProperty: "contact_customer_accounts" });
+  const list = () =>
+    runAction("listAssociatedEntities", {
+      connection: fixture.connection,
+      entityType: "accounts",
+      entityId: account,
+      navigationProperty: "contact_customer_accounts",
+    });
   const refPath = `accounts(${account})/contact_customer_accounts/$ref`;
   const linkTo = (id: string) => ({ "@odata.id": `${fixture.emulator.apiRoot}contacts(${id})` });
 
   beforeAll(() => {
-    for (let row = 0; row < 5; row += 1) fixture.emulator.store.create(table("contact"), { lastname: `Paged ${row}`, _parentcustomerid_value: account });
+    for (let row = 0; row < 5; row += 1)
+      fixture.emulator.store.create(table("contact"), { lastname: `Paged ${row}`, _parentcustomerid_value: account });
   });
   afterEach(() => setLinkPageSize(fixture.emulator.store, undefined));
 
   it("follows every next link and lists them all", async () => {
-    const expected = fixture.emulator.store.list(table("contact")).filter((contact) => contact._parentcustomerid_value === account).map((contact) => contact.contactid);
+    const expected = fixture.emulator.store
+      .list(table("contact"))
+      .filter((contact) => contact._parentcustomerid_value === account)
+      .map((contact) => contact.contactid);
     setLinkPageSize(fixture.emulator.store, 2);
     const listed = await list();
     expect(listed.links.map((link: { id: string }) => link.id).sort()).toEqual([...expected].sort());
     expect(expected.length).toBeGreaterThanOrEqual(5);
-    const requests = fixture.emulator.takeRequests().map((request) => `${request.method} ${request.path} ${request.query.$skiptoken ?? ""}`.trim());
-    expect(requests).toEqual([`GET ${refPath}`, ...Array.from({ length: Math.ceil(expected.length / 2) - 1 }, (_, page) => `GET ${refPath} ${(page + 1) * 2}`)]);
+    const requests = fixture.emulator
+      .takeRequests()
+      .map((request) => `${request.method} ${request.path} ${request.query.$skiptoken ?? ""}`.trim());
+    expect(requests).toEqual([
+      `GET ${refPath}`,
+      ...Array.from({ length: Math.ceil(expected.length / 2) - 1 }, (_, page) => `GET ${refPath} ${(page + 1) * 2}`),
+    ]);
   });
 
   it.each([
@@ -166,14 +215,28 @@ describe("a collection with more links than one page holds", () => {
     const next = `${fixture.emulator.apiRoot}${refPath}?$skiptoken=2`;
     const value = page.value.map(() => linkTo(SEED.contacts.maria));
     fixture.emulator.inject({ path: /\/\$ref$/, status: 200, times, body: { value, "@odata.nextLink": next } });
-    const error = await actionError("listAssociatedEntities", { connection: fixture.connection, entityType: "accounts", entityId: account, navigationProperty: "contact_customer_accounts" });
+    const error = await actionError("listAssociatedEntities", {
+      connection: fixture.connection,
+      entityType: "accounts",
+      entityId: account,
+      navigationProperty: "contact_customer_accounts",
+    });
     expect(error.message).toContain(message);
     expect(fixture.emulator.takeRequests()).toHaveLength(times);
   });
 
   it("never follows a next link to another host", async () => {
-    fixture.emulator.inject({ path: /\/\$ref$/, status: 200, body: { value: [linkTo(SEED.contacts.maria)], "@odata.nextLink": `https://elsewhere.example/api/data/v9.2/${refPath}?$skiptoken=1` } });
-    const error = await actionError("listAssociatedEntities", { connection: fixture.connection, entityType: "accounts", entityId: account, navigationProperty: "contact_customer_accounts" });
+    fixture.emulator.inject({
+      path: /\/\$ref$/,
+      status: 200,
+      body: { value: [linkTo(SEED.contacts.maria)], "@odata.nextLink": `https://elsewhere.example/api/data/v9.2/${refPath}?$skiptoken=1` },
+    });
+    const error = await actionError("listAssociatedEntities", {
+      connection: fixture.connection,
+      entityType: "accounts",
+      entityId: account,
+      navigationProperty: "contact_customer_accounts",
+    });
     expect(error.message).toContain("refused to send the connection's token to https://elsewhere.example");
     expect(fixture.emulator.takeRequests()).toHaveLength(1);
   });
@@ -188,41 +251,76 @@ it("describes each kind of navigation property with an example of that kind", ()
 });
 
 describe("refusals", () => {
-  const base = { entityType: "accounts", entityId: SEED.accounts.contoso, relatedEntityType: "contacts", relatedEntityId: SEED.contacts.maria };
+  const base = {
+    entityType: "accounts",
+    entityId: SEED.accounts.contoso,
+    relatedEntityType: "contacts",
+    relatedEntityId: SEED.contacts.maria,
+  };
 
-  it.each(["contact_customer_accounts/$ref", "x(1)", "", "a b", "../accounts"])("refuses the navigation property %p before sending anything", async (navigationProperty) => {
-    const error = await actionError("associateEntities", { connection: fixture.connection, ...base, navigationProperty });
-    expect(error.message).toMatch(/^Navigation Property: /);
-    expect(fixture.emulator.takeRequests()).toHaveLength(0);
-  });
+  it.each(["contact_customer_accounts/$ref", "x(1)", "", "a b", "../accounts"])(
+    "refuses the navigation property %p before sending anything",
+    async (navigationProperty) => {
+      const error = await actionError("associateEntities", { connection: fixture.connection, ...base, navigationProperty });
+      expect(error.message).toMatch(/^Navigation Property: /);
+      expect(fixture.emulator.takeRequests()).toHaveLength(0);
+    },
+  );
 
   it.each([
     ["relatedEntityType", "contacts?x=1", /^Related Entity Type: /],
     ["relatedEntityId", "not-a-key", /^Related Entity ID: /],
     ["navigationKind", "Single", /^Navigation Property Type: 'Single' is not a navigation property type/],
   ])("refuses a bad %s before sending anything", async (name, value, message) => {
-    const error = await actionError("associateEntities", { connection: fixture.connection, ...base, navigationProperty: "contact_customer_accounts", [name]: value });
+    const error = await actionError("associateEntities", {
+      connection: fixture.connection,
+      ...base,
+      navigationProperty: "contact_customer_accounts",
+      [name]: value,
+    });
     expect(error.message).toMatch(message);
     expect(fixture.emulator.takeRequests()).toHaveLength(0);
   });
 
   it("needs a GUID to remove a member of a collection", async () => {
-    const error = await actionError("disassociateEntities", { connection: fixture.connection, entityType: "accounts", entityId: SEED.accounts.contoso, navigationProperty: "contact_customer_accounts", relatedEntityId: "emailaddress1='x'" });
+    const error = await actionError("disassociateEntities", {
+      connection: fixture.connection,
+      entityType: "accounts",
+      entityId: SEED.accounts.contoso,
+      navigationProperty: "contact_customer_accounts",
+      relatedEntityId: "emailaddress1='x'",
+    });
     expect(error.message).toMatch(/^Related Entity ID: .* is not a GUID/);
     expect(fixture.emulator.takeRequests()).toHaveLength(0);
   });
 
   it("reports a missing record as not found", async () => {
     const missing = "acc00000-0000-4000-8000-000000000999";
-    const error = await actionError("associateEntities", { connection: fixture.connection, ...base, entityId: missing, navigationProperty: "contact_customer_accounts" });
+    const error = await actionError("associateEntities", {
+      connection: fixture.connection,
+      ...base,
+      entityId: missing,
+      navigationProperty: "contact_customer_accounts",
+    });
     expect(error).toMatchObject({ status: 404, code: "0x80040217" });
     expect(error.message).toMatch(/^Record not found: /);
   });
 
   it("reports an unknown navigation property and a record of the wrong table as Dataverse does", async () => {
-    const unknown = await actionError("listAssociatedEntities", { connection: fixture.connection, entityType: "accounts", entityId: SEED.accounts.contoso, navigationProperty: "no_such_relationship" });
+    const unknown = await actionError("listAssociatedEntities", {
+      connection: fixture.connection,
+      entityType: "accounts",
+      entityId: SEED.accounts.contoso,
+      navigationProperty: "no_such_relationship",
+    });
     expect(unknown).toMatchObject({ status: 404, code: "0x8006088a" });
-    const wrongTable = await actionError("associateEntities", { connection: fixture.connection, ...base, relatedEntityType: "leads", relatedEntityId: LEAD, navigationProperty: "contact_customer_accounts" });
+    const wrongTable = await actionError("associateEntities", {
+      connection: fixture.connection,
+      ...base,
+      relatedEntityType: "leads",
+      relatedEntityId: LEAD,
+      navigationProperty: "contact_customer_accounts",
+    });
     expect(wrongTable).toMatchObject({ status: 400 });
     expect(wrongTable.message).toContain("takes 'contact' records, not 'lead'");
   });
@@ -234,13 +332,23 @@ describe("refusals", () => {
     ['{"value":[{"@odata.id":"contacts(%E0%A4%A)"}]}', 'the link "contacts(%E0%A4%A)" is not a record URL'],
   ])("stops with a clear error when the links answer is %s", async (body, message) => {
     fixture.emulator.inject({ path: /\/\$ref$/, status: 200, headers: { "Content-Type": "application/json" }, body });
-    const error = await actionError("listAssociatedEntities", { connection: fixture.connection, entityType: "accounts", entityId: SEED.accounts.contoso, navigationProperty: "contact_customer_accounts" });
+    const error = await actionError("listAssociatedEntities", {
+      connection: fixture.connection,
+      entityType: "accounts",
+      entityId: SEED.accounts.contoso,
+      navigationProperty: "contact_customer_accounts",
+    });
     expect(error.message).toContain(message);
   });
 
   it("does not repeat an associate whose answer was lost, and says the outcome is unknown", async () => {
     fixture.emulator.inject({ method: "POST", path: /\/\$ref$/, status: 502, afterHandling: true, headers: { "Retry-After": "0" } });
-    const error = await actionError("associateEntities", { connection: fixture.connection, ...base, entityId: SEED.accounts.litware, navigationProperty: "contact_customer_accounts" });
+    const error = await actionError("associateEntities", {
+      connection: fixture.connection,
+      ...base,
+      entityId: SEED.accounts.litware,
+      navigationProperty: "contact_customer_accounts",
+    });
     expect(error).toMatchObject({ outcomeUnknown: true });
     expect(fixture.emulator.takeRequests()).toHaveLength(1);
     expect(stored("contact", SEED.contacts.maria)._parentcustomerid_value).toBe(SEED.accounts.litware);

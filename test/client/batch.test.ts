@@ -103,7 +103,11 @@ describe("encodeBatch", () => {
   });
 
   it("keeps line breaks in record text escaped, so no body line can look like a delimiter", () => {
-    const { text } = encodeBatch([{ action: "create", collection: "accounts", data: { description: "x\r\n--batch_b3\r\ny" } }], false, "batch_b3");
+    const { text } = encodeBatch(
+      [{ action: "create", collection: "accounts", data: { description: "x\r\n--batch_b3\r\ny" } }],
+      false,
+      "batch_b3",
+    );
     expect(text.split("\r\n").filter((line) => line === "--batch_b3")).toHaveLength(1);
     expect(text).toContain('{"description":"x\\r\\n--batch_b3\\r\\ny"}');
   });
@@ -217,7 +221,7 @@ describe("decodeBatchResponse", () => {
   });
 
   it.each([
-    ["a cut-off body", "--batchresponse_r4\r\nContent-Type: application/http\r\n\r\nHTTP/1.1 200 OK\r\n\r\n{\"name\":", /closing delimiter/],
+    ["a cut-off body", '--batchresponse_r4\r\nContent-Type: application/http\r\n\r\nHTTP/1.1 200 OK\r\n\r\n{"name":', /closing delimiter/],
     ["a body without delimiters", '{"error":{"code":"0x0","message":"bad"}}', /no part delimiter/],
   ])("refuses %s", (_name, text, message) => {
     expect(() => decodeBatchResponse("multipart/mixed; boundary=batchresponse_r4", text)).toThrow(message);
@@ -249,7 +253,7 @@ describe("multipart helpers", () => {
   });
 
   it("reads an HTTP message and its status", () => {
-    const message = parseHttpMessage("HTTP/1.1 412 Precondition Failed\r\nETag: W/\"1\"\r\n\r\n{}\r\n");
+    const message = parseHttpMessage('HTTP/1.1 412 Precondition Failed\r\nETag: W/"1"\r\n\r\n{}\r\n');
     expect(message).toEqual({ startLine: "HTTP/1.1 412 Precondition Failed", headers: { etag: 'W/"1"' }, body: "{}\r\n" });
     expect(statusOf(message.startLine)).toBe(412);
     expect(statusOf("POST /api/data/v9.2/accounts HTTP/1.1")).toBeUndefined();

@@ -1,17 +1,11 @@
 import { XMLParser } from "fast-xml-parser";
-import {
-  buildFetchXml,
-  InputError,
-  mergeAnnotations,
-  parseFetchXml,
-  parseNextPageId,
-  readPagingCookieAnnotation,
-} from "../../src/client";
+import { buildFetchXml, InputError, mergeAnnotations, parseFetchXml, parseNextPageId, readPagingCookieAnnotation } from "../../src/client";
 
 const attributesOf = (xml: string): Record<string, string> =>
   new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", parseAttributeValue: false }).parse(xml).fetch;
 
-const INNER = '<cookie page="1"><name last="O\'Brien &amp; Sons" first="100% &lt;A&gt;" /><accountid last="{00000ACC-0000-4000-8000-000000000004}" first="{00000ACC-0000-4000-8000-000000000001}" /></cookie>';
+const INNER =
+  '<cookie page="1"><name last="O\'Brien &amp; Sons" first="100% &lt;A&gt;" /><accountid last="{00000ACC-0000-4000-8000-000000000004}" first="{00000ACC-0000-4000-8000-000000000001}" /></cookie>';
 // What Dataverse sends: the inner cookie URL-encoded twice inside the wrapper's pagingcookie attribute.
 const ANNOTATION = `<cookie pagenumber="2" pagingcookie="${encodeURIComponent(encodeURIComponent(INNER))}" istracking="False" />`;
 
@@ -41,7 +35,13 @@ describe("parseFetchXml and buildFetchXml", () => {
     expect(sent).not.toContain("<!--");
     expect(sent).not.toContain("<?xml");
     expect(sent).toContain("<value> 007 </value><value>A-1</value>");
-    const fetch = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", parseAttributeValue: false, parseTagValue: false, trimValues: false }).parse(sent).fetch;
+    const fetch = new XMLParser({
+      ignoreAttributes: false,
+      attributeNamePrefix: "",
+      parseAttributeValue: false,
+      parseTagValue: false,
+      trimValues: false,
+    }).parse(sent).fetch;
     expect(fetch["paging-cookie"]).toBe(INNER);
     expect(fetch.entity.filter.condition[0].value).toBe('Redmond & "Bellevue"');
   });
@@ -53,13 +53,21 @@ describe("parseFetchXml and buildFetchXml", () => {
   });
 
   it("replaces an earlier page, count and paging cookie instead of adding a second one", () => {
-    const query = parseFetchXml('<fetch count="5" page="9" paging-cookie="&lt;cookie page=&quot;8&quot; /&gt;"><entity name="account" /></fetch>');
+    const query = parseFetchXml(
+      '<fetch count="5" page="9" paging-cookie="&lt;cookie page=&quot;8&quot; /&gt;"><entity name="account" /></fetch>',
+    );
     expect(attributesOf(buildFetchXml(query, { page: 1, count: 5 }))).toEqual({ count: "5", page: "1", entity: { name: "account" } });
   });
 
   it("keeps attribute values as written: true stays true, 007 stays 007", () => {
-    const sent = buildFetchXml(parseFetchXml('<fetch distinct="true" no-lock="true"><entity name="account"><attribute name="name" /><filter><condition attribute="accountnumber" operator="eq" value="007" /></filter></entity></fetch>'));
-    expect(sent).toBe('<fetch distinct="true" no-lock="true"><entity name="account"><attribute name="name"/><filter><condition attribute="accountnumber" operator="eq" value="007"/></filter></entity></fetch>');
+    const sent = buildFetchXml(
+      parseFetchXml(
+        '<fetch distinct="true" no-lock="true"><entity name="account"><attribute name="name" /><filter><condition attribute="accountnumber" operator="eq" value="007" /></filter></entity></fetch>',
+      ),
+    );
+    expect(sent).toBe(
+      '<fetch distinct="true" no-lock="true"><entity name="account"><attribute name="name"/><filter><condition attribute="accountnumber" operator="eq" value="007"/></filter></entity></fetch>',
+    );
   });
 
   it.each([
@@ -67,7 +75,10 @@ describe("parseFetchXml and buildFetchXml", () => {
     ["not xml at all", /^XML Query: is not valid XML/],
     ['<fetch><entity name="account" /></fetch><fetch />', /^XML Query: has 2 root elements/],
     ['<fetch count="5><entity /></fetch>', /^XML Query: is not valid XML/],
-    ['<savedquery><entity name="account" /></savedquery>', /^XML Query: the root element is <savedquery>, but a FetchXML query starts with <fetch>/],
+    [
+      '<savedquery><entity name="account" /></savedquery>',
+      /^XML Query: the root element is <savedquery>, but a FetchXML query starts with <fetch>/,
+    ],
     ["<fetch />", /^XML Query: <fetch> has no <entity> element/],
     ["   ", /^XML Query: is required/],
   ])("refuses %p with a clear input error", (text, message) => {
@@ -77,7 +88,10 @@ describe("parseFetchXml and buildFetchXml", () => {
 
   it.each([
     ["<!-- x -->", "XML Query: is not valid XML: Start tag expected. (line 1). Give a FetchXML query"],
-    ['<fetch><entity name="account"></fetch>', "XML Query: is not valid XML: Expected closing tag 'entity' (opened in line 1, col 8) instead of closing tag 'fetch'. (line 1, column 31)"],
+    [
+      '<fetch><entity name="account"></fetch>',
+      "XML Query: is not valid XML: Expected closing tag 'entity' (opened in line 1, col 8) instead of closing tag 'fetch'. (line 1, column 31)",
+    ],
   ])("names the line, and the column only when the validator gives one, for %p", (text, message) => {
     expect(() => parseFetchXml(text)).toThrow(message);
     expect(() => parseFetchXml(text)).not.toThrow(/undefined/);
@@ -121,12 +135,17 @@ describe("paging cookies", () => {
     expect(parseNextPageId(encodeURIComponent(escaped))).toEqual({ innerCookie: INNER, page: 1 });
     expect(parseNextPageId("&lt;cookie page=&quot;&#x31;&quot; /&gt;")).toEqual({ innerCookie: '<cookie page="1" />', page: 1 });
     // A reference to no character is left as written rather than crash the unescaping.
-    expect(parseNextPageId("&lt;cookie page=&quot;1&quot; note=&quot;&#99999999;&quot; /&gt;").innerCookie).toBe('<cookie page="1" note="&#99999999;" />');
+    expect(parseNextPageId("&lt;cookie page=&quot;1&quot; note=&quot;&#99999999;&quot; /&gt;").innerCookie).toBe(
+      '<cookie page="1" note="&#99999999;" />',
+    );
   });
 
   it.each([
-    ['<cookie page="1">', "Next Page Id: is not valid XML: Unclosed tag 'cookie'. (line 1, column 1). Give the Next Page Id a previous run returned, unchanged."],
-    ['&lt;cookie page=&quot;1&quot;&gt;', "Next Page Id: is not valid XML: Unclosed tag 'cookie'. (line 1, column 1)."],
+    [
+      '<cookie page="1">',
+      "Next Page Id: is not valid XML: Unclosed tag 'cookie'. (line 1, column 1). Give the Next Page Id a previous run returned, unchanged.",
+    ],
+    ["&lt;cookie page=&quot;1&quot;&gt;", "Next Page Id: is not valid XML: Unclosed tag 'cookie'. (line 1, column 1)."],
   ])("refuses the malformed cookie %p as not valid XML", (value, message) => {
     expect(() => parseNextPageId(value)).toThrow(message);
   });
@@ -148,7 +167,12 @@ describe("paging cookies", () => {
 
 describe("CDATA", () => {
   it("keeps a CDATA value and does not take it for an element", () => {
-    const sent = buildFetchXml(parseFetchXml('<fetch><entity name="account"><filter><condition attribute="name" operator="in"><value><![CDATA[A & B <C>]]></value></condition></filter></entity></fetch>'), { page: 1, count: 5 });
+    const sent = buildFetchXml(
+      parseFetchXml(
+        '<fetch><entity name="account"><filter><condition attribute="name" operator="in"><value><![CDATA[A & B <C>]]></value></condition></filter></entity></fetch>',
+      ),
+      { page: 1, count: 5 },
+    );
     expect(sent).toContain("<value><![CDATA[A & B <C>]]></value>");
   });
 });

@@ -20,7 +20,10 @@ describe("parseAttributeMetadataType", () => {
 
 describe("parseMetadataKey and attributePath", () => {
   it("takes a GUID in any form as a MetadataId and a name as a logical name", () => {
-    expect(parseMetadataKey("{70000000-0000-4000-8000-00000000000D}", "Entity ID", "account")).toEqual({ kind: "id", id: "70000000-0000-4000-8000-00000000000d" });
+    expect(parseMetadataKey("{70000000-0000-4000-8000-00000000000D}", "Entity ID", "account")).toEqual({
+      kind: "id",
+      id: "70000000-0000-4000-8000-00000000000d",
+    });
     expect(parseMetadataKey(" Account ", "Entity ID", "account")).toEqual({ kind: "logicalName", logicalName: "account" });
   });
 
@@ -31,7 +34,13 @@ describe("parseMetadataKey and attributePath", () => {
   it("builds keyed, cast paths", () => {
     const entity = { kind: "logicalName", logicalName: "account" } as const;
     expect(attributePath(entity)).toBe("EntityDefinitions(LogicalName='account')/Attributes");
-    expect(attributePath({ kind: "id", id: "70000000-0000-4000-8000-00000000000d" }, { kind: "logicalName", logicalName: "industrycode" }, "Picklist")).toBe(
+    expect(
+      attributePath(
+        { kind: "id", id: "70000000-0000-4000-8000-00000000000d" },
+        { kind: "logicalName", logicalName: "industrycode" },
+        "Picklist",
+      ),
+    ).toBe(
       "EntityDefinitions(70000000-0000-4000-8000-00000000000d)/Attributes(LogicalName='industrycode')/Microsoft.Dynamics.CRM.PicklistAttributeMetadata",
     );
   });
@@ -39,7 +48,10 @@ describe("parseMetadataKey and attributePath", () => {
 
 describe("toEntityDefinitionLookup", () => {
   it("uses a MetadataId either way, else the logical or the entity set name", () => {
-    expect(toEntityDefinitionLookup("70000000-0000-4000-8000-00000000000d", false)).toEqual({ kind: "id", id: "70000000-0000-4000-8000-00000000000d" });
+    expect(toEntityDefinitionLookup("70000000-0000-4000-8000-00000000000d", false)).toEqual({
+      kind: "id",
+      id: "70000000-0000-4000-8000-00000000000d",
+    });
     expect(toEntityDefinitionLookup("Account", true)).toEqual({ kind: "logicalName", logicalName: "account" });
     expect(toEntityDefinitionLookup("accounts", false)).toEqual({ kind: "entitySetName", entitySetName: "accounts" });
   });
@@ -55,9 +67,15 @@ describe("selectEntityTypes", () => {
     metadataId: logicalName,
     ...extra,
   });
-  const all = [entityType("contact", "Contact"), entityType("account", "Account"), entityType("new_project", "Project", { isCustomEntity: true })];
+  const all = [
+    entityType("contact", "Contact"),
+    entityType("account", "Account"),
+    entityType("new_project", "Project", { isCustomEntity: true }),
+  ];
   const select = (filter: string[], includeAllCustom = true, defaultSelected: string[] = []) =>
-    selectEntityTypes(all, { filter, defaultSelected, includeAllCustom }).map((item) => `${item.logicalName}${item.defaultSelected ? "*" : ""}`);
+    selectEntityTypes(all, { filter, defaultSelected, includeAllCustom }).map(
+      (item) => `${item.logicalName}${item.defaultSelected ? "*" : ""}`,
+    );
 
   it("includes everything for an empty filter, sorted by display name", () => {
     expect(select([])).toEqual(["account", "contact", "new_project"]);

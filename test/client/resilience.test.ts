@@ -3,10 +3,16 @@ import { actionError, runAction, useEmulator } from "../support";
 
 const fixture = useEmulator();
 
-const THROTTLED = { error: { code: "0x80072322", message: "Number of requests exceeded the limit of 6000 over time window of 300 seconds." } };
+const THROTTLED = {
+  error: { code: "0x80072322", message: "Number of requests exceeded the limit of 6000 over time window of 300 seconds." },
+};
 
 const accountsNamed = async (name: string): Promise<number> => {
-  const data = await runAction("queryEntities", { connection: fixture.connection, entityType: "accounts", filterExpression: `name eq '${name}'` });
+  const data = await runAction("queryEntities", {
+    connection: fixture.connection,
+    entityType: "accounts",
+    filterExpression: `name eq '${name}'`,
+  });
   return data.records.length;
 };
 
@@ -57,7 +63,13 @@ describe("throttling and transient faults", () => {
 
   it("gives up within its bounds and reports the last fault", async () => {
     const { emulator, connection } = fixture;
-    emulator.inject({ method: "GET", path: "opportunities", status: 503, times: 10, body: { error: { code: "0x80040216", message: "Service Unavailable" } } });
+    emulator.inject({
+      method: "GET",
+      path: "opportunities",
+      status: 503,
+      times: 10,
+      body: { error: { code: "0x80040216", message: "Service Unavailable" } },
+    });
     const client = createDataverseClient(connection, { retry: { maxRetries: 3, baseDelayMs: 5 } });
     const error = await client.send({ method: "GET", path: "opportunities" }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(DataverseError);
@@ -78,7 +90,13 @@ describe("throttling and transient faults", () => {
 describe("odd responses", () => {
   it("reports a cut-off JSON body instead of crashing", async () => {
     const { emulator, connection } = fixture;
-    emulator.inject({ method: "GET", path: "accounts", status: 200, headers: { "Content-Type": "application/json; odata.metadata=minimal" }, body: '{"@odata.context":"x","value":[{"name":"Con' });
+    emulator.inject({
+      method: "GET",
+      path: "accounts",
+      status: 200,
+      headers: { "Content-Type": "application/json; odata.metadata=minimal" },
+      body: '{"@odata.context":"x","value":[{"name":"Con',
+    });
     const error = await actionError("queryEntities", { connection, entityType: "accounts" });
     expect(error.message).toMatch(/could not be read as JSON \(\d+ characters, possibly cut off\)/);
   });
@@ -92,9 +110,19 @@ describe("odd responses", () => {
 
   it("reads an HTML error page into a readable message", async () => {
     const { emulator, connection } = fixture;
-    emulator.inject({ method: "DELETE", status: 400, body: "<html><head><title>Bad Request</title></head><body><p>Request rejected by proxy</p></body></html>" });
-    const error = await actionError("deleteEntity", { connection, entityType: "accounts", entityId: "00000000-0000-0000-0000-000000000001" });
-    expect(error.message).toMatch(/^Dataverse answered 400 for DELETE accounts\(00000000-0000-0000-0000-000000000001\): the response was not a Dataverse error \(text\/html\): Bad Request Request rejected by proxy/);
+    emulator.inject({
+      method: "DELETE",
+      status: 400,
+      body: "<html><head><title>Bad Request</title></head><body><p>Request rejected by proxy</p></body></html>",
+    });
+    const error = await actionError("deleteEntity", {
+      connection,
+      entityType: "accounts",
+      entityId: "00000000-0000-0000-0000-000000000001",
+    });
+    expect(error.message).toMatch(
+      /^Dataverse answered 400 for DELETE accounts\(00000000-0000-0000-0000-000000000001\): the response was not a Dataverse error \(text\/html\): Bad Request Request rejected by proxy/,
+    );
   });
 });
 

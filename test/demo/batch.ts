@@ -2,7 +2,7 @@
  * Batch Entity Actions and a paged FetchXML query over the records the batch made: three
  * accounts and an update in one `$batch`, the query two records a page, then one `$batch` deleting them.
  */
-import { randomUUID } from "crypto";
+import { randomUUID } from "node:crypto";
 import { created, deleted, step, type Demo } from "./harness";
 
 interface BatchResult {
@@ -30,12 +30,17 @@ export const batchCreate = async (demo: Demo): Promise<string[]> => {
   }));
   const update = { collection: "accounts", action: "update", key: ids[0], data: { revenue: 42000 } };
   ids.forEach((id) => created(demo, "accounts", id));
-  await step("[CRM] Batch Entity Actions", "batchEntityActions", {
-    connection: demo.connection,
-    actions: JSON.stringify([...creates, update]),
-    atomic: false,
-    continueOnError: true,
-  }, summarize);
+  await step(
+    "[CRM] Batch Entity Actions",
+    "batchEntityActions",
+    {
+      connection: demo.connection,
+      actions: JSON.stringify([...creates, update]),
+      atomic: false,
+      continueOnError: true,
+    },
+    summarize,
+  );
   return ids;
 };
 
@@ -47,12 +52,22 @@ export const fetchXmlQuery = (demo: Demo): Promise<unknown> => {
     <order attribute="accountnumber" />
   </entity>
 </fetch>`;
-  return step("[CRM] Run Fetch XML Query", "fetchXml", { connection: demo.connection, entityType: "accounts", xmlQuery, fetchAll: true },
-    (data) => `${data.records.length} records in ${data.pageNumber} pages of 2 (Fetch All): ${data.records.map((record: any) => `"${record.name}"`).join(", ")}`);
+  return step(
+    "[CRM] Run Fetch XML Query",
+    "fetchXml",
+    { connection: demo.connection, entityType: "accounts", xmlQuery, fetchAll: true },
+    (data) =>
+      `${data.records.length} records in ${data.pageNumber} pages of 2 (Fetch All): ${data.records.map((record: any) => `"${record.name}"`).join(", ")}`,
+  );
 };
 
 export const batchDelete = async (demo: Demo, ids: string[]): Promise<void> => {
   const deletes = ids.map((key) => ({ collection: "accounts", action: "delete", key }));
-  await step("[CRM] Batch Entity Actions", "batchEntityActions", { connection: demo.connection, actions: JSON.stringify(deletes), atomic: false, continueOnError: true }, summarize);
+  await step(
+    "[CRM] Batch Entity Actions",
+    "batchEntityActions",
+    { connection: demo.connection, actions: JSON.stringify(deletes), atomic: false, continueOnError: true },
+    summarize,
+  );
   ids.forEach((id) => deleted(demo, "accounts", id));
 };

@@ -58,7 +58,12 @@ const fetchToken = async (target: Target): Promise<string> => {
   const response = await fetch(target.tokenUrl, {
     method: "POST",
     headers: { "Content-Type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ grant_type: "client_credentials", client_id: target.clientId, client_secret: target.clientSecret, scope: target.scopes }),
+    body: new URLSearchParams({
+      grant_type: "client_credentials",
+      client_id: target.clientId,
+      client_secret: target.clientSecret,
+      scope: target.scopes,
+    }),
   });
   const body = (await response.json()) as { access_token?: string; error_description?: string };
   if (!body.access_token) throw new Error(`The token request failed: ${body.error_description ?? response.status}`);
@@ -92,7 +97,13 @@ const main = async (): Promise<void> => {
     const connection: Connection = {
       key: "clientCredentials",
       configVarKey: "demo",
-      fields: { webApiUrl: target.webApiUrl, tokenUrl: target.tokenUrl, scopes: target.scopes, clientId: target.clientId, clientSecret: target.clientSecret },
+      fields: {
+        webApiUrl: target.webApiUrl,
+        tokenUrl: target.tokenUrl,
+        scopes: target.scopes,
+        clientId: target.clientId,
+        clientSecret: target.clientSecret,
+      },
       token: { access_token: accessToken, token_type: "Bearer" },
     };
     const schemaChanges = !configured || process.env[SCHEMA_CHANGES_VARIABLE] === "1";

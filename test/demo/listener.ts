@@ -1,6 +1,6 @@
 /** A local HTTP listener on 127.0.0.1 standing in for the flow's Prismatic webhook URL. */
-import { createServer } from "http";
-import type { AddressInfo } from "net";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 
 export interface Delivery {
   headers: Record<string, string>;

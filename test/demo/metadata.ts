@@ -10,24 +10,57 @@ export const SCHEMA_CHANGES_VARIABLE = "DYNAMICS_DEMO_SCHEMA_CHANGES";
 const label = (value: any): string => value?.UserLocalizedLabel?.Label ?? value?.LocalizedLabels?.[0]?.Label ?? "";
 
 export const currentUser = (demo: Demo): Promise<unknown> =>
-  step("[CRM] Get Current User", "getCurrentUser", { connection: demo.connection }, (data) => `"${data.user.fullname}" (UserId ${data.UserId})`);
+  step(
+    "[CRM] Get Current User",
+    "getCurrentUser",
+    { connection: demo.connection },
+    (data) => `"${data.user.fullname}" (UserId ${data.UserId})`,
+  );
 
 export const tableDefinitions = async (demo: Demo): Promise<void> => {
   const { connection } = demo;
   await step("[CRM] Get Entities Metadata", "getEntitiesMetaData", { connection, defaultSelectedRecordTypes: ["accounts"] }, (data) => {
-    const selected = data.entityTypes.filter((entityType: any) => entityType.defaultSelected).map((entityType: any) => entityType.entitySetName);
+    const selected = data.entityTypes
+      .filter((entityType: any) => entityType.defaultSelected)
+      .map((entityType: any) => entityType.entitySetName);
     return `${data.entityTypes.length} tables, selected by default: ${selected.join(", ")}`;
   });
-  await step("[CRM] Get Entity Metadata", "getEntityMetaData", { connection, entityType: "account", lookupField: true },
-    (data) => `${data.LogicalName} ("${label(data.DisplayName)}"): entity set ${data.EntitySetName}, id column ${data.PrimaryIdAttribute}`);
-  await step("[CRM] Query Attributes", "queryAttributes", { connection, entityId: "account", attributeType: "Money", fieldNames: ["LogicalName"] },
-    (data) => `Money columns on account (${data.attributes.length}): ${data.attributes.slice(0, 3).map((attribute: any) => attribute.LogicalName).join(", ")}${data.attributes.length > 3 ? ", …" : ""}`);
-  await step("[CRM] Get Attribute", "getAttribute", { connection, entityId: "account", attributeId: "name", attributeType: "String", fieldNames: ["LogicalName", "AttributeType", "MaxLength"] },
-    (data) => `account.${data.LogicalName}: ${data.AttributeType}, MaxLength ${data.MaxLength}`);
-  await attempt("Select Entity Type", () => harness.dataSource("entityTypes", { connection }), ({ result }: any) => {
-    const account = result.find((option: any) => option.key === "accounts");
-    return `data source entityTypes: ${result.length} entity types, e.g. ${account.key} labelled "${account.label}"`;
-  });
+  await step(
+    "[CRM] Get Entity Metadata",
+    "getEntityMetaData",
+    { connection, entityType: "account", lookupField: true },
+    (data) => `${data.LogicalName} ("${label(data.DisplayName)}"): entity set ${data.EntitySetName}, id column ${data.PrimaryIdAttribute}`,
+  );
+  await step(
+    "[CRM] Query Attributes",
+    "queryAttributes",
+    { connection, entityId: "account", attributeType: "Money", fieldNames: ["LogicalName"] },
+    (data) =>
+      `Money columns on account (${data.attributes.length}): ${data.attributes
+        .slice(0, 3)
+        .map((attribute: any) => attribute.LogicalName)
+        .join(", ")}${data.attributes.length > 3 ? ", …" : ""}`,
+  );
+  await step(
+    "[CRM] Get Attribute",
+    "getAttribute",
+    {
+      connection,
+      entityId: "account",
+      attributeId: "name",
+      attributeType: "String",
+      fieldNames: ["LogicalName", "AttributeType", "MaxLength"],
+    },
+    (data) => `account.${data.LogicalName}: ${data.AttributeType}, MaxLength ${data.MaxLength}`,
+  );
+  await attempt(
+    "Select Entity Type",
+    () => harness.dataSource("entityTypes", { connection }),
+    ({ result }: any) => {
+      const account = result.find((option: any) => option.key === "accounts");
+      return `data source entityTypes: ${result.length} entity types, e.g. ${account.key} labelled "${account.label}"`;
+    },
+  );
 };
 
 /** The documented default body (a Money column), renamed for this run. */
@@ -48,9 +81,17 @@ export const columnChanges = async (demo: Demo): Promise<void> => {
   }
   const { connection } = demo;
   const schemaName = `new_DemoBalance${demo.suffix}`;
-  await step("[CRM] Create Attribute", "createAttribute", { connection, entityId: "account", attributeBody: attributeBodyFor(schemaName) },
-    (data) => `Money column ${schemaName} on account, MetadataId ${data.id}`);
+  await step(
+    "[CRM] Create Attribute",
+    "createAttribute",
+    { connection, entityId: "account", attributeBody: attributeBodyFor(schemaName) },
+    (data) => `Money column ${schemaName} on account, MetadataId ${data.id}`,
+  );
   const changes = { DisplayName: { LocalizedLabels: [{ Label: "Demo Balance (renamed)", LanguageCode: 1033 }] } };
-  await step("[CRM] Update Attribute", "updateAttribute", { connection, entityId: "account", attributeId: schemaName.toLowerCase(), attributeBody: JSON.stringify(changes) },
-    (data) => `${data.definition.LogicalName} display name now "${label(data.definition.DisplayName)}"`);
+  await step(
+    "[CRM] Update Attribute",
+    "updateAttribute",
+    { connection, entityId: "account", attributeId: schemaName.toLowerCase(), attributeBody: JSON.stringify(changes) },
+    (data) => `${data.definition.LogicalName} display name now "${label(data.definition.DisplayName)}"`,
+  );
 };

@@ -12,13 +12,32 @@ import { startListener, type Delivery } from "./listener";
 const FLOW = { id: "flowId", name: "Flow 1", stableId: "flowStableId" };
 const DELIVERY_TIMEOUT_MS = 10000;
 
-type LifecycleHandler = (context: ActionContext, params: Record<string, unknown>) => Promise<{ crossFlowState?: Record<string, unknown> } | undefined>;
+type LifecycleHandler = (
+  context: ActionContext,
+  params: Record<string, unknown>,
+) => Promise<{ crossFlowState?: Record<string, unknown> } | undefined>;
 
 /** Prismatic runs these on instance deploy and delete; the harness has no call for them. */
-const runLifecycle = (kind: "webhookCreate" | "webhookDelete", params: Record<string, unknown>, webhookUrl: string, crossFlowState: Record<string, unknown>) => {
-  const trigger = harness.component.triggers.dynamicsWebhookTrigger as unknown as Record<string, LifecycleHandler> & { inputs: { key: string; default?: string }[] };
+const runLifecycle = (
+  kind: "webhookCreate" | "webhookDelete",
+  params: Record<string, unknown>,
+  webhookUrl: string,
+  crossFlowState: Record<string, unknown>,
+) => {
+  const trigger = harness.component.triggers.dynamicsWebhookTrigger as unknown as Record<string, LifecycleHandler> & {
+    inputs: { key: string; default?: string }[];
+  };
   const defaults = Object.fromEntries(trigger.inputs.map(({ key, default: value }) => [key, value ?? ""]));
-  const context = { logger: loggerMock(), flow: FLOW, webhookUrls: { [FLOW.name]: webhookUrl }, crossFlowState, instanceState: {}, executionState: {}, integrationState: {}, configVars: {} };
+  const context = {
+    logger: loggerMock(),
+    flow: FLOW,
+    webhookUrls: { [FLOW.name]: webhookUrl },
+    crossFlowState,
+    instanceState: {},
+    executionState: {},
+    integrationState: {},
+    configVars: {},
+  };
   return trigger[kind](context as unknown as ActionContext, { ...defaults, ...params });
 };
 
@@ -44,25 +63,53 @@ export const webhookTrigger = async (demo: Demo): Promise<void> => {
   }
   const listener = await startListener();
   try {
-    const params = { connection: demo.connection, authenticationType: "WebhookKey", registerWebhook: true, entityLogicalName: "account", messages: ["Create"], webhookName: "Demo flow" };
-    const registration = await attempt("Webhook: register (create)", () => runLifecycle("webhookCreate", params, listener.url, {}),
-      () => `${endpointsFor(demo, listener.url)} service endpoint for ${listener.url} (generated key), step on account Create`);
+    const params = {
+      connection: demo.connection,
+      authenticationType: "WebhookKey",
+      registerWebhook: true,
+      entityLogicalName: "account",
+      messages: ["Create"],
+      webhookName: "Demo flow",
+    };
+    const registration = await attempt(
+      "Webhook: register (create)",
+      () => runLifecycle("webhookCreate", params, listener.url, {}),
+      () => `${endpointsFor(demo, listener.url)} service endpoint for ${listener.url} (generated key), step on account Create`,
+    );
     const crossFlowState = registration?.crossFlowState ?? {};
-    const account = await step("[CRM] Create Entity", "createEntity", { connection: demo.connection, entityType: "accounts", fieldValues: [{ key: "name", value: `Demo Webhook ${demo.suffix}` }] },
-      (data) => `accounts(${data.id}) "${data.record.name}"`);
+    const account = await step(
+      "[CRM] Create Entity",
+      "createEntity",
+      { connection: demo.connection, entityType: "accounts", fieldValues: [{ key: "name", value: `Demo Webhook ${demo.suffix}` }] },
+      (data) => `accounts(${data.id}) "${data.record.name}"`,
+    );
     created(demo, "accounts", account.id);
-    await attempt("Webhook trigger", async () => {
-      const delivery = await listener.next(DELIVERY_TIMEOUT_MS);
-      return ((await harness.trigger("dynamicsWebhookTrigger", payloadFor(delivery), params, { crossFlowState })) as any).payload.event;
-    }, (event) => {
-      if (event.messageName !== "Create" || event.entityId !== account.id) throw new Error(`expected the Create of accounts(${account.id}), got ${event.messageName} of ${event.entityId}`);
-      return `key checked; ${event.messageName} of ${event.entityName}(${event.entityId}), name "${event.target?.name}"`;
-    });
-    await attempt("Webhook: unregister (delete)", () => runLifecycle("webhookDelete", params, listener.url, crossFlowState), () => {
-      if (endpointsFor(demo, listener.url) > 0) throw new Error(`the service endpoint for ${listener.url} is still registered`);
-      return "service endpoint and step removed";
-    });
-    await step("[CRM] Delete Entity", "deleteEntity", { connection: demo.connection, entityType: "accounts", entityId: account.id }, (data) => `accounts(${data.id}) deleted`);
+    await attempt(
+      "Webhook trigger",
+      async () => {
+        const delivery = await listener.next(DELIVERY_TIMEOUT_MS);
+        return ((await harness.trigger("dynamicsWebhookTrigger", payloadFor(delivery), params, { crossFlowState })) as any).payload.event;
+      },
+      (event) => {
+        if (event.messageName !== "Create" || event.entityId !== account.id)
+          throw new Error(`expected the Create of accounts(${account.id}), got ${event.messageName} of ${event.entityId}`);
+        return `key checked; ${event.messageName} of ${event.entityName}(${event.entityId}), name "${event.target?.name}"`;
+      },
+    );
+    await attempt(
+      "Webhook: unregister (delete)",
+      () => runLifecycle("webhookDelete", params, listener.url, crossFlowState),
+      () => {
+        if (endpointsFor(demo, listener.url) > 0) throw new Error(`the service endpoint for ${listener.url} is still registered`);
+        return "service endpoint and step removed";
+      },
+    );
+    await step(
+      "[CRM] Delete Entity",
+      "deleteEntity",
+      { connection: demo.connection, entityType: "accounts", entityId: account.id },
+      (data) => `accounts(${data.id}) deleted`,
+    );
     deleted(demo, "accounts", account.id);
   } finally {
     await listener.stop();
@@ -72,16 +119,36 @@ export const webhookTrigger = async (demo: Demo): Promise<void> => {
 export const pollingTrigger = async (demo: Demo): Promise<void> => {
   // Spectral keeps a polling trigger's state in the instance state between runs.
   const instanceState: Record<string, unknown> = {};
-  const params = { connection: demo.connection, entityType: "accounts", fieldNames: ["name"], filterExpression: `startswith(name,'Demo Poll ${demo.suffix}')`, mode: "Modified On" };
+  const params = {
+    connection: demo.connection,
+    entityType: "accounts",
+    fieldNames: ["name"],
+    filterExpression: `startswith(name,'Demo Poll ${demo.suffix}')`,
+    mode: "Modified On",
+  };
   const poll = async () => ((await harness.trigger("pollChangesTrigger", undefined, params, { instanceState })) as any).payload.body.data;
-  await attempt("Polling trigger: first poll", poll, (data) => `${data.created.length} created, ${data.updated.length} updated (${data.restarted ? "starting point set" : "resumed"})`);
-  const account = await step("[CRM] Create Entity", "createEntity", { connection: demo.connection, entityType: "accounts", fieldValues: [{ key: "name", value: `Demo Poll ${demo.suffix}` }] },
-    (data) => `accounts(${data.id}) "${data.record.name}"`);
+  await attempt(
+    "Polling trigger: first poll",
+    poll,
+    (data) => `${data.created.length} created, ${data.updated.length} updated (${data.restarted ? "starting point set" : "resumed"})`,
+  );
+  const account = await step(
+    "[CRM] Create Entity",
+    "createEntity",
+    { connection: demo.connection, entityType: "accounts", fieldValues: [{ key: "name", value: `Demo Poll ${demo.suffix}` }] },
+    (data) => `accounts(${data.id}) "${data.record.name}"`,
+  );
   created(demo, "accounts", account.id);
   await attempt("Polling trigger: second poll", poll, (data) => {
-    if (!data.created.some((record: any) => record.accountid === account.id)) throw new Error("the new account was not reported as created");
+    if (!data.created.some((record: any) => record.accountid === account.id))
+      throw new Error("the new account was not reported as created");
     return `${data.created.length} created: ${data.created.map((record: any) => `"${record.name}"`).join(", ")}; ${data.updated.length} updated`;
   });
-  await step("[CRM] Delete Entity", "deleteEntity", { connection: demo.connection, entityType: "accounts", entityId: account.id }, (data) => `accounts(${data.id}) deleted`);
+  await step(
+    "[CRM] Delete Entity",
+    "deleteEntity",
+    { connection: demo.connection, entityType: "accounts", entityId: account.id },
+    (data) => `accounts(${data.id}) deleted`,
+  );
   deleted(demo, "accounts", account.id);
 };

@@ -25,12 +25,21 @@ const part = (requestLine: string, body?: unknown, headers: string[] = [], conte
 const multipart = (boundary: string, parts: string[][]): string =>
   crlf(...parts.flatMap((lines) => [`--${boundary}`, ...lines]), `--${boundary}--`, "");
 
-const changeSet = (boundary: string, parts: string[][]): string[] => [`Content-Type: multipart/mixed; boundary="${boundary}"`, "", multipart(boundary, parts)];
+const changeSet = (boundary: string, parts: string[][]): string[] => [
+  `Content-Type: multipart/mixed; boundary="${boundary}"`,
+  "",
+  multipart(boundary, parts),
+];
 
 const postBatch = async (body: string, headers: Record<string, string> = {}) => {
   const response = await fetch(`${emulator.apiRoot}$batch`, {
     method: "POST",
-    headers: { Authorization: `Bearer ${emulator.accessToken}`, "OData-Version": "4.0", "Content-Type": 'multipart/mixed; boundary="batch_t"', ...headers },
+    headers: {
+      Authorization: `Bearer ${emulator.accessToken}`,
+      "OData-Version": "4.0",
+      "Content-Type": 'multipart/mixed; boundary="batch_t"',
+      ...headers,
+    },
     body,
   });
   return { status: response.status, contentType: response.headers.get("content-type") ?? "", text: await response.text() };
@@ -156,16 +165,32 @@ it("stops at the first failure by default, and goes on with odata.continue-on-er
 
   const continued = await postBatch(body, { Prefer: "odata.continue-on-error" });
   expect(continued.status).toBe(200);
-  expect(continued.text.match(/^HTTP\/1\.1 .*$/gm)).toEqual(["HTTP/1.1 204 No Content", "HTTP/1.1 404 Not Found", "HTTP/1.1 204 No Content"]);
+  expect(continued.text.match(/^HTTP\/1\.1 .*$/gm)).toEqual([
+    "HTTP/1.1 204 No Content",
+    "HTTP/1.1 404 Not Found",
+    "HTTP/1.1 204 No Content",
+  ]);
   expect(accountsNamed("Stop 3")).toHaveLength(1);
 });
 
 it.each([
-  ["a body whose lines end in LF only", multipart("batch_t", [part("POST /api/data/v9.2/accounts HTTP/1.1", { name: "LF" })]).replace(/\r\n/g, "\n"), {}],
+  [
+    "a body whose lines end in LF only",
+    multipart("batch_t", [part("POST /api/data/v9.2/accounts HTTP/1.1", { name: "LF" })]).replace(/\r\n/g, "\n"),
+    {},
+  ],
   ["a body without its closing delimiter", crlf("--batch_t", ...part("POST /api/data/v9.2/accounts HTTP/1.1", { name: "Open" })), {}],
-  ["a Content-Type without a boundary", multipart("batch_t", [part("POST /api/data/v9.2/accounts HTTP/1.1", { name: "No Boundary" })]), { "Content-Type": "multipart/mixed" }],
+  [
+    "a Content-Type without a boundary",
+    multipart("batch_t", [part("POST /api/data/v9.2/accounts HTTP/1.1", { name: "No Boundary" })]),
+    { "Content-Type": "multipart/mixed" },
+  ],
   ["a part that is not an HTTP request", multipart("batch_t", [["Content-Type: application/http", "", "hello"]]), {}],
-  ["a GET inside a change set", multipart("batch_t", [changeSet("changeset_t", [part("GET /api/data/v9.2/accounts HTTP/1.1", undefined, [], 1)])]), {}],
+  [
+    "a GET inside a change set",
+    multipart("batch_t", [changeSet("changeset_t", [part("GET /api/data/v9.2/accounts HTTP/1.1", undefined, [], 1)])]),
+    {},
+  ],
 ])("answers %s with a plain JSON 400", async (_name, body, headers) => {
   const response = await postBatch(body, headers);
   expect(response.status).toBe(400);
@@ -176,20 +201,25 @@ it.each([
 
 it("refuses more than 1000 requests, change set requests included, before running any", async () => {
   const creates = (count: number, contentIds: boolean) =>
-    Array.from({ length: count }, (_, index) => part("POST /api/data/v9.2/accounts HTTP/1.1", { name: "Over Limit" }, [], contentIds ? index + 1 : undefined));
+    Array.from({ length: count }, (_, index) =>
+      part("POST /api/data/v9.2/accounts HTTP/1.1", { name: "Over Limit" }, [], contentIds ? index + 1 : undefined),
+    );
   const response = await postBatch(multipart("batch_t", [...creates(1, false), changeSet("changeset_t", creates(1000, true))]));
   expect(response.status).toBe(400);
   expect(JSON.parse(response.text)).toEqual({
     error: {
       code: "0x0",
-      message: "The current batch message contains too many parts. Only batch messages with a maximum number of '1000' query operations, including changeset operations, are allowed.",
+      message:
+        "The current batch message contains too many parts. Only batch messages with a maximum number of '1000' query operations, including changeset operations, are allowed.",
     },
   });
   expect(accountsNamed("Over Limit")).toHaveLength(0);
 });
 
 it("runs a FetchXML GET part with its own Prefer header, and answers a part URL over 64 KB with a 414 part", async () => {
-  const fetchXml = encodeURIComponent('<fetch count="1"><entity name="account"><attribute name="name" /><order attribute="name" /></entity></fetch>');
+  const fetchXml = encodeURIComponent(
+    '<fetch count="1"><entity name="account"><attribute name="name" /><order attribute="name" /></entity></fetch>',
+  );
   const prefer = 'Prefer: odata.include-annotations="Microsoft.Dynamics.CRM.fetchxmlpagingcookie,Microsoft.Dynamics.CRM.morerecords"';
   const response = await postBatch(
     multipart("batch_t", [

@@ -24,8 +24,8 @@
  * Simplifies: a part's own Content-Length is not needed, as its body ends at the next
  * delimiter line; Content-ID is echoed but not required.
  */
-import { randomUUID } from "crypto";
-import { STATUS_CODES } from "http";
+import { randomUUID } from "node:crypto";
+import { STATUS_CODES } from "node:http";
 import { badRequest, DataverseFault } from "./faults";
 import { parsePrefer } from "./odata";
 import type { EmuContext, EmuRequest, EmuResponse } from "./types";
@@ -95,7 +95,13 @@ const readRequest = (part: Part): InnerRequest => {
   const requestLine = /^(GET|POST|PATCH|PUT|DELETE) (\S+) HTTP\/1\.1$/.exec(lineEnd < 0 ? part.body : part.body.slice(0, lineEnd));
   const message = lineEnd < 0 ? undefined : splitHead(part.body.slice(lineEnd + CRLF.length));
   if (!requestLine || !message) throw malformed(`'${part.body.slice(0, 60)}' is not an HTTP request`);
-  return { method: requestLine[1], url: requestLine[2], headers: message.headers, body: message.body, contentId: part.headers["content-id"] };
+  return {
+    method: requestLine[1],
+    url: requestLine[2],
+    headers: message.headers,
+    body: message.body,
+    contentId: part.headers["content-id"],
+  };
 };
 
 const readChangeSet = (part: Part, boundary: string): InnerRequest[] => {
@@ -141,7 +147,11 @@ const resolveUrl = (url: string, references: Map<string, string>, context: EmuCo
     if (!target) throw badRequest(`Content-ID Reference: '$${reference[1]}' does not exist in the batch context.`);
     return `${target.slice(context.apiRoot.length)}${reference[2]}`;
   }
-  const path = url.startsWith(context.apiRoot) ? url.slice(context.apiRoot.length) : url.startsWith(API_PREFIX) ? url.slice(API_PREFIX.length) : url;
+  const path = url.startsWith(context.apiRoot)
+    ? url.slice(context.apiRoot.length)
+    : url.startsWith(API_PREFIX)
+      ? url.slice(API_PREFIX.length)
+      : url;
   if (/^[a-z]+:\/\//i.test(path) || path.startsWith("/")) throw badRequest(`The request URL '${url}' is not under ${API_PREFIX}.`);
   return path;
 };

@@ -50,8 +50,13 @@ const entriesSince = (store: Store, table: TableDefinition, since: number, upTo:
     .list(table)
     .filter((record) => (record.versionnumber as number) > since && (record.versionnumber as number) <= upTo)
     .sort((a, b) => (a.versionnumber as number) - (b.versionnumber as number));
-  const deleted = store.tombstones.filter((tombstone) => tombstone.table === table.logicalName && tombstone.version > since && tombstone.version <= upTo);
-  return [...records.map((record): Entry => ({ kind: "record", record })), ...deleted.map((tombstone): Entry => ({ kind: "deleted", id: tombstone.id }))];
+  const deleted = store.tombstones.filter(
+    (tombstone) => tombstone.table === table.logicalName && tombstone.version > since && tombstone.version <= upTo,
+  );
+  return [
+    ...records.map((record): Entry => ({ kind: "record", record })),
+    ...deleted.map((tombstone): Entry => ({ kind: "deleted", id: tombstone.id })),
+  ];
 };
 
 const linkWith = (context: EmuContext, table: TableDefinition, select: string | undefined, extra: Record<string, string>): string => {
@@ -97,7 +102,10 @@ export const handleTrackedQuery = (request: EmuRequest, context: EmuContext, tab
   };
   const tokenOption: Record<string, string> = deltaToken === undefined ? {} : { $deltatoken: deltaToken };
   if (offset + pageSize < entries.length) {
-    body["@odata.nextLink"] = linkWith(context, table, request.query.$select, { ...tokenOption, $skiptoken: `${snapshot}:${offset + pageSize}` });
+    body["@odata.nextLink"] = linkWith(context, table, request.query.$select, {
+      ...tokenOption,
+      $skiptoken: `${snapshot}:${offset + pageSize}`,
+    });
   } else {
     body["@odata.deltaLink"] = linkWith(context, table, request.query.$select, { $deltatoken: formatToken(snapshot, store.now()) });
   }

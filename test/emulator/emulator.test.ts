@@ -8,11 +8,19 @@ beforeAll(async () => {
 });
 afterAll(() => emulator.stop());
 
-const call = async (method: string, path: string, options: { headers?: Record<string, string>; body?: unknown; token?: string | null } = {}) => {
+const call = async (
+  method: string,
+  path: string,
+  options: { headers?: Record<string, string>; body?: unknown; token?: string | null } = {},
+) => {
   const headers: Record<string, string> = { Accept: "application/json", "OData-Version": "4.0", ...options.headers };
   if (options.token !== null) headers.Authorization = `Bearer ${options.token ?? emulator.accessToken}`;
   if (options.body !== undefined) headers["Content-Type"] = "application/json";
-  const response = await fetch(`${emulator.apiRoot}${path}`, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+  const response = await fetch(`${emulator.apiRoot}${path}`, {
+    method,
+    headers,
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
   const text = await response.text();
   return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
 };
@@ -25,8 +33,14 @@ it("answers 401 without a bearer token it issued", async () => {
 });
 
 it("answers unknown segments and properties with Dataverse's codes", async () => {
-  expect(await call("GET", "Account")).toMatchObject({ status: 404, body: { error: { code: "0x8006088a", message: "Resource not found for the segment 'Account'." } } });
-  expect(await call("GET", "accounts?$select=Name")).toMatchObject({ status: 400, body: { error: { code: "0x0", message: "Could not find a property named 'Name' on type 'Microsoft.Dynamics.CRM.account'." } } });
+  expect(await call("GET", "Account")).toMatchObject({
+    status: 404,
+    body: { error: { code: "0x8006088a", message: "Resource not found for the segment 'Account'." } },
+  });
+  expect(await call("GET", "accounts?$select=Name")).toMatchObject({
+    status: 400,
+    body: { error: { code: "0x0", message: "Could not find a property named 'Name' on type 'Microsoft.Dynamics.CRM.account'." } },
+  });
   expect((await call("GET", "accounts?$skip=1")).status).toBe(400);
   expect((await call("PATCH", "accounts", { body: {} })).status).toBe(405);
 });
@@ -34,8 +48,13 @@ it("answers unknown segments and properties with Dataverse's codes", async () =>
 it("creates with 204 and OData-EntityId, or 201 with a representation and no OData-EntityId", async () => {
   const plain = await call("POST", "accounts", { body: { name: "Plain" } });
   expect(plain.status).toBe(204);
-  expect(plain.headers.get("odata-entityid")).toMatch(new RegExp(`^${emulator.apiRoot.replace(/[.]/g, "\\.")}accounts\\([0-9a-f-]{36}\\)$`));
-  const represented = await call("POST", "accounts?$select=name", { body: { name: "Represented" }, headers: { Prefer: "return=representation" } });
+  expect(plain.headers.get("odata-entityid")).toMatch(
+    new RegExp(`^${emulator.apiRoot.replace(/[.]/g, "\\.")}accounts\\([0-9a-f-]{36}\\)$`),
+  );
+  const represented = await call("POST", "accounts?$select=name", {
+    body: { name: "Represented" },
+    headers: { Prefer: "return=representation" },
+  });
   expect(represented.status).toBe(201);
   expect(represented.headers.get("odata-entityid")).toBeNull();
   expect(represented.headers.get("preference-applied")).toBe("return=representation");
@@ -54,15 +73,24 @@ it("applies the conditional-write rules", async () => {
   const updated = await call("PATCH", path, { body: { name: "Northwind Traders" }, headers: { "If-Match": etag } });
   expect(updated.status).toBe(204);
   expect((await call("GET", path)).body["@odata.etag"]).not.toBe(etag);
-  const missing = await call("PATCH", "accounts(00000000-0000-0000-0000-0000000000cc)", { body: { name: "x" }, headers: { "If-Match": "*" } });
+  const missing = await call("PATCH", "accounts(00000000-0000-0000-0000-0000000000cc)", {
+    body: { name: "x" },
+    headers: { "If-Match": "*" },
+  });
   expect(missing).toMatchObject({ status: 404, body: { error: { code: "0x80040217" } } });
 });
 
 it("type-checks bodies as Dataverse's deserializer does", async () => {
-  expect(await call("POST", "accounts", { body: { revenue: "100" } })).toMatchObject({ status: 400, body: { error: { message: "Cannot convert the literal '100' to the expected type 'Edm.Decimal'." } } });
+  expect(await call("POST", "accounts", { body: { revenue: "100" } })).toMatchObject({
+    status: 400,
+    body: { error: { message: "Cannot convert the literal '100' to the expected type 'Edm.Decimal'." } },
+  });
   expect((await call("POST", "accounts", { body: { industrycode: 99 } })).body.error.message).toMatch(/outside the valid range/);
   expect((await call("POST", "accounts", { body: { name: "x".repeat(161) } })).body.error.code).toBe("0x80044331");
-  expect((await call("POST", "contacts", { body: { "parentcustomerid_account@odata.bind": "/accounts(00000000-0000-0000-0000-0000000000dd)" } })).status).toBe(404);
+  expect(
+    (await call("POST", "contacts", { body: { "parentcustomerid_account@odata.bind": "/accounts(00000000-0000-0000-0000-0000000000dd)" } }))
+      .status,
+  ).toBe(404);
 });
 
 it.each([

@@ -5,7 +5,7 @@
  * (an update: only the changed columns, the key, modifiedon and modifiedby; a delete: a
  * reference), and the pre/post images registered for the step.
  */
-import { randomUUID } from "crypto";
+import { randomUUID } from "node:crypto";
 import { SEED } from "./seed";
 import { isLookupType, propertyName, type AttributeDefinition, type TableDefinition } from "./schema";
 import type { ChangeEvent, Store, StoredRecord } from "./store";
@@ -16,7 +16,9 @@ const CONTRACTS = "http://schemas.microsoft.com/xrm/2011/Contracts";
 const toWcfDate = (iso: string): string => `/Date(${Date.parse(iso)})/`;
 
 const entityReference = (store: Store, attribute: AttributeDefinition, id: string) => {
-  const target = (attribute.targets ?? []).map((name) => store.byLogicalName(name)).find((candidate) => candidate && store.find(candidate, id));
+  const target = (attribute.targets ?? [])
+    .map((name) => store.byLogicalName(name))
+    .find((candidate) => candidate && store.find(candidate, id));
   const related = target ? store.find(target, id) : undefined;
   return {
     __type: `EntityReference:${CONTRACTS}`,
@@ -47,12 +49,18 @@ const formattedValue = (attribute: AttributeDefinition, value: unknown): string 
 /** An Entity with the given columns (logical names), skipping nulls as Dataverse does. */
 const wcfEntity = (store: Store, tableDefinition: TableDefinition, record: StoredRecord, columns?: string[]) => {
   const attributes = tableDefinition.attributes.filter(
-    (attribute) => (!columns || columns.includes(attribute.logicalName)) && record[propertyName(attribute)] !== null && record[propertyName(attribute)] !== undefined,
+    (attribute) =>
+      (!columns || columns.includes(attribute.logicalName)) &&
+      record[propertyName(attribute)] !== null &&
+      record[propertyName(attribute)] !== undefined,
   );
   const id = String(record[tableDefinition.primaryIdAttribute]);
   return {
     __type: `Entity:${CONTRACTS}`,
-    Attributes: attributes.map((attribute) => ({ key: attribute.logicalName, value: wcfValue(store, attribute, record[propertyName(attribute)]) })),
+    Attributes: attributes.map((attribute) => ({
+      key: attribute.logicalName,
+      value: wcfValue(store, attribute, record[propertyName(attribute)]),
+    })),
     EntityState: null,
     FormattedValues: attributes
       .map((attribute) => ({ key: attribute.logicalName, value: formattedValue(attribute, record[propertyName(attribute)]) }))
@@ -71,23 +79,47 @@ export const changedColumns = (event: ChangeEvent): string[] => event.changed.ma
 /** An update's Target: the changed columns, the key, and the columns Dataverse sets on every update. */
 const targetOf = (store: Store, event: ChangeEvent) => {
   if (event.message === "Delete") {
-    return { __type: `EntityReference:${CONTRACTS}`, Id: event.id, KeyAttributes: [], LogicalName: event.table.logicalName, Name: null, RowVersion: null };
+    return {
+      __type: `EntityReference:${CONTRACTS}`,
+      Id: event.id,
+      KeyAttributes: [],
+      LogicalName: event.table.logicalName,
+      Name: null,
+      RowVersion: null,
+    };
   }
   if (event.message === "Create") return wcfEntity(store, event.table, event.record);
   const entity = wcfEntity(store, event.table, event.record, [...changedColumns(event), event.table.primaryIdAttribute, "modifiedon"]);
-  const modifiedBy = { key: "modifiedby", value: { __type: `EntityReference:${CONTRACTS}`, Id: event.callerId, KeyAttributes: [], LogicalName: "systemuser", Name: null, RowVersion: null } };
+  const modifiedBy = {
+    key: "modifiedby",
+    value: {
+      __type: `EntityReference:${CONTRACTS}`,
+      Id: event.callerId,
+      KeyAttributes: [],
+      LogicalName: "systemuser",
+      Name: null,
+      RowVersion: null,
+    },
+  };
   return { ...entity, Attributes: [...entity.Attributes, modifiedBy] };
 };
 
 const imagesOf = (store: Store, event: ChangeEvent, stepId: string) => {
-  const images = store.list(tableNamed(store, "sdkmessageprocessingstepimage")).filter((image) => image._sdkmessageprocessingstepid_value === stepId);
+  const images = store
+    .list(tableNamed(store, "sdkmessageprocessingstepimage"))
+    .filter((image) => image._sdkmessageprocessingstepid_value === stepId);
   const build = (record: StoredRecord | undefined, types: number[]) =>
     record
       ? images
           .filter((image) => types.includes(image.imagetype as number))
           .map((image) => ({
             key: String(image.entityalias),
-            value: wcfEntity(store, event.table, record, typeof image.attributes === "string" && image.attributes ? image.attributes.split(",").map((name) => name.trim()) : undefined),
+            value: wcfEntity(
+              store,
+              event.table,
+              record,
+              typeof image.attributes === "string" && image.attributes ? image.attributes.split(",").map((name) => name.trim()) : undefined,
+            ),
           }))
       : [];
   // No pre-image exists before a create, and no post-image after a delete.
@@ -125,7 +157,13 @@ export const executionContext = (store: Store, event: ChangeEvent, step: StoredR
   return {
     ...shared,
     Mode: 1,
-    OwningExtension: { Id: step.sdkmessageprocessingstepid, KeyAttributes: [], LogicalName: "sdkmessageprocessingstep", Name: step.name, RowVersion: null },
+    OwningExtension: {
+      Id: step.sdkmessageprocessingstepid,
+      KeyAttributes: [],
+      LogicalName: "sdkmessageprocessingstep",
+      Name: step.name,
+      RowVersion: null,
+    },
     // The core operation this asynchronous step followed.
     ParentContext: { ...shared, Mode: 0, OwningExtension: null, ParentContext: null, PostEntityImages: [], PreEntityImages: [], Stage: 30 },
     ...imagesOf(store, event, String(step.sdkmessageprocessingstepid)),

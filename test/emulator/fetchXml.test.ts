@@ -26,7 +26,7 @@ it("double-encodes the inner paging cookie in the annotation, and leaves both an
   expect(names(first.body)).toEqual(["Adventure Works", "Contoso Ltd", "Fabrikam Inc"]);
   const annotation = first.body["@Microsoft.Dynamics.CRM.fetchxmlpagingcookie"];
   const inner = `<cookie page="1"><name last="Fabrikam Inc" first="Adventure Works" /><accountid last="{${SEED.accounts.fabrikam.toUpperCase()}}" first="{${SEED.accounts.adventureWorks.toUpperCase()}}" /></cookie>`;
-  const encode = (text: string) => encodeURIComponent(text).replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase());
+  const encode = (text: string) => encodeURIComponent(text).replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase());
   const twice = encode(encode(inner));
   expect(annotation).toBe(`<cookie pagenumber="2" pagingcookie="${twice}" istracking="False" />`);
   expect(annotation).toMatch(/pagingcookie="%253ccookie%2520page%253d%25221%2522%253e%253cname%2520last%253d/);
@@ -55,7 +55,11 @@ it("sends the record count annotations asked for: -1 and false without returntot
   expect([uncounted.body[TOTAL], uncounted.body[EXCEEDED]]).toEqual([-1, false]);
   const counted = await fetchXml("accounts", xml(' returntotalrecordcount="true"'), 'odata.include-annotations="*"');
   expect([counted.body[TOTAL], counted.body[EXCEEDED]]).toEqual([5, false]);
-  const one = await fetchXml("accounts", xml(' returntotalrecordcount="true"'), 'odata.include-annotations="Microsoft.Dynamics.CRM.totalrecordcount"');
+  const one = await fetchXml(
+    "accounts",
+    xml(' returntotalrecordcount="true"'),
+    'odata.include-annotations="Microsoft.Dynamics.CRM.totalrecordcount"',
+  );
   expect(one.body[TOTAL]).toBe(5);
   expect(one.body).not.toHaveProperty(EXCEEDED);
   const unasked = await fetchXml("accounts", xml(' returntotalrecordcount="true"'), PAGING_ANNOTATIONS);
@@ -69,7 +73,10 @@ it.each([
   ['<condition attribute="revenue" operator="lt" value="800000" />', ["Litware, Inc."]],
   ['<condition attribute="address1_city" operator="ne" value="redmond" />', ["Adventure Works", "Fabrikam Inc", "Northwind Traders"]],
   ['<condition attribute="name" operator="like" value="%in%" />', ["Fabrikam Inc", "Litware, Inc.", "Northwind Traders"]],
-  ['<condition attribute="industrycode" operator="in"><value>1</value><value>33</value></condition>', ["Adventure Works", "Contoso Ltd", "Litware, Inc."]],
+  [
+    '<condition attribute="industrycode" operator="in"><value>1</value><value>33</value></condition>',
+    ["Adventure Works", "Contoso Ltd", "Litware, Inc."],
+  ],
   ['<condition attribute="parentaccountid" operator="null" />', ["Adventure Works", "Contoso Ltd", "Fabrikam Inc", "Northwind Traders"]],
   ['<condition attribute="primarycontactid" operator="not-null" />', ["Contoso Ltd", "Fabrikam Inc"]],
   ['<condition attribute="primarycontactid" operator="eq" value="' + SEED.contacts.maria.toUpperCase() + '" />', ["Contoso Ltd"]],
@@ -83,18 +90,29 @@ it.each([
 it.each([["<all-attributes />"], [""]])("returns every column but the null ones with %p", async (columns) => {
   const xml = `<fetch top="1"><entity name="contact">${columns}<filter><condition attribute="contactid" operator="eq" value="${SEED.contacts.maria}" /></filter></entity></fetch>`;
   const { body } = await fetchXml("contacts", xml);
-  expect(body.value[0]).toMatchObject({ contactid: SEED.contacts.maria, firstname: "Maria", lastname: "Campbell", _parentcustomerid_value: SEED.accounts.contoso });
+  expect(body.value[0]).toMatchObject({
+    contactid: SEED.contacts.maria,
+    firstname: "Maria",
+    lastname: "Campbell",
+    _parentcustomerid_value: SEED.accounts.contoso,
+  });
   expect(Object.values(body.value[0])).not.toContain(null);
   expect(body.value[0]).not.toHaveProperty("birthdate");
 });
 
 it.each([
   ['<fetch><entity name="contact" /></fetch>', /does not match the entity set 'accounts'/],
-  ['<fetch><entity name="account"><attribute name="Name" /></entity></fetch>', /'account' entity doesn't contain attribute with Name = 'Name'/],
+  [
+    '<fetch><entity name="account"><attribute name="Name" /></entity></fetch>',
+    /'account' entity doesn't contain attribute with Name = 'Name'/,
+  ],
   ['<fetch top="5" count="5"><entity name="account" /></fetch>', /top attribute can't be combined with the page or count/],
   ['<fetch count="5001"><entity name="account" /></fetch>', /count attribute must be a whole number from 1 to 5000/],
-  ['<fetch><entity name="account"><filter><condition attribute="name" operator="begins-with" value="A" /></filter></entity></fetch>', /operator 'begins-with' is not supported/],
-  ["<fetch><entity name=\"account\"></fetch>", /Invalid FetchXML/],
+  [
+    '<fetch><entity name="account"><filter><condition attribute="name" operator="begins-with" value="A" /></filter></entity></fetch>',
+    /operator 'begins-with' is not supported/,
+  ],
+  ['<fetch><entity name="account"></fetch>', /Invalid FetchXML/],
 ])("refuses %s with 400", async (xml, message) => {
   const { status, body } = await fetchXml("accounts", xml);
   expect(status).toBe(400);

@@ -58,13 +58,18 @@ const invalidFetchXml = (message: string): DataverseFault => badRequest(`Invalid
 
 const listOf = (element: Element | undefined, name: string): Element[] => (element?.[name] as Element[] | undefined) ?? [];
 
-const text = (value: unknown): string => (typeof value === "string" ? value : value && typeof value === "object" ? String((value as Element)["#text"] ?? "") : "");
+const text = (value: unknown): string =>
+  typeof value === "string" ? value : value && typeof value === "object" ? String((value as Element)["#text"] ?? "") : "";
 
 /** The property a FetchXML attribute name reads from: a lookup's is `_<name>_value`. */
 const columnOf = (table: TableDefinition, name: unknown): string => {
   const attribute = typeof name === "string" ? findAttribute(table, name) : undefined;
   if (!attribute) {
-    throw new DataverseFault(400, "0x80041103", `'${table.logicalName}' entity doesn't contain attribute with Name = '${String(name)}' and NameMapping = 'Logical'.`);
+    throw new DataverseFault(
+      400,
+      "0x80041103",
+      `'${table.logicalName}' entity doesn't contain attribute with Name = '${String(name)}' and NameMapping = 'Logical'.`,
+    );
   }
   return propertyName(attribute);
 };
@@ -72,7 +77,13 @@ const columnOf = (table: TableDefinition, name: unknown): string => {
 type Predicate = (row: StoredRecord) => boolean;
 
 const likePattern = (pattern: string): RegExp =>
-  new RegExp(`^${pattern.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/%/g, ".*").replace(/_/g, ".")}$`, "is");
+  new RegExp(
+    `^${pattern
+      .replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+      .replace(/%/g, ".*")
+      .replace(/_/g, ".")}$`,
+    "is",
+  );
 
 const conditionPredicate = (table: TableDefinition, condition: Element): Predicate => {
   const column = columnOf(table, condition["@attribute"]);
@@ -141,7 +152,10 @@ const parseFetch = (query: string, table: TableDefinition): ParsedFetch => {
   const entity = fetch && typeof fetch === "object" ? (fetch.entity as Element | undefined) : undefined;
   if (!fetch || !entity || typeof entity !== "object") throw invalidFetchXml("the query needs a <fetch> root with an <entity> element.");
   if (entity["@name"] !== table.logicalName) {
-    throw badRequest(`The entity name '${String(entity["@name"])}' in the FetchXML does not match the entity set '${table.entitySetName}'.`, "0x80060888");
+    throw badRequest(
+      `The entity name '${String(entity["@name"])}' in the FetchXML does not match the entity set '${table.entitySetName}'.`,
+      "0x80060888",
+    );
   }
   return { fetch, entity, cookieless: orderedOnLinkEntity(entity) };
 };
@@ -149,7 +163,8 @@ const parseFetch = (query: string, table: TableDefinition): ParsedFetch => {
 const wholeNumber = (value: unknown, name: string, max: number): number | undefined => {
   if (value === undefined) return undefined;
   const number = Number(value);
-  if (!Number.isInteger(number) || number < 1 || number > max) throw invalidFetchXml(`the ${name} attribute must be a whole number from 1 to ${max}.`);
+  if (!Number.isInteger(number) || number < 1 || number > max)
+    throw invalidFetchXml(`the ${name} attribute must be a whole number from 1 to ${max}.`);
   return number;
 };
 
@@ -205,7 +220,10 @@ const aggregateRows = (table: TableDefinition, entity: Element, rows: StoredReco
 
 /** The `odata.include-annotations` list, one name an item. */
 const requestedAnnotations = (prefer: string | undefined): string[] =>
-  (parsePrefer(prefer).includeAnnotations ?? "").split(",").map((name) => name.trim()).filter(Boolean);
+  (parsePrefer(prefer).includeAnnotations ?? "")
+    .split(",")
+    .map((name) => name.trim())
+    .filter(Boolean);
 
 const wants = (requested: string[], annotation: string): boolean =>
   requested.some((name) => name === "*" || name === annotation || (name.endsWith(".*") && annotation.startsWith(name.slice(0, -1))));
@@ -220,14 +238,24 @@ interface Page {
   more: boolean;
 }
 
-const pageOf = (sorted: StoredRecord[], fetch: Element, table: TableDefinition, order: OrderColumn[], page: number, count: number): Page => {
+const pageOf = (
+  sorted: StoredRecord[],
+  fetch: Element,
+  table: TableDefinition,
+  order: OrderColumn[],
+  page: number,
+  count: number,
+): Page => {
   const position = parsePagingCookie(innerCookieOf(fetch["@paging-cookie"]));
   let remaining: StoredRecord[];
   if (position && position.page === page - 1) {
     remaining = rowsAfter(sorted, position, order, table.primaryIdAttribute, typedCookieValue(table));
   } else {
     if ((page - 1) * count >= SIMPLE_PAGING_LIMIT) {
-      throw badRequest(`Paging without a paging cookie is limited to ${SIMPLE_PAGING_LIMIT} rows; use the paging-cookie attribute.`, "0x8004E023");
+      throw badRequest(
+        `Paging without a paging cookie is limited to ${SIMPLE_PAGING_LIMIT} rows; use the paging-cookie attribute.`,
+        "0x8004E023",
+      );
     }
     remaining = sorted.slice((page - 1) * count);
   }
@@ -236,7 +264,9 @@ const pageOf = (sorted: StoredRecord[], fetch: Element, table: TableDefinition, 
 
 const selectedColumns = (table: TableDefinition, entity: Element): string[] | undefined => {
   const named = listOf(entity, "attribute");
-  return entity["all-attributes"] !== undefined || !named.length ? undefined : named.map((attribute) => columnOf(table, attribute["@name"]));
+  return entity["all-attributes"] !== undefined || !named.length
+    ? undefined
+    : named.map((attribute) => columnOf(table, attribute["@name"]));
 };
 
 /** The collection's count annotations when asked for: -1 and false unless the query sets returntotalrecordcount. */
@@ -258,7 +288,10 @@ export const handleFetchXml = (request: EmuRequest, context: EmuContext, table: 
   if (fetch["@aggregate"] === "true") {
     return { status: 200, headers, body: { ...body, value: aggregateRows(table, entity, rows) } };
   }
-  const order = listOf(entity, "order").map((item) => ({ name: columnOf(table, item["@attribute"]), descending: item["@descending"] === "true" }));
+  const order = listOf(entity, "order").map((item) => ({
+    name: columnOf(table, item["@attribute"]),
+    descending: item["@descending"] === "true",
+  }));
   const top = wholeNumber(fetch["@top"], "top", MAX_PAGE_SIZE);
   if (top !== undefined && (fetch["@page"] !== undefined || fetch["@count"] !== undefined)) {
     throw invalidFetchXml("the top attribute can't be combined with the page or count attributes.");
@@ -266,7 +299,8 @@ export const handleFetchXml = (request: EmuRequest, context: EmuContext, table: 
   const sorted = rows.sort(rowComparator(order, table.primaryIdAttribute));
   const page = wholeNumber(fetch["@page"], "page", Number.MAX_SAFE_INTEGER) ?? 1;
   const count = top ?? wholeNumber(fetch["@count"], "count", MAX_PAGE_SIZE) ?? MAX_PAGE_SIZE;
-  const { rows: pageRows, more } = top !== undefined ? { rows: sorted.slice(0, top), more: false } : pageOf(sorted, fetch, table, order, page, count);
+  const { rows: pageRows, more } =
+    top !== undefined ? { rows: sorted.slice(0, top), more: false } : pageOf(sorted, fetch, table, order, page, count);
   const columns = selectedColumns(table, entity);
   const formatted = wants(requested, "OData.Community.Display.V1.FormattedValue") ? "*" : undefined;
   body.value = pageRows.map((row) => annotate(shapeRow(row, table, columns), table, context.store, formatted));

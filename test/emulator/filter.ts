@@ -164,7 +164,7 @@ class Parser {
     }
     const left = this.operand();
     const operator = this.tokens[this.position++];
-    if (!operator || operator.kind !== "word" || !COMPARISON.has(operator.text.toLowerCase())) {
+    if (operator?.kind !== "word" || !COMPARISON.has(operator.text.toLowerCase())) {
       throw badRequest(`Syntax error: expected a comparison operator in $filter '${this.source}'.`);
     }
     const right = this.operand();
@@ -179,8 +179,8 @@ class Parser {
     const needle = this.operand();
     this.expect(")");
     return (record) => {
-      const haystack = valueOf(target, record);
-      const value = valueOf(needle, record);
+      const haystack = operandValue(target, record);
+      const value = operandValue(needle, record);
       if (typeof haystack !== "string" || typeof value !== "string") return false;
       const h = haystack.toLowerCase();
       const v = value.toLowerCase();
@@ -210,19 +210,21 @@ class Parser {
   }
 }
 
-const valueOf = (operand: Operand, record: StoredRecord): unknown =>
+const operandValue = (operand: Operand, record: StoredRecord): unknown =>
   operand.kind === "literal" ? operand.value : (record[operand.name] ?? null);
 
-const comparison = (operator: string, left: Operand, right: Operand): Predicate => (record) => {
-  const a = valueOf(left, record);
-  const b = valueOf(right, record);
-  if (operator === "eq") return compareValues(a, b) === 0;
-  if (operator === "ne") return compareValues(a, b) !== 0;
-  // Ordering against null is never true in SQL.
-  if (a === null || b === null) return false;
-  const order = compareValues(a, b);
-  return operator === "gt" ? order > 0 : operator === "ge" ? order >= 0 : operator === "lt" ? order < 0 : order <= 0;
-};
+const comparison =
+  (operator: string, left: Operand, right: Operand): Predicate =>
+  (record) => {
+    const a = operandValue(left, record);
+    const b = operandValue(right, record);
+    if (operator === "eq") return compareValues(a, b) === 0;
+    if (operator === "ne") return compareValues(a, b) !== 0;
+    // Ordering against null is never true in SQL.
+    if (a === null || b === null) return false;
+    const order = compareValues(a, b);
+    return operator === "gt" ? order > 0 : operator === "ge" ? order >= 0 : operator === "lt" ? order < 0 : order <= 0;
+  };
 
 export const parseFilter = (text: string, knownProperty: (name: string) => boolean, logicalName: string): Predicate =>
   new Parser(tokenize(text), text, knownProperty, logicalName).parse();

@@ -16,7 +16,7 @@
  * lookups cannot be created (Dataverse creates them with a relationship); not-found message
  * texts are the emulator's own.
  */
-import { createHash } from "crypto";
+import { createHash } from "node:crypto";
 import { badRequest, DataverseFault, unknownSegment } from "./faults";
 import { parseFilter } from "./filter";
 import { SEED } from "./seed";
@@ -110,7 +110,13 @@ const stableId = (...parts: string[]): string => {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 };
 
-const localized = (text: string, id: string): Definition => ({ Label: text, LanguageCode: LANGUAGE, IsManaged: false, MetadataId: id, HasChanged: null });
+const localized = (text: string, id: string): Definition => ({
+  Label: text,
+  LanguageCode: LANGUAGE,
+  IsManaged: false,
+  MetadataId: id,
+  HasChanged: null,
+});
 
 const label = (text: string | undefined, ownerId: string, property: string): Definition => {
   if (!text) return { LocalizedLabels: [], UserLocalizedLabel: null };
@@ -145,7 +151,14 @@ const entityDefinition = (table: TableDefinition): Definition => ({
 });
 
 const ENTITY_PROPERTIES = Object.keys(
-  entityDefinition({ logicalName: "", entitySetName: "", displayName: "", displayCollectionName: "", primaryIdAttribute: "", primaryNameAttribute: "" } as TableDefinition),
+  entityDefinition({
+    logicalName: "",
+    entitySetName: "",
+    displayName: "",
+    displayCollectionName: "",
+    primaryIdAttribute: "",
+    primaryNameAttribute: "",
+  } as TableDefinition),
 );
 
 const classOf = (attribute: AttributeDefinition): string => CLASS_OF[attribute.type];
@@ -334,7 +347,10 @@ const json = (body: Definition): EmuResponse => ({ status: 200, body });
 const listEntities = (request: EmuRequest, context: EmuContext): EmuResponse => {
   const select = selectOf(request.query.$select, "EntityMetadata", ENTITY_PROPERTIES);
   const matches = metadataFilter(request.query.$filter, "EntityMetadata", ENTITY_PROPERTIES);
-  const value = context.store.tables.map(entityDefinition).filter(matches).map((definition) => shape(definition, select));
+  const value = context.store.tables
+    .map(entityDefinition)
+    .filter(matches)
+    .map((definition) => shape(definition, select));
   return json({ "@odata.context": `${context.apiRoot}$metadata#EntityDefinitions${select ? `(${select.join(",")})` : ""}`, value });
 };
 
@@ -344,7 +360,13 @@ const getEntity = (request: EmuRequest, context: EmuContext, table: TableDefinit
   return json({ "@odata.context": `${context.apiRoot}$metadata#EntityDefinitions/$entity`, ...shape(entityDefinition(table), select) });
 };
 
-const withOptionSet = (definition: Definition, table: TableDefinition, attribute: AttributeDefinition, expand: string | undefined, cls: string | undefined): Definition => {
+const withOptionSet = (
+  definition: Definition,
+  table: TableDefinition,
+  attribute: AttributeDefinition,
+  expand: string | undefined,
+  cls: string | undefined,
+): Definition => {
   if (!expand) return definition;
   for (const name of expand.split(",").map((item) => item.trim())) {
     // Only the types with choices declare OptionSet, so an uncast collection cannot expand it.
@@ -357,7 +379,10 @@ const withOptionSet = (definition: Definition, table: TableDefinition, attribute
   return definition;
 };
 
-const attributeProperties = (cls: string | undefined): string[] => [...BASE_ATTRIBUTE_PROPERTIES, ...(cls ? CLASS_PROPERTIES[cls] ?? [] : [])];
+const attributeProperties = (cls: string | undefined): string[] => [
+  ...BASE_ATTRIBUTE_PROPERTIES,
+  ...(cls ? (CLASS_PROPERTIES[cls] ?? []) : []),
+];
 
 const contextOf = (context: EmuContext, table: TableDefinition, cls: string | undefined, entity: boolean): string =>
   `${context.apiRoot}$metadata#EntityDefinitions('${table.logicalName}')/Attributes${cls ? `/${NAMESPACE}${cls}AttributeMetadata` : ""}${entity ? "/$entity" : ""}`;
@@ -375,28 +400,44 @@ const listAttributes = (request: EmuRequest, context: EmuContext, table: TableDe
   return json({ "@odata.context": contextOf(context, table, cls, false), value });
 };
 
-const getAttribute = (request: EmuRequest, context: EmuContext, table: TableDefinition, attribute: AttributeDefinition, cls: string | undefined): EmuResponse => {
+const getAttribute = (
+  request: EmuRequest,
+  context: EmuContext,
+  table: TableDefinition,
+  attribute: AttributeDefinition,
+  cls: string | undefined,
+): EmuResponse => {
   if (cls && classOf(attribute) !== cls) {
-    throw new DataverseFault(404, "0x80060888", `The attribute '${attribute.logicalName}' is not of type '${NAMESPACE}${cls}AttributeMetadata'.`);
+    throw new DataverseFault(
+      404,
+      "0x80060888",
+      `The attribute '${attribute.logicalName}' is not of type '${NAMESPACE}${cls}AttributeMetadata'.`,
+    );
   }
   const select = selectOf(request.query.$select, `${cls ?? ""}AttributeMetadata`, attributeProperties(cls));
   const definition = withOptionSet(shape(attributeDefinition(table, attribute), select), table, attribute, request.query.$expand, cls);
   return json({ "@odata.context": contextOf(context, table, cls, true), ...definition });
 };
 
-const odataClass = (body: Definition): string => String(body["@odata.type"] ?? "").replace(/^#/, "").replace(NAMESPACE, "");
+const odataClass = (body: Definition): string =>
+  String(body["@odata.type"] ?? "")
+    .replace(/^#/, "")
+    .replace(NAMESPACE, "");
 
 /** Labels as Dataverse stores them: its own shape, a MetadataId each, the caller's language as UserLocalizedLabel. */
 const storedLabel = (value: unknown, ownerId: string, property: string): Definition => {
   const given = (value as { LocalizedLabels?: { Label?: unknown; LanguageCode?: unknown }[] } | undefined)?.LocalizedLabels ?? [];
   const labels = given
     .filter((item) => typeof item?.Label === "string" && typeof item?.LanguageCode === "number")
-    .map((item) => ({ ...localized(item.Label as string, stableId(ownerId, property, String(item.LanguageCode))), LanguageCode: item.LanguageCode }));
+    .map((item) => ({
+      ...localized(item.Label as string, stableId(ownerId, property, String(item.LanguageCode))),
+      LanguageCode: item.LanguageCode,
+    }));
   return { LocalizedLabels: labels, UserLocalizedLabel: labels.find((item) => item.LanguageCode === LANGUAGE) ?? null };
 };
 
 const labelTextOf = (definition: Definition, property: string): string | undefined =>
-  ((definition[property] as { UserLocalizedLabel?: { Label?: string } | null } | undefined)?.UserLocalizedLabel?.Label) ?? undefined;
+  (definition[property] as { UserLocalizedLabel?: { Label?: string } | null } | undefined)?.UserLocalizedLabel?.Label ?? undefined;
 
 const givenText = (value: unknown): string | undefined => {
   const labels = (value as { LocalizedLabels?: { Label?: unknown; LanguageCode?: unknown }[] } | undefined)?.LocalizedLabels ?? [];
@@ -414,10 +455,14 @@ const applyDefinition = (attribute: AttributeDefinition, definition: Definition)
 const createAttribute = (request: EmuRequest, context: EmuContext, table: TableDefinition, entityKeyText: string): EmuResponse => {
   const body = parseBody(request) as Definition;
   const type = CREATABLE[odataClass(body)];
-  if (!type) throw badRequest(`The emulator cannot create an attribute of type '${String(body["@odata.type"] ?? "(none)")}'.`, "0x80044355");
+  if (!type)
+    throw badRequest(`The emulator cannot create an attribute of type '${String(body["@odata.type"] ?? "(none)")}'.`, "0x80044355");
   const schemaName = typeof body.SchemaName === "string" ? body.SchemaName : "";
   if (!/^[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]+$/.test(schemaName)) {
-    throw badRequest(`The SchemaName '${schemaName}' is not valid: it needs the publisher's customization prefix, for example new_Balance.`, "0x80044355");
+    throw badRequest(
+      `The SchemaName '${schemaName}' is not valid: it needs the publisher's customization prefix, for example new_Balance.`,
+      "0x80044355",
+    );
   }
   const logicalName = schemaName.toLowerCase();
   if (table.attributes.some((attribute) => attribute.logicalName === logicalName)) {
@@ -452,7 +497,10 @@ const createAttribute = (request: EmuRequest, context: EmuContext, table: TableD
   table.attributes.push(attribute);
   // Existing rows read the new column as null, as Dataverse returns an unset column.
   for (const record of context.store.list(table)) record[propertyName(attribute)] = null;
-  return { status: 204, headers: { "OData-EntityId": `${context.apiRoot}EntityDefinitions(${entityKeyText})/Attributes(${attribute.metadataId})` } };
+  return {
+    status: 204,
+    headers: { "OData-EntityId": `${context.apiRoot}EntityDefinitions(${entityKeyText})/Attributes(${attribute.metadataId})` },
+  };
 };
 
 /** With MergeLabels, languages the new label leaves out keep their old texts; without it they are dropped. */
@@ -477,7 +525,8 @@ const replaceAttribute = (request: EmuRequest, table: TableDefinition, attribute
   for (const property of LABEL_PROPERTIES) {
     definition[property] = mergedLabel(old[property], body[property], merge, attribute.metadataId, property);
   }
-  for (const fixed of ["MetadataId", "LogicalName", "EntityLogicalName", "AttributeType", "IsCustomAttribute"]) definition[fixed] = old[fixed];
+  for (const fixed of ["MetadataId", "LogicalName", "EntityLogicalName", "AttributeType", "IsCustomAttribute"])
+    definition[fixed] = old[fixed];
   applyDefinition(attribute, definition);
   return { status: 204 };
 };
@@ -496,7 +545,13 @@ const whoAmI = (context: EmuContext): EmuResponse => {
 const notAllowed = (method: string): DataverseFault =>
   new DataverseFault(405, "0x80060888", `The requested resource does not support http method '${method}'.`);
 
-const handleAttributes = (request: EmuRequest, context: EmuContext, table: TableDefinition, path: MetadataPath, entityKeyText: string): EmuResponse => {
+const handleAttributes = (
+  request: EmuRequest,
+  context: EmuContext,
+  table: TableDefinition,
+  path: MetadataPath,
+  entityKeyText: string,
+): EmuResponse => {
   const cls = castClass(path.cast);
   const method = request.method.toUpperCase();
   if (!path.attributeKey) {

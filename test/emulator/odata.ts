@@ -7,7 +7,15 @@
  */
 import { badRequest, unknownProperty } from "./faults";
 import { parseFilter } from "./filter";
-import { buildPagingCookie, parsePagingCookie, rowComparator, rowsAfter, unwrapSkipToken, wrapPagingCookie, type OrderColumn } from "./paging";
+import {
+  buildPagingCookie,
+  parsePagingCookie,
+  rowComparator,
+  rowsAfter,
+  unwrapSkipToken,
+  wrapPagingCookie,
+  type OrderColumn,
+} from "./paging";
 import { findAttribute, isLookupType, propertyName, type TableDefinition } from "./schema";
 import type { Store, StoredRecord } from "./store";
 
@@ -181,13 +189,15 @@ export const expandRecord = (
 };
 
 /** Turns cookie text back into the column's type, so numbers and dates compare correctly. */
-export const typedCookieValue = (table: TableDefinition) => (column: string, text: string): unknown => {
-  const attribute = table.attributes.find((candidate) => propertyName(candidate) === column) ?? findAttribute(table, column);
-  const numeric = ["Integer", "BigInt", "Decimal", "Double", "Money", "Picklist", "State", "Status"];
-  if (attribute && numeric.includes(attribute.type)) return Number(text);
-  if (attribute?.type === "Boolean") return text === "1" || text.toLowerCase() === "true";
-  return text;
-};
+export const typedCookieValue =
+  (table: TableDefinition) =>
+  (column: string, text: string): unknown => {
+    const attribute = table.attributes.find((candidate) => propertyName(candidate) === column) ?? findAttribute(table, column);
+    const numeric = ["Integer", "BigInt", "Decimal", "Double", "Money", "Picklist", "State", "Status"];
+    if (attribute && numeric.includes(attribute.type)) return Number(text);
+    if (attribute?.type === "Boolean") return text === "1" || text.toLowerCase() === "true";
+    return text;
+  };
 
 export interface CollectionQuery {
   table: TableDefinition;
@@ -225,7 +235,9 @@ export const queryCollection = ({ table, query, preferences, requestUrl, store, 
   if (query.$count === "true") {
     body["@odata.count"] = Math.min(total, MAX_PAGE_SIZE);
   }
-  body.value = page.map((row) => annotate(expandRecord(shapeRecord(row, table, select), row, table, query.$expand, store), table, store, preferences.includeAnnotations));
+  body.value = page.map((row) =>
+    annotate(expandRecord(shapeRecord(row, table, select), row, table, query.$expand, store), table, store, preferences.includeAnnotations),
+  );
   if (rows.length > pageSize) {
     const cookie = buildPagingCookie(pageNumber, order, table.primaryIdAttribute, page);
     const separator = requestUrl.includes("?") ? "&" : "?";

@@ -12,7 +12,7 @@
  * unresolved parameters", an unknown operation 404. Simplified: the organization details and
  * privileges are fixed; a rollup "calculation" answers the column's stored value.
  */
-import { randomUUID } from "crypto";
+import { randomUUID } from "node:crypto";
 import { badRequest, DataverseFault, unknownSegment } from "./faults";
 import { parseBody } from "./records";
 import { findRecord, recordAt, tableNamed } from "./relationships";
@@ -85,7 +85,11 @@ const calculateRollupField = (parameters: Parameters, context: EmuContext): EmuR
     throw badRequest(`The attribute '${String(fieldName)}' does not exist on entity '${table.logicalName}'.`, "0x80040203");
   }
   return responseOf(context, "CalculateRollupFieldResponse", {
-    Entity: { "@odata.type": `#${NAMESPACE}${table.logicalName}`, [table.primaryIdAttribute]: record[table.primaryIdAttribute], [fieldName]: record[fieldName] ?? null },
+    Entity: {
+      "@odata.type": `#${NAMESPACE}${table.logicalName}`,
+      [table.primaryIdAttribute]: record[table.primaryIdAttribute],
+      [fieldName]: record[fieldName] ?? null,
+    },
   });
 };
 
@@ -103,8 +107,18 @@ const winOpportunity = (parameters: Parameters, context: EmuContext): EmuRespons
 const retrieveUserPrivileges = (_parameters: Parameters, context: EmuContext): EmuResponse =>
   responseOf(context, "RetrieveUserPrivilegesResponse", {
     RolePrivileges: [
-      { Depth: "Global", PrivilegeId: "886b280c-6396-4d56-a0a3-2c1b0a50ceb0", BusinessUnitId: SEED.businessUnitId, PrivilegeName: "prvReadAccount" },
-      { Depth: "Basic", PrivilegeId: "d26fe964-230b-42dd-ad93-5cc879de411e", BusinessUnitId: SEED.businessUnitId, PrivilegeName: "prvWriteAccount" },
+      {
+        Depth: "Global",
+        PrivilegeId: "886b280c-6396-4d56-a0a3-2c1b0a50ceb0",
+        BusinessUnitId: SEED.businessUnitId,
+        PrivilegeName: "prvReadAccount",
+      },
+      {
+        Depth: "Basic",
+        PrivilegeId: "d26fe964-230b-42dd-ad93-5cc879de411e",
+        BusinessUnitId: SEED.businessUnitId,
+        PrivilegeName: "prvWriteAccount",
+      },
     ],
   });
 
@@ -127,7 +141,10 @@ const qualifyLead = (parameters: Parameters, context: EmuContext, bound?: Bound)
 };
 
 const OPERATIONS: Record<string, Operation> = {
-  RetrieveVersion: { kind: "function", run: (_parameters, context) => responseOf(context, "RetrieveVersionResponse", { Version: "9.2.24094.00193" }) },
+  RetrieveVersion: {
+    kind: "function",
+    run: (_parameters, context) => responseOf(context, "RetrieveVersionResponse", { Version: "9.2.24094.00193" }),
+  },
   RetrieveCurrentOrganization: { kind: "function", run: retrieveCurrentOrganization },
   CalculateRollupField: { kind: "function", run: calculateRollupField },
   RetrieveUserPrivileges: { kind: "function", boundTo: "systemuser", run: retrieveUserPrivileges },
@@ -165,8 +182,9 @@ const parseCall = (text: string, query: Record<string, string>): Parameters => {
   const parameters: Parameters = {};
   const pattern = /\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*('(?:[^']|'')*'|\{[^}]*\}|[^,]*)\s*(?:,|$)/gy;
   let consumed = 0;
-  let match: RegExpExecArray | null;
-  while (consumed < text.length && (match = pattern.exec(text))) {
+  while (consumed < text.length) {
+    const match = pattern.exec(text);
+    if (!match) break;
     const raw = match[2].trim();
     if (raw.startsWith("@")) {
       if (query[raw] === undefined) throw badRequest(`The parameter alias '${raw}' has no value in the query string.`);

@@ -29,13 +29,15 @@ const cookieValue = (value: unknown): string => {
 };
 
 /** Compares rows by the order columns, then the primary key, so every row has one place. */
-export const rowComparator = (order: OrderColumn[], primaryKey: string) => (a: StoredRecord, b: StoredRecord): number => {
-  for (const column of [...order, { name: primaryKey, descending: false }]) {
-    const result = compareValues(a[column.name], b[column.name]);
-    if (result !== 0) return column.descending ? -result : result;
-  }
-  return 0;
-};
+export const rowComparator =
+  (order: OrderColumn[], primaryKey: string) =>
+  (a: StoredRecord, b: StoredRecord): number => {
+    for (const column of [...order, { name: primaryKey, descending: false }]) {
+      const result = compareValues(a[column.name], b[column.name]);
+      if (result !== 0) return column.descending ? -result : result;
+    }
+    return 0;
+  };
 
 /** The inner cookie for a page: `<cookie page="1"><name last=".." first=".."/><accountid last="{…}" first="{…}"/></cookie>`. */
 export const buildPagingCookie = (page: number, order: OrderColumn[], primaryKey: string, rows: StoredRecord[]): string => {
@@ -43,13 +45,15 @@ export const buildPagingCookie = (page: number, order: OrderColumn[], primaryKey
   const last = rows[rows.length - 1];
   const columns = [...order.map((column) => column.name).filter((name) => name !== primaryKey), primaryKey];
   const elements = columns
-    .map((name) => `<${name} last="${escapeAttribute(cookieValue(last?.[name]))}" first="${escapeAttribute(cookieValue(first?.[name]))}" />`)
+    .map(
+      (name) => `<${name} last="${escapeAttribute(cookieValue(last?.[name]))}" first="${escapeAttribute(cookieValue(first?.[name]))}" />`,
+    )
     .join("");
   return `<cookie page="${page}">${elements}</cookie>`;
 };
 
 /** Dataverse writes its escapes in lower case (`%253ccookie`). */
-const encodeLower = (text: string): string => encodeURIComponent(text).replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase());
+const encodeLower = (text: string): string => encodeURIComponent(text).replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase());
 
 export const doubleEncode = (text: string): string => encodeLower(encodeLower(text));
 
@@ -65,7 +69,7 @@ export interface PagingPosition {
 
 /** Reads an inner cookie (`<cookie page="1">…</cookie>`); undefined when it is empty or not a cookie. */
 export const parsePagingCookie = (innerCookie: string | undefined): PagingPosition | undefined => {
-  if (!innerCookie || !innerCookie.trim()) return undefined;
+  if (!innerCookie?.trim()) return undefined;
   let parsed: Record<string, unknown>;
   try {
     parsed = xml.parse(innerCookie) as Record<string, unknown>;

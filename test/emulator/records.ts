@@ -5,7 +5,7 @@
  * queries, lookup binds (`nav@odata.bind`), alternate keys and Dataverse's errors for each.
  * Bodies are type-checked against the schema the way Dataverse's deserializer does.
  */
-import { randomUUID } from "crypto";
+import { randomUUID } from "node:crypto";
 import { badRequest, DataverseFault, notFoundRecord, unknownProperty } from "./faults";
 import { etagOf, expandRecord, parsePrefer, parseSelect, queryCollection, shapeRecord, annotate } from "./odata";
 import { isLookupType, type AttributeDefinition, type TableDefinition } from "./schema";
@@ -22,9 +22,10 @@ export const parseKey = (text: string, table: TableDefinition): Key => {
   if (guid) return { kind: "id", id: guid[1].toLowerCase(), text };
   const values: Record<string, unknown> = {};
   const pattern = /\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*('(?:[^']|'')*'|[^,]+)\s*(,|$)/gy;
-  let match: RegExpExecArray | null;
   let consumed = 0;
-  while (consumed < text.length && (match = pattern.exec(text))) {
+  while (consumed < text.length) {
+    const match = pattern.exec(text);
+    if (!match) break;
     const raw = match[2].trim();
     values[match[1]] = raw.startsWith("'") ? raw.slice(1, -1).replace(/''/g, "'") : GUID.test(raw) ? raw.toLowerCase() : raw;
     consumed = pattern.lastIndex;
@@ -65,7 +66,9 @@ const checkValue = (attribute: AttributeDefinition, value: unknown, table: Table
   if (value === null) return null;
   const type = attribute.type;
   const refuse = () =>
-    badRequest(`Cannot convert the literal '${typeof value === "object" ? JSON.stringify(value) : String(value)}' to the expected type '${EDM_TYPES[type] ?? "Edm.String"}'.`);
+    badRequest(
+      `Cannot convert the literal '${typeof value === "object" ? JSON.stringify(value) : String(value)}' to the expected type '${EDM_TYPES[type] ?? "Edm.String"}'.`,
+    );
   if (type === "String" || type === "Memo") {
     if (typeof value !== "string") throw refuse();
     if (attribute.maxLength && value.length > attribute.maxLength) {
@@ -79,7 +82,10 @@ const checkValue = (attribute: AttributeDefinition, value: unknown, table: Table
   if (["Integer", "BigInt", "Picklist", "State", "Status"].includes(type)) {
     if (typeof value !== "number" || !Number.isInteger(value)) throw refuse();
     if (attribute.options && !attribute.options.some((option) => option.value === value)) {
-      throw badRequest(`A validation error occurred. The value ${value} of '${attribute.logicalName}' on record of type '${table.logicalName}' is outside the valid range.`, "0x8004431a");
+      throw badRequest(
+        `A validation error occurred. The value ${value} of '${attribute.logicalName}' on record of type '${table.logicalName}' is outside the valid range.`,
+        "0x8004431a",
+      );
     }
     return value;
   }
@@ -124,7 +130,10 @@ export const toStoredValues = (store: Store, table: TableDefinition, body: Recor
     if (name.endsWith("@odata.bind")) {
       const navigation = name.slice(0, -"@odata.bind".length);
       const lookup = table.lookups.find((candidate) => candidate.name === navigation);
-      if (!lookup) throw badRequest(`An undeclared property '${navigation}' which only has property annotations in the payload but no property value was found in the payload.`);
+      if (!lookup)
+        throw badRequest(
+          `An undeclared property '${navigation}' which only has property annotations in the payload but no property value was found in the payload.`,
+        );
       const target = store.byLogicalName(lookup.target);
       if (!target) throw unknownProperty(navigation, table.logicalName);
       values[`_${lookup.attribute}_value`] = value === null ? null : resolveBind(store, target, value);
@@ -159,7 +168,13 @@ export const parseBody = (request: EmuRequest): Record<string, unknown> => {
 const contextUrl = (context: EmuContext, table: TableDefinition, select: string[] | undefined, entity: boolean): string =>
   `${context.apiRoot}$metadata#${table.entitySetName}${select ? `(${select.join(",")})` : ""}${entity ? "/$entity" : ""}`;
 
-const representation = (context: EmuContext, table: TableDefinition, record: StoredRecord, request: EmuRequest, expand: boolean): StoredRecord => {
+const representation = (
+  context: EmuContext,
+  table: TableDefinition,
+  record: StoredRecord,
+  request: EmuRequest,
+  expand: boolean,
+): StoredRecord => {
   const select = parseSelect(request.query.$select, table);
   const shaped = shapeRecord(record, table, select);
   const body = { "@odata.context": contextUrl(context, table, select, true), ...shaped };
@@ -271,7 +286,14 @@ export const handleEntitySet = (request: EmuRequest, context: EmuContext, reques
     if (method !== "GET") throw notAllowed(method);
     const preferences = parsePrefer(request.headers.prefer);
     const select = parseSelect(request.query.$select, table);
-    const body = queryCollection({ table, query: request.query, preferences, requestUrl, store: context.store, contextUrl: contextUrl(context, table, select, false) });
+    const body = queryCollection({
+      table,
+      query: request.query,
+      preferences,
+      requestUrl,
+      store: context.store,
+      contextUrl: contextUrl(context, table, select, false),
+    });
     return { status: 200, headers: preferences.applied.length ? { "Preference-Applied": preferences.applied.join(",") } : {}, body };
   }
   const key = parseKey(decodeURIComponent(match[2]), table);

@@ -109,10 +109,14 @@ const linkedIds = (store: Store, navigation: Navigation, source: StoredRecord, t
   if (navigation.kind === "oneToMany") {
     const children = tableNamed(store, navigation.collection.referencingTable);
     const column = `_${navigation.collection.referencingAttribute}_value`;
-    return store.list(children).filter((child) => child[column] === id).map((child) => ({ table: children, id: child[children.primaryIdAttribute] as string }));
+    return store
+      .list(children)
+      .filter((child) => child[column] === id)
+      .map((child) => ({ table: children, id: child[children.primaryIdAttribute] as string }));
   }
   const other = tableNamed(store, navigation.other);
-  return store.list(other)
+  return store
+    .list(other)
     .map((record) => record[other.primaryIdAttribute] as string)
     .filter((otherId) => intersectOf(store).has(intersectKey(navigation, id, otherId)))
     .map((otherId) => ({ table: other, id: otherId }));
@@ -131,15 +135,26 @@ const linkPage = (request: EmuRequest, context: EmuContext, urls: { "@odata.id":
   if (token !== undefined && !/^\d+$/.test(token)) throw badRequest("The $skiptoken is not valid.");
   const offset = Number(token ?? 0);
   const pageSize = linkPageSizes.get(context.store) ?? parsePrefer(request.headers.prefer).maxPageSize ?? MAX_PAGE_SIZE;
-  const body: Record<string, unknown> = { "@odata.context": `${context.apiRoot}$metadata#Collection($ref)`, value: urls.slice(offset, offset + pageSize) };
+  const body: Record<string, unknown> = {
+    "@odata.context": `${context.apiRoot}$metadata#Collection($ref)`,
+    value: urls.slice(offset, offset + pageSize),
+  };
   if (offset + pageSize < urls.length) {
     body["@odata.nextLink"] = `${context.apiRoot}${request.path}?$skiptoken=${offset + pageSize}`;
   }
   return { status: 200, body };
 };
 
-const listLinks = (request: EmuRequest, context: EmuContext, navigation: Navigation, source: StoredRecord, table: TableDefinition): EmuResponse => {
-  const urls = linkedIds(context.store, navigation, source, table).map((link) => ({ "@odata.id": `${context.apiRoot}${link.table.entitySetName}(${link.id})` }));
+const listLinks = (
+  request: EmuRequest,
+  context: EmuContext,
+  navigation: Navigation,
+  source: StoredRecord,
+  table: TableDefinition,
+): EmuResponse => {
+  const urls = linkedIds(context.store, navigation, source, table).map((link) => ({
+    "@odata.id": `${context.apiRoot}${link.table.entitySetName}(${link.id})`,
+  }));
   if (navigation.kind !== "single") {
     return linkPage(request, context, urls);
   }
@@ -147,7 +162,14 @@ const listLinks = (request: EmuRequest, context: EmuContext, navigation: Navigat
   return urls.length ? { status: 200, body: { "@odata.context": `${context.apiRoot}$metadata#$ref`, ...urls[0] } } : { status: 204 };
 };
 
-const associate = (store: Store, navigation: Navigation, name: string, source: StoredRecord, table: TableDefinition, target: RefTarget): void => {
+const associate = (
+  store: Store,
+  navigation: Navigation,
+  name: string,
+  source: StoredRecord,
+  table: TableDefinition,
+  target: RefTarget,
+): void => {
   const id = source[table.primaryIdAttribute] as string;
   if (navigation.kind === "single") {
     expectTable(target, navigation.lookup.target, name);
@@ -177,7 +199,12 @@ const disassociate = (store: Store, navigation: Navigation, source: StoredRecord
 
 /** `nav(<id>)` names a record of the navigation property's own target table. */
 const linkTargetUrl = (navigation: Navigation, store: Store, memberKey: string): string => {
-  const logicalName = navigation.kind === "oneToMany" ? navigation.collection.referencingTable : navigation.kind === "manyToMany" ? navigation.other : navigation.lookup.target;
+  const logicalName =
+    navigation.kind === "oneToMany"
+      ? navigation.collection.referencingTable
+      : navigation.kind === "manyToMany"
+        ? navigation.other
+        : navigation.lookup.target;
   return `${tableNamed(store, logicalName).entitySetName}(${memberKey})`;
 };
 
@@ -198,7 +225,8 @@ export const handleRelationship = (request: EmuRequest, context: EmuContext): Em
   const source = findRecord(store, table, keyText);
   const method = request.method.toUpperCase();
   const single = navigation.kind === "single";
-  if (memberKey !== undefined && (single || method !== "DELETE")) throw badRequest(`The navigation property '${name}' cannot be followed by a key here.`);
+  if (memberKey !== undefined && (single || method !== "DELETE"))
+    throw badRequest(`The navigation property '${name}' cannot be followed by a key here.`);
   if (method === "GET") return listLinks(request, context, navigation, source, table);
   if ((method === "POST" && !single) || (method === "PUT" && single)) {
     associate(store, navigation, name, source, table, resolveRecordUrl(store, parseBody(request)["@odata.id"]));

@@ -120,7 +120,10 @@ const systemAttributes = (): AttributeDefinition[] => [
 ];
 
 export const defineTable = (
-  definition: Omit<TableDefinition, "metadataId" | "attributes" | "isChildEntity" | "isCustomEntity" | "changeTrackingEnabled" | "alternateKeys" | "lookups" | "collections"> &
+  definition: Omit<
+    TableDefinition,
+    "metadataId" | "attributes" | "isChildEntity" | "isCustomEntity" | "changeTrackingEnabled" | "alternateKeys" | "lookups" | "collections"
+  > &
     Partial<TableDefinition> & { attributes: AttributeDefinition[] },
 ): TableDefinition => ({
   isCustomEntity: false,
@@ -205,9 +208,7 @@ export const createSchema = (): TableDefinition[] => {
         { name: "parentcustomerid_contact", attribute: "parentcustomerid", target: "contact" },
         { name: "ownerid", attribute: "ownerid", target: "systemuser" },
       ],
-      collections: [
-        { name: "account_primary_contact", referencingTable: "account", referencingAttribute: "primarycontactid" },
-      ],
+      collections: [{ name: "account_primary_contact", referencingTable: "account", referencingAttribute: "primarycontactid" }],
     }),
     defineTable({
       logicalName: "lead",
@@ -283,9 +284,7 @@ export const createSchema = (): TableDefinition[] => {
         defineAttribute("modifiedon", "DateTime", "Modified On", { readOnly: true }),
         defineAttribute("versionnumber", "BigInt", "Version Number", { readOnly: true }),
       ],
-      collections: [
-        { name: "user_accounts", referencingTable: "account", referencingAttribute: "ownerid" },
-      ],
+      collections: [{ name: "user_accounts", referencingTable: "account", referencingAttribute: "ownerid" }],
     }),
   ];
 };

@@ -18,9 +18,21 @@ export const SEED = {
 };
 
 const users = [
-  { key: "admin", first: "Avery", last: "Howard", domain: "avery@contoso.onmicrosoft.com", objectId: "a1b2c3d4-0000-4000-8000-00000000a001" },
+  {
+    key: "admin",
+    first: "Avery",
+    last: "Howard",
+    domain: "avery@contoso.onmicrosoft.com",
+    objectId: "a1b2c3d4-0000-4000-8000-00000000a001",
+  },
   { key: "sales", first: "Dan", last: "Park", domain: "dan@contoso.onmicrosoft.com", objectId: "a1b2c3d4-0000-4000-8000-00000000a002" },
-  { key: "support", first: "Rene", last: "Valdes", domain: "rene@contoso.onmicrosoft.com", objectId: "a1b2c3d4-0000-4000-8000-00000000a003" },
+  {
+    key: "support",
+    first: "Rene",
+    last: "Valdes",
+    domain: "rene@contoso.onmicrosoft.com",
+    objectId: "a1b2c3d4-0000-4000-8000-00000000a003",
+  },
 ] as const;
 
 const accounts = [
@@ -107,17 +119,21 @@ export const seedStore = (store: Store): void => {
     ["Pricing request", "Ahmed", "Khan", "Margie's Travel", 2],
   ];
   leads.forEach(([subject, first, last, company, rating], index) =>
-    store.create(table("lead"), {
-      subject,
-      firstname: first,
-      lastname: last,
-      companyname: company,
-      emailaddress1: `${first.toLowerCase()}@${company.toLowerCase().replace(/[^a-z]/g, "")}.com`,
-      estimatedamount: 10000 * (index + 1),
-      leadqualitycode: rating,
-      createdon: at(15 + index),
-      modifiedon: at(15 + index),
-    }, id(0x1ead, index + 1)),
+    store.create(
+      table("lead"),
+      {
+        subject,
+        firstname: first,
+        lastname: last,
+        companyname: company,
+        emailaddress1: `${first.toLowerCase()}@${company.toLowerCase().replace(/[^a-z]/g, "")}.com`,
+        estimatedamount: 10000 * (index + 1),
+        leadqualitycode: rating,
+        createdon: at(15 + index),
+        modifiedon: at(15 + index),
+      },
+      id(0x1ead, index + 1),
+    ),
   );
   const opportunities: [string, number, number, string][] = [
     ["Contoso fleet upgrade", 250000, 60, SEED.accounts.contoso],
@@ -125,14 +141,18 @@ export const seedStore = (store: Store): void => {
     ["Adventure Works bikes", 45000, 80, SEED.accounts.adventureWorks],
   ];
   opportunities.forEach(([name, value, probability, customer], index) =>
-    store.create(table("opportunity"), {
-      name,
-      estimatedvalue: value,
-      closeprobability: probability,
-      estimatedclosedate: "2026-12-31T00:00:00Z",
-      _customerid_value: customer,
-      createdon: at(20 + index),
-      modifiedon: at(20 + index),
-    }, id(0x0b0, index + 1)),
+    store.create(
+      table("opportunity"),
+      {
+        name,
+        estimatedvalue: value,
+        closeprobability: probability,
+        estimatedclosedate: "2026-12-31T00:00:00Z",
+        _customerid_value: customer,
+        createdon: at(20 + index),
+        modifiedon: at(20 + index),
+      },
+      id(0x0b0, index + 1),
+    ),
   );
 };

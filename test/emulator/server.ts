@@ -7,9 +7,9 @@
  * requests and handle errors": "The maximum length of URL accepted is 32 KB"); the status and
  * the HTML page are the emulator's own, as the docs give neither.
  */
-import { randomUUID } from "crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "http";
-import type { AddressInfo, Socket } from "net";
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
 import { dispatch } from "./router";
 import { seedStore } from "./seed";
 import { Store } from "./store";
@@ -80,7 +80,12 @@ const readBody = (request: IncomingMessage): Promise<string> =>
   });
 
 const lowerHeaders = (request: IncomingMessage): Record<string, string> =>
-  Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name.toLowerCase(), Array.isArray(value) ? value.join(", ") : String(value ?? "")]));
+  Object.fromEntries(
+    Object.entries(request.headers).map(([name, value]) => [
+      name.toLowerCase(),
+      Array.isArray(value) ? value.join(", ") : String(value ?? ""),
+    ]),
+  );
 
 /** Query options decoded, keeping `+` as a plus: OData does not read it as a space. */
 const parseQuery = (rawQuery: string): Record<string, string> => {
@@ -144,7 +149,11 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
     }
     const bearer = /^Bearer (.+)$/.exec(headers.authorization ?? "")?.[1];
     if (!bearer || !issuer.accessTokens.has(bearer)) {
-      send(response, { status: 401, headers: { "WWW-Authenticate": `Bearer authorization_uri=${origin}/common/oauth2/authorize` }, body: "" });
+      send(response, {
+        status: 401,
+        headers: { "WWW-Authenticate": `Bearer authorization_uri=${origin}/common/oauth2/authorize` },
+        body: "",
+      });
       return;
     }
     const fault = faults.find((candidate) => candidate.remaining > 0 && matches(candidate, method, decodedPath));
@@ -191,11 +200,17 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
     const rawUrl = request.url ?? "/";
     const url = new URL(rawUrl, origin || "http://127.0.0.1");
     const rawQuery = rawUrl.includes("?") ? rawUrl.slice(rawUrl.indexOf("?") + 1) : "";
-    const work = url.pathname.startsWith(API_PREFIX) || url.pathname === API_PREFIX.slice(0, -1)
-      ? handleApi(request, response, new URL(url.pathname.endsWith("/v9.2") ? `${url.pathname}/` : url.pathname, origin), rawQuery)
-      : /\/oauth2\/v2\.0\/(token|authorize)$/.test(url.pathname)
-        ? handleOAuth(request, response, url)
-        : Promise.resolve(send(response, { status: 404, body: { error: { code: "0x8006088a", message: `Resource not found for the segment '${url.pathname}'.` } } }));
+    const work =
+      url.pathname.startsWith(API_PREFIX) || url.pathname === API_PREFIX.slice(0, -1)
+        ? handleApi(request, response, new URL(url.pathname.endsWith("/v9.2") ? `${url.pathname}/` : url.pathname, origin), rawQuery)
+        : /\/oauth2\/v2\.0\/(token|authorize)$/.test(url.pathname)
+          ? handleOAuth(request, response, url)
+          : Promise.resolve(
+              send(response, {
+                status: 404,
+                body: { error: { code: "0x8006088a", message: `Resource not found for the segment '${url.pathname}'.` } },
+              }),
+            );
     work.catch((error: Error) => {
       if (!response.headersSent) send(response, { status: 500, body: { error: { code: "0x80040216", message: error.message } } });
     });

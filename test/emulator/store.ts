@@ -5,7 +5,7 @@
  * and the tombstones that change tracking reports as deleted. Writes inside a change set
  * can be rolled back; change events are published only once their writes are committed.
  */
-import { randomUUID } from "crypto";
+import { randomUUID } from "node:crypto";
 import { createSchema, findAttribute, propertyName, type TableDefinition } from "./schema";
 
 export type StoredRecord = Record<string, unknown>;
@@ -117,7 +117,15 @@ export class Store {
     });
     this.derive(tableDefinition, record);
     records.set(key, record);
-    this.publish({ message: "Create", table: tableDefinition, id: key, record: { ...record }, changed: Object.keys(values), callerId: this.currentUserId, version: this.version });
+    this.publish({
+      message: "Create",
+      table: tableDefinition,
+      id: key,
+      record: { ...record },
+      changed: Object.keys(values),
+      callerId: this.currentUserId,
+      version: this.version,
+    });
     return record;
   }
 
@@ -129,7 +137,16 @@ export class Store {
     const before = { ...existing };
     Object.assign(existing, values, { modifiedon: values.modifiedon ?? toDataverseDateTime(this.now()), versionnumber: ++this.version });
     this.derive(tableDefinition, existing);
-    this.publish({ message: "Update", table: tableDefinition, id: id.toLowerCase(), record: { ...existing }, before, changed: Object.keys(values), callerId: this.currentUserId, version: this.version });
+    this.publish({
+      message: "Update",
+      table: tableDefinition,
+      id: id.toLowerCase(),
+      record: { ...existing },
+      before,
+      changed: Object.keys(values),
+      callerId: this.currentUserId,
+      version: this.version,
+    });
     return existing;
   }
 
@@ -141,7 +158,16 @@ export class Store {
     }
     this.table(tableDefinition).delete(key);
     this.tombstones.push({ table: tableDefinition.logicalName, id: key, version: ++this.version });
-    this.publish({ message: "Delete", table: tableDefinition, id: key, record: { ...existing }, before: { ...existing }, changed: [], callerId: this.currentUserId, version: this.version });
+    this.publish({
+      message: "Delete",
+      table: tableDefinition,
+      id: key,
+      record: { ...existing },
+      before: { ...existing },
+      changed: [],
+      callerId: this.currentUserId,
+      version: this.version,
+    });
     return true;
   }
 

@@ -4,7 +4,7 @@
  * `/{tenant}/oauth2/v2.0/authorize`, which consents at once and redirects with a code.
  * Tokens are unsigned JWTs whose `aud` is the environment URL; errors use Entra's body shape.
  */
-import { randomBytes } from "crypto";
+import { randomBytes } from "node:crypto";
 
 export interface TokenIssuer {
   clientId: string;
@@ -75,13 +75,19 @@ export const answerTokenRequest = (issuer: TokenIssuer, form: URLSearchParams, b
     return entraError("unauthorized_client", `AADSTS700016: Application with identifier '${clientId}' was not found in the directory.`);
   }
   if (clientSecret !== issuer.clientSecret) {
-    return entraError("invalid_client", "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.");
+    return entraError(
+      "invalid_client",
+      "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.",
+    );
   }
   const grant = form.get("grant_type");
   const scope = form.get("scope") ?? "";
   if (grant === "client_credentials") {
     if (!scope.endsWith("/.default")) {
-      return entraError("invalid_scope", `AADSTS1002012: The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.`);
+      return entraError(
+        "invalid_scope",
+        `AADSTS1002012: The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.`,
+      );
     }
     return { status: 200, body: { token_type: "Bearer", expires_in: 3599, ext_expires_in: 3599, access_token: issuer.issue() } };
   }
@@ -95,7 +101,14 @@ export const answerTokenRequest = (issuer: TokenIssuer, form: URLSearchParams, b
     refreshTokens.add(refreshToken);
     return {
       status: 200,
-      body: { token_type: "Bearer", scope, expires_in: 3599, ext_expires_in: 3599, access_token: issuer.issue(), refresh_token: refreshToken },
+      body: {
+        token_type: "Bearer",
+        scope,
+        expires_in: 3599,
+        ext_expires_in: 3599,
+        access_token: issuer.issue(),
+        refresh_token: refreshToken,
+      },
     };
   }
   return entraError("unsupported_grant_type", `AADSTS70003: The app requested an unsupported grant type '${grant}'.`);

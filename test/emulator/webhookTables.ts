@@ -23,10 +23,30 @@ export const webhookTables = (): TableDefinition[] => [
       defineAttribute("name", "String", "Name", { maxLength: 256 }),
       defineAttribute("url", "String", "Url Address", { maxLength: 2000 }),
       defineAttribute("contract", "Picklist", "Contract", {
-        options: options([1, "OneWay"], [2, "Queue"], [3, "Rest"], [4, "TwoWay"], [5, "Topic"], [6, "Queue (Persistent)"], [7, "Event Hub"], [8, "Webhook"], [9, "Event Grid"], [10, "Managed Data Lake"]),
+        options: options(
+          [1, "OneWay"],
+          [2, "Queue"],
+          [3, "Rest"],
+          [4, "TwoWay"],
+          [5, "Topic"],
+          [6, "Queue (Persistent)"],
+          [7, "Event Hub"],
+          [8, "Webhook"],
+          [9, "Event Grid"],
+          [10, "Managed Data Lake"],
+        ),
       }),
       defineAttribute("authtype", "Picklist", "Specifies mode of authentication with SB", {
-        options: options([1, "ACS"], [2, "SAS Key"], [3, "SAS Token"], [4, "Webhook Key"], [5, "Http Header"], [6, "Http Query String"], [7, "Connection String"], [8, "Access Key"]),
+        options: options(
+          [1, "ACS"],
+          [2, "SAS Key"],
+          [3, "SAS Token"],
+          [4, "Webhook Key"],
+          [5, "Http Header"],
+          [6, "Http Query String"],
+          [7, "Connection String"],
+          [8, "Access Key"],
+        ),
       }),
       defineAttribute("authvalue", "Memo", "Authentication Value", { maxLength: 2048 }),
       defineAttribute("isauthvalueset", "Boolean", "Is Auth Value Set", { readOnly: true }),
@@ -71,10 +91,14 @@ export const webhookTables = (): TableDefinition[] => [
     changeTrackingEnabled: false,
     attributes: [
       defineAttribute("name", "String", "Name", { maxLength: 256 }),
-      defineAttribute("stage", "Picklist", "Execution Stage", { options: options([10, "Pre-validation"], [20, "Pre-operation"], [40, "Post-operation"]) }),
+      defineAttribute("stage", "Picklist", "Execution Stage", {
+        options: options([10, "Pre-validation"], [20, "Pre-operation"], [40, "Post-operation"]),
+      }),
       defineAttribute("mode", "Picklist", "Execution Mode", { options: options([0, "Synchronous"], [1, "Asynchronous"]) }),
       defineAttribute("rank", "Integer", "Execution Order"),
-      defineAttribute("supporteddeployment", "Picklist", "Deployment", { options: options([0, "Server Only"], [1, "Microsoft Dynamics 365 Client for Outlook Only"], [2, "Both"]) }),
+      defineAttribute("supporteddeployment", "Picklist", "Deployment", {
+        options: options([0, "Server Only"], [1, "Microsoft Dynamics 365 Client for Outlook Only"], [2, "Both"]),
+      }),
       defineAttribute("asyncautodelete", "Boolean", "Asynchronous Automatic Delete"),
       defineAttribute("filteringattributes", "Memo", "Filtering Attributes", { maxLength: 100000 }),
       defineAttribute("eventhandler", "Lookup", "Event Handler", { targets: ["serviceendpoint"] }),
@@ -122,7 +146,9 @@ export const tableNamed = (store: Store, logicalName: string): TableDefinition =
 
 /** The system's messages, and a filter for each business table they apply to. */
 export const seedSdkMessages = (store: Store): void => {
-  const businessTables = store.tables.filter((candidate) => !candidate.logicalName.startsWith("sdkmessage") && candidate.logicalName !== "serviceendpoint");
+  const businessTables = store.tables.filter(
+    (candidate) => !candidate.logicalName.startsWith("sdkmessage") && candidate.logicalName !== "serviceendpoint",
+  );
   for (const [name, id] of Object.entries(SDK_MESSAGES)) {
     store.create(tableNamed(store, "sdkmessage"), { name }, id);
     for (const businessTable of businessTables) {

@@ -10,7 +10,7 @@
  * the authvalue of an endpoint written inside a `$batch` change set is hidden only once the
  * change set commits.
  */
-import { randomUUID } from "crypto";
+import { randomUUID } from "node:crypto";
 import { changedColumns, executionContext } from "./executionContext";
 import type { ChangeEvent, Store, StoredRecord } from "./store";
 import { SDK_MESSAGES, tableNamed } from "./webhookTables";
@@ -20,11 +20,19 @@ export { SDK_MESSAGES, seedSdkMessages, webhookTables } from "./webhookTables";
 const RETRIED_STATUSES = [502, 503, 504];
 
 const unescapeXml = (text: string): string =>
-  text.replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+  text
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&amp;/g, "&");
 
 /** `<settings><setting name="k" value="v" /></settings>` as pairs. */
 export const parseAuthSettings = (authvalue: string): [string, string][] =>
-  [...authvalue.matchAll(/<setting\s+name="([^"]*)"\s+value="([^"]*)"\s*\/>/g)].map((match) => [unescapeXml(match[1]), unescapeXml(match[2])]);
+  [...authvalue.matchAll(/<setting\s+name="([^"]*)"\s+value="([^"]*)"\s*\/>/g)].map((match) => [
+    unescapeXml(match[1]),
+    unescapeXml(match[2]),
+  ]);
 
 const stepsFor = (store: Store, event: ChangeEvent): StoredRecord[] => {
   const filters = store.list(tableNamed(store, "sdkmessagefilter"));
@@ -33,7 +41,10 @@ const stepsFor = (store: Store, event: ChangeEvent): StoredRecord[] => {
     const filter = filters.find((candidate) => candidate.sdkmessagefilterid === step._sdkmessagefilterid_value);
     if (step.statecode !== 0 || step._sdkmessageid_value !== SDK_MESSAGES[event.message]) return false;
     if (!filter || filter.primaryobjecttypecode !== event.table.logicalName) return false;
-    const filtering = typeof step.filteringattributes === "string" && step.filteringattributes ? step.filteringattributes.split(",").map((name) => name.trim()) : [];
+    const filtering =
+      typeof step.filteringattributes === "string" && step.filteringattributes
+        ? step.filteringattributes.split(",").map((name) => name.trim())
+        : [];
     return event.message !== "Update" || !filtering.length || filtering.some((name) => changed.includes(name));
   });
 };
@@ -45,9 +56,17 @@ interface Delivery {
 }
 
 const withQuery = (url: string, pairs: [string, string][]): string =>
-  pairs.length ? `${url}${url.includes("?") ? "&" : "?"}${pairs.map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`).join("&")}` : url;
+  pairs.length
+    ? `${url}${url.includes("?") ? "&" : "?"}${pairs.map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`).join("&")}`
+    : url;
 
-const deliveryFor = (endpoint: StoredRecord, secret: string | undefined, event: ChangeEvent, context: object, organizationHost: string): Delivery => {
+const deliveryFor = (
+  endpoint: StoredRecord,
+  secret: string | undefined,
+  event: ChangeEvent,
+  context: object,
+  organizationHost: string,
+): Delivery => {
   const headers: Record<string, string> = {
     "Content-Type": "application/json",
     "x-request-id": randomUUID(),
@@ -96,7 +115,13 @@ export const startWebhookDelivery = (store: Store, origin = "http://127.0.0.1"):
     for (const step of stepsFor(store, event)) {
       const endpoint = store.find(tableNamed(store, "serviceendpoint"), String(step._eventhandler_value));
       if (!endpoint) continue;
-      const delivery = deliveryFor(endpoint, secrets.get(String(endpoint.serviceendpointid)), event, executionContext(store, event, step, "emulator"), organizationHost);
+      const delivery = deliveryFor(
+        endpoint,
+        secrets.get(String(endpoint.serviceendpointid)),
+        event,
+        executionContext(store, event, step, "emulator"),
+        organizationHost,
+      );
       // Asynchronous steps run after the write has answered.
       const work: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
         .then(() => send(delivery))

@@ -33,7 +33,9 @@ describe("emulator: change tracking", () => {
     const last = await call("GET", first.body["@odata.nextLink"], { prefer: "odata.track-changes,odata.maxpagesize=3" });
     expect(last.body.value).toHaveLength(1);
     expect(last.body["@odata.nextLink"]).toBeUndefined();
-    expect(last.body["@odata.deltaLink"]).toMatch(/contacts\?\$select=fullname&\$deltatoken=\d+%21\d{2}%2F\d{2}%2F\d{4}%20\d{2}%3A\d{2}%3A\d{2}$/);
+    expect(last.body["@odata.deltaLink"]).toMatch(
+      /contacts\?\$select=fullname&\$deltatoken=\d+%21\d{2}%2F\d{2}%2F\d{4}%20\d{2}%3A\d{2}%3A\d{2}$/,
+    );
   });
 
   it("returns changes since the token under a $delta context, upserts first, then deletions", async () => {
@@ -59,7 +61,10 @@ describe("emulator: change tracking", () => {
     const { body } = await call("GET", "contacts", { prefer: "odata.track-changes" });
     emulator.store.now = () => new Date(Date.now() + 8 * 24 * 60 * 60 * 1000);
     try {
-      expect(await call("GET", body["@odata.deltaLink"], { prefer: "odata.track-changes" })).toMatchObject({ status: 400, body: { error: { code: "0x80044352" } } });
+      expect(await call("GET", body["@odata.deltaLink"], { prefer: "odata.track-changes" })).toMatchObject({
+        status: 400,
+        body: { error: { code: "0x80044352" } },
+      });
     } finally {
       emulator.store.now = () => new Date();
     }
@@ -102,9 +107,18 @@ describe("emulator: webhook tables", () => {
     try {
       const endpoint = await call("POST", "serviceendpoints", {
         prefer: "return=representation",
-        body: { name: "Query hook", url: `${listener.url}?existing=1`, contract: 8, authtype: 6, authvalue: '<settings><setting name="token" value="a&amp;b" /></settings>' },
+        body: {
+          name: "Query hook",
+          url: `${listener.url}?existing=1`,
+          contract: 8,
+          authtype: 6,
+          authvalue: '<settings><setting name="token" value="a&amp;b" /></settings>',
+        },
       });
-      const filter = await call("GET", `sdkmessagefilters?$filter=primaryobjecttypecode eq 'lead' and _sdkmessageid_value eq ${SDK_MESSAGES.Update}&$select=sdkmessagefilterid`);
+      const filter = await call(
+        "GET",
+        `sdkmessagefilters?$filter=primaryobjecttypecode eq 'lead' and _sdkmessageid_value eq ${SDK_MESSAGES.Update}&$select=sdkmessagefilterid`,
+      );
       const step = await call("POST", "sdkmessageprocessingsteps", {
         body: {
           name: "Lead updates",
@@ -126,8 +140,20 @@ describe("emulator: webhook tables", () => {
       expect(delivered.query).toEqual({ existing: "1", token: "a&b" });
       expect(delivered.headers).toMatchObject({ "x-ms-dynamics-request-name": "Update", "x-ms-dynamics-entity-name": "lead" });
       const context = JSON.parse(delivered.body.toString());
-      expect(context).toMatchObject({ MessageName: "Update", PrimaryEntityId: lead, PrimaryEntityName: "lead", Stage: 40, Mode: 1, SecondaryEntityName: "none" });
-      expect(context.InputParameters[0].value.Attributes.map((item: { key: string }) => item.key).sort()).toEqual(["leadid", "modifiedby", "modifiedon", "subject"]);
+      expect(context).toMatchObject({
+        MessageName: "Update",
+        PrimaryEntityId: lead,
+        PrimaryEntityName: "lead",
+        Stage: 40,
+        Mode: 1,
+        SecondaryEntityName: "none",
+      });
+      expect(context.InputParameters[0].value.Attributes.map((item: { key: string }) => item.key).sort()).toEqual([
+        "leadid",
+        "modifiedby",
+        "modifiedon",
+        "subject",
+      ]);
     } finally {
       await listener.stop();
     }

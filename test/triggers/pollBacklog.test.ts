@@ -1,5 +1,12 @@
 import { createDataverseClient, readTrackedChanges, type EntityRecord } from "../../src/client";
-import { EXPIRED_TOKEN_NOTICE, FIRST_POLL_NOTICE, OTHER_HOST_NOTICE, pollChangeTracking, pollModifiedOn, type PollState } from "../../src/triggers/polling";
+import {
+  EXPIRED_TOKEN_NOTICE,
+  FIRST_POLL_NOTICE,
+  OTHER_HOST_NOTICE,
+  pollChangeTracking,
+  pollModifiedOn,
+  type PollState,
+} from "../../src/triggers/polling";
 import { startEmulator, type Emulator } from "../emulator/server";
 import { SEED } from "../emulator/seed";
 import { connectionFor, harness, useEmulator } from "../support";
@@ -59,7 +66,8 @@ describe("a backlog larger than one poll: Modified On", () => {
 
 describe("a starting point whose window holds more records than one poll", () => {
   const query = { entityType: "leads", fieldNames: ["subject"], filterExpression: "lastname eq 'Start'" };
-  const started = (subject: string, modifiedon: string) => fixture.emulator.store.create(table("leads"), { subject, lastname: "Start", createdon: modifiedon, modifiedon });
+  const started = (subject: string, modifiedon: string) =>
+    fixture.emulator.store.create(table("leads"), { subject, lastname: "Start", createdon: modifiedon, modifiedon });
 
   it("starts at the latest modifiedon and reports none of the records that were there before", async () => {
     started("s1", "2026-11-21T10:05:00Z");
@@ -119,7 +127,10 @@ describe("a backlog larger than one poll: Change Tracking", () => {
     try {
       const created = ["Q1", "Q2", "Q3", "Q4", "Q5"].map(account);
       // Written last, so read after the first slice, but modified (as Dataverse reports it) long before the last poll.
-      fixture.emulator.store.update(table("accounts"), SEED.accounts.northwind, { name: "Northwind, back-dated", modifiedon: "2026-01-01T00:00:00Z" });
+      fixture.emulator.store.update(table("accounts"), SEED.accounts.northwind, {
+        name: "Northwind, back-dated",
+        modifiedon: "2026-01-01T00:00:00Z",
+      });
       const first = await pollChangeTracking(client(), query, state, { limit: 2 });
       expect(first.result).toMatchObject({ restarted: true, notice: EXPIRED_TOKEN_NOTICE, moreChanges: true });
       const polls = [first];
@@ -137,7 +148,10 @@ describe("a backlog larger than one poll: Change Tracking", () => {
 });
 
 describe("reading change-tracking pages that never end", () => {
-  const page = (skip: number) => ({ status: 200, body: { value: [], "@odata.nextLink": `${fixture.emulator.apiRoot}accounts?$skiptoken=0:${skip}` } });
+  const page = (skip: number) => ({
+    status: 200,
+    body: { value: [], "@odata.nextLink": `${fixture.emulator.apiRoot}accounts?$skiptoken=0:${skip}` },
+  });
 
   it("stops with a clear error when a next link repeats", async () => {
     fixture.emulator.inject({ path: "accounts", ...page(1) });
@@ -149,7 +163,9 @@ describe("reading change-tracking pages that never end", () => {
 
   it("stops with a clear error when pages keep coming back empty", async () => {
     for (let skip = 1; skip <= 100; skip += 1) fixture.emulator.inject({ path: "accounts", ...page(skip) });
-    await expect(readTrackedChanges(client(), "accounts", { select: ["name"] })).rejects.toThrow("kept giving further pages (100 read, 100 empty in a row)");
+    await expect(readTrackedChanges(client(), "accounts", { select: ["name"] })).rejects.toThrow(
+      "kept giving further pages (100 read, 100 empty in a row)",
+    );
     expect(fixture.emulator.takeRequests()).toHaveLength(100);
   });
 });
@@ -185,6 +201,8 @@ describe("polling state belongs to one environment", () => {
     const data = (await poll(fixture.connection, params, instanceState)).payload.body.data;
     expect(data).toMatchObject({ restarted: true, notice: OTHER_HOST_NOTICE });
     expect(fixture.emulator.takeRequests().map((request) => request.query.$deltatoken)).toEqual([undefined]);
-    expect((instanceState.__prismaticInternal as { polling: PollState }).polling.deltaLink).toMatch(new RegExp(`^${fixture.emulator.apiRoot.replace(/[.?]/g, "\\$&")}`));
+    expect((instanceState.__prismaticInternal as { polling: PollState }).polling.deltaLink).toMatch(
+      new RegExp(`^${fixture.emulator.apiRoot.replace(/[.?]/g, "\\$&")}`),
+    );
   });
 });

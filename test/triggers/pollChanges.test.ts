@@ -15,12 +15,24 @@ const poll = async (params: Record<string, unknown>, instanceState: Record<strin
 const ids = (records: Record<string, unknown>[], key: string) => records.map((record) => record[key]).sort();
 
 const create = async (entityType: string, fields: Record<string, unknown>): Promise<string> =>
-  (await runAction("createEntity", { connection: fixture.connection, entityType, fieldValues: Object.entries(fields).map(([key, value]) => ({ key, value })) })).id;
+  (
+    await runAction("createEntity", {
+      connection: fixture.connection,
+      entityType,
+      fieldValues: Object.entries(fields).map(([key, value]) => ({ key, value })),
+    })
+  ).id;
 
 const update = (entityType: string, entityId: string, fields: Record<string, unknown>) =>
-  runAction("updateEntity", { connection: fixture.connection, entityType, entityId, fieldValues: Object.entries(fields).map(([key, value]) => ({ key, value })) });
+  runAction("updateEntity", {
+    connection: fixture.connection,
+    entityType,
+    entityId,
+    fieldValues: Object.entries(fields).map(([key, value]) => ({ key, value })),
+  });
 
-const remove = (entityType: string, entityId: string) => runAction("deleteEntity", { connection: fixture.connection, entityType, entityId });
+const remove = (entityType: string, entityId: string) =>
+  runAction("deleteEntity", { connection: fixture.connection, entityType, entityId });
 
 const getRequests = () => fixture.emulator.takeRequests().filter((request) => request.method === "GET");
 
@@ -28,11 +40,19 @@ describe("classifying records by the Modified On watermark", () => {
   const idOf = (record: Record<string, unknown>) => record.id as string;
   const row = (id: string, createdon: string, modifiedon: string, versionnumber: number) => ({ id, createdon, modifiedon, versionnumber });
   const seen = (version: string, modifiedOn: string) => ({ version, modifiedOn });
-  const state = { watermark: "2026-11-20T10:00:00Z", seen: { a: seen("5", "2026-11-20T10:00:00Z"), old: seen("2", "2026-11-20T09:58:30Z") } };
+  const state = {
+    watermark: "2026-11-20T10:00:00Z",
+    seen: { a: seen("5", "2026-11-20T10:00:00Z"), old: seen("2", "2026-11-20T09:58:30Z") },
+  };
 
   it("skips what was already reported in the window, and reports later writes in the watermark's second", () => {
     const result = classifyModifiedSince(
-      [row("old", "2026-11-01T00:00:00Z", "2026-11-20T09:58:30Z", 2), row("a", "2026-11-20T09:00:00Z", "2026-11-20T10:00:00Z", 5), row("b", "2026-11-19T00:00:00Z", "2026-11-20T10:00:00Z", 7), row("c", "2026-11-20T10:00:00Z", "2026-11-20T10:00:00Z", 8)],
+      [
+        row("old", "2026-11-01T00:00:00Z", "2026-11-20T09:58:30Z", 2),
+        row("a", "2026-11-20T09:00:00Z", "2026-11-20T10:00:00Z", 5),
+        row("b", "2026-11-19T00:00:00Z", "2026-11-20T10:00:00Z", 7),
+        row("c", "2026-11-20T10:00:00Z", "2026-11-20T10:00:00Z", 8),
+      ],
       state,
       idOf,
     );
@@ -45,7 +65,10 @@ describe("classifying records by the Modified On watermark", () => {
   });
 
   it("reports once a write that committed after the watermark passed its modifiedon, as created when it is new", () => {
-    const late = [row("late", "2026-11-20T09:59:00Z", "2026-11-20T09:59:00Z", 9), row("edit", "2026-11-01T00:00:00Z", "2026-11-20T09:59:30Z", 10)];
+    const late = [
+      row("late", "2026-11-20T09:59:00Z", "2026-11-20T09:59:00Z", 9),
+      row("edit", "2026-11-01T00:00:00Z", "2026-11-20T09:59:30Z", 10),
+    ];
     const result = classifyModifiedSince(late, state, idOf);
     expect(ids(result.created, "id")).toEqual(["late"]);
     expect(ids(result.updated, "id")).toEqual(["edit"]);
@@ -62,7 +85,10 @@ describe("classifying records by the Modified On watermark", () => {
     );
     expect(ids(result.updated, "id")).toEqual(["a"]);
     expect(ids(result.created, "id")).toEqual(["d"]);
-    expect(result.state).toEqual({ watermark: "2026-11-20T10:01:03Z", seen: { a: seen("6", "2026-11-20T10:00:00Z"), d: seen("9", "2026-11-20T10:01:03Z") } });
+    expect(result.state).toEqual({
+      watermark: "2026-11-20T10:01:03Z",
+      seen: { a: seen("6", "2026-11-20T10:00:00Z"), d: seen("9", "2026-11-20T10:01:03Z") },
+    });
     expect(windowStart(result.state)).toBe("2026-11-20T09:59:03Z");
   });
 
@@ -88,7 +114,15 @@ describe("New, Updated and Deleted Records: Modified On", () => {
   it("the first poll sets the starting point and reports nothing", async () => {
     const result = await poll(params, instanceState);
     expect(result.resultType).toBe("polled_no_changes");
-    expect(result.payload.body.data).toEqual({ mode: "Modified On", created: [], updated: [], deleted: [], moreChanges: false, restarted: true, notice: FIRST_POLL_NOTICE });
+    expect(result.payload.body.data).toEqual({
+      mode: "Modified On",
+      created: [],
+      updated: [],
+      deleted: [],
+      moreChanges: false,
+      restarted: true,
+      notice: FIRST_POLL_NOTICE,
+    });
   });
 
   it("reports a record created since", async () => {
@@ -165,10 +199,13 @@ describe("New, Updated and Deleted Records: Modified On", () => {
     ["statecode eq 0) or (1 eq 1", "Filter Expression: has a ')' with no '(' before it (at character 15)"],
     ["(statecode eq 0", "Filter Expression: has 1 '(' never closed"],
     ["lastname eq 'O''Brien) or (1 eq 1", "Filter Expression: has a quoted value with no closing quote"],
-  ])("refuses the Filter Expression %p, which could break out of its parentheses, before sending anything", async (filterExpression, message) => {
-    await expect(poll({ ...params, filterExpression }, instanceState)).rejects.toThrow(message);
-    expect(fixture.emulator.takeRequests()).toEqual([]);
-  });
+  ])(
+    "refuses the Filter Expression %p, which could break out of its parentheses, before sending anything",
+    async (filterExpression, message) => {
+      await expect(poll({ ...params, filterExpression }, instanceState)).rejects.toThrow(message);
+      expect(fixture.emulator.takeRequests()).toEqual([]);
+    },
+  );
 
   it("keeps parentheses inside quoted values and doubled quotes as they are", async () => {
     const filtered = { ...params, filterExpression: "(lastname eq 'O''Brien (sr' or subject eq ')') and leadqualitycode eq 2" };
@@ -199,7 +236,11 @@ describe("New, Updated and Deleted Records: Change Tracking", () => {
     expect(result.payload.body.data).toMatchObject({ mode: "Change Tracking", restarted: true, notice: FIRST_POLL_NOTICE });
     // The watermark first (latest modifiedon, then the records at that second), then the tracked full set.
     const requests = getRequests();
-    expect(requests.map((request) => request.headers.prefer)).toEqual(["odata.maxpagesize=1", "odata.maxpagesize=5000", "odata.track-changes,odata.maxpagesize=5000"]);
+    expect(requests.map((request) => request.headers.prefer)).toEqual([
+      "odata.maxpagesize=1",
+      "odata.maxpagesize=5000",
+      "odata.track-changes,odata.maxpagesize=5000",
+    ]);
     expect(requests[2].path).toBe("accounts");
     expect(requests[2].query).toEqual({ $select: "name,createdon,modifiedon,versionnumber" });
   });
@@ -234,13 +275,24 @@ describe("New, Updated and Deleted Records: Change Tracking", () => {
 
   it("skips entries that are not objects, and refuses a deletion without an id", async () => {
     const deltaLink = (instanceState.__prismaticInternal as { polling: { deltaLink: string } }).polling.deltaLink;
-    const deleted = (id?: string) => ({ "@odata.context": `${fixture.emulator.apiRoot}$metadata#accounts/$deletedEntity`, ...(id ? { id } : {}), reason: "deleted" });
-    fixture.emulator.inject({ method: "GET", path: "accounts", status: 200, body: { value: [null, 7, "x", deleted(SEED.accounts.fabrikam)], "@odata.deltaLink": deltaLink } });
+    const deleted = (id?: string) => ({
+      "@odata.context": `${fixture.emulator.apiRoot}$metadata#accounts/$deletedEntity`,
+      ...(id ? { id } : {}),
+      reason: "deleted",
+    });
+    fixture.emulator.inject({
+      method: "GET",
+      path: "accounts",
+      status: 200,
+      body: { value: [null, 7, "x", deleted(SEED.accounts.fabrikam)], "@odata.deltaLink": deltaLink },
+    });
     const data = (await poll(params, instanceState)).payload.body.data;
     expect(data).toMatchObject({ created: [], updated: [], deleted: [SEED.accounts.fabrikam] });
 
     fixture.emulator.inject({ method: "GET", path: "accounts", status: 200, body: { value: [deleted()], "@odata.deltaLink": deltaLink } });
-    await expect(poll(params, instanceState)).rejects.toThrow("the change-tracking response for 'accounts' reported a deleted record without its id");
+    await expect(poll(params, instanceState)).rejects.toThrow(
+      "the change-tracking response for 'accounts' reported a deleted record without its id",
+    );
   });
 
   it("starts over when the token has expired, still reporting what changed, and says so", async () => {
@@ -261,14 +313,17 @@ describe("New, Updated and Deleted Records: Change Tracking", () => {
 
   it("starts over when the delta link is not one Dataverse issued", async () => {
     const deltaLink = () => (instanceState.__prismaticInternal as { polling: { deltaLink: string } }).polling.deltaLink;
-    (instanceState.__prismaticInternal as { polling: { deltaLink: string } }).polling.deltaLink = `${fixture.emulator.apiRoot}accounts?$select=name&$deltatoken=garbage`;
+    (instanceState.__prismaticInternal as { polling: { deltaLink: string } }).polling.deltaLink =
+      `${fixture.emulator.apiRoot}accounts?$select=name&$deltatoken=garbage`;
     const data = (await poll(params, instanceState)).payload.body.data;
     expect(data).toMatchObject({ restarted: true, notice: EXPIRED_TOKEN_NOTICE, created: [], updated: [], deleted: [] });
     expect(deltaLink()).toMatch(/\$deltatoken=\d+/);
   });
 
   it("refuses a Filter Expression, which Dataverse rejects with change tracking", async () => {
-    await expect(poll({ ...params, filterExpression: "name eq 'A'" }, {})).rejects.toThrow("Filter Expression: Dataverse refuses $filter together with change tracking");
+    await expect(poll({ ...params, filterExpression: "name eq 'A'" }, {})).rejects.toThrow(
+      "Filter Expression: Dataverse refuses $filter together with change tracking",
+    );
     expect(getRequests()).toEqual([]);
   });
 

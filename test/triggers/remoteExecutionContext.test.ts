@@ -69,7 +69,9 @@ describe("reading a RemoteExecutionContext", () => {
     expect(flattenValue({ __type: `OptionSetValue:${CONTRACTS}`, Value: 33 })).toBe(33);
     expect(flattenValue({ __type: `Money:${CONTRACTS}`, Value: 12.5 })).toBe(12.5);
     expect(flattenValue(entity("contact", "c1", { firstname: "Maria" }))).toEqual({ firstname: "Maria" });
-    expect(flattenValue({ __type: `EntityCollection:${CONTRACTS}`, Entities: [entity("contact", "c1", { firstname: "Maria" })] })).toEqual([{ firstname: "Maria" }]);
+    expect(flattenValue({ __type: `EntityCollection:${CONTRACTS}`, Entities: [entity("contact", "c1", { firstname: "Maria" })] })).toEqual([
+      { firstname: "Maria" },
+    ]);
     expect(flattenValue("plain text")).toBe("plain text");
     expect(flattenValue(null)).toBeNull();
   });
@@ -91,7 +93,12 @@ describe("reading a RemoteExecutionContext", () => {
         },
       ],
       OutputParameters: [{ key: "id", value: ACCOUNT_ID }],
-      PostEntityImages: [{ key: "PostImage", value: entity("account", ACCOUNT_ID, { name: "Contoso", statecode: { __type: `OptionSetValue:${CONTRACTS}`, Value: 0 } }) }],
+      PostEntityImages: [
+        {
+          key: "PostImage",
+          value: entity("account", ACCOUNT_ID, { name: "Contoso", statecode: { __type: `OptionSetValue:${CONTRACTS}`, Value: 0 } }),
+        },
+      ],
     });
     expect(readRemoteExecutionContext(created)).toEqual({
       messageName: "Create",
@@ -132,8 +139,18 @@ describe("reading a RemoteExecutionContext", () => {
           }),
         },
       ],
-      PreEntityImages: [{ key: "PreImage", value: entity("account", ACCOUNT_ID, { name: "Contoso", revenue: { __type: `Money:${CONTRACTS}`, Value: 10 } }) }],
-      PostEntityImages: [{ key: "PostImage", value: entity("account", ACCOUNT_ID, { name: "Contoso Pharmaceuticals", revenue: { __type: `Money:${CONTRACTS}`, Value: 10 } }) }],
+      PreEntityImages: [
+        {
+          key: "PreImage",
+          value: entity("account", ACCOUNT_ID, { name: "Contoso", revenue: { __type: `Money:${CONTRACTS}`, Value: 10 } }),
+        },
+      ],
+      PostEntityImages: [
+        {
+          key: "PostImage",
+          value: entity("account", ACCOUNT_ID, { name: "Contoso Pharmaceuticals", revenue: { __type: `Money:${CONTRACTS}`, Value: 10 } }),
+        },
+      ],
     });
     const event = readRemoteExecutionContext(updated);
     expect(event.target).toEqual({
@@ -159,16 +176,32 @@ describe("reading a RemoteExecutionContext", () => {
   });
 
   it("keeps what a cut-down message still has when its parameters and images are stripped", () => {
-    const truncated = context("Update", { InputParameters: undefined, PreEntityImages: undefined, PostEntityImages: undefined, ParentContext: undefined });
+    const truncated = context("Update", {
+      InputParameters: undefined,
+      PreEntityImages: undefined,
+      PostEntityImages: undefined,
+      ParentContext: undefined,
+    });
     const event = readRemoteExecutionContext(truncated);
-    expect([event.entityName, event.entityId, event.target, event.preImage, event.postImage]).toEqual(["account", ACCOUNT_ID, null, null, null]);
+    expect([event.entityName, event.entityId, event.target, event.preImage, event.postImage]).toEqual([
+      "account",
+      ACCOUNT_ID,
+      null,
+      null,
+      null,
+    ]);
   });
 
   it("keeps a WCF date JavaScript cannot hold as it came, instead of throwing", () => {
     const huge = "/Date(99999999999999999)/";
     expect(wcfDateToIso(huge)).toBeUndefined();
     expect(flattenValue(huge)).toBe(huge);
-    const event = readRemoteExecutionContext(context("Update", { OperationCreatedOn: huge, InputParameters: [{ key: "Target", value: entity("account", ACCOUNT_ID, { modifiedon: huge }) }] }));
+    const event = readRemoteExecutionContext(
+      context("Update", {
+        OperationCreatedOn: huge,
+        InputParameters: [{ key: "Target", value: entity("account", ACCOUNT_ID, { modifiedon: huge }) }],
+      }),
+    );
     expect(event.operationCreatedOn).toBe(huge);
     expect(event.target).toEqual({ modifiedon: huge });
   });
@@ -177,9 +210,22 @@ describe("reading a RemoteExecutionContext", () => {
     let deep: unknown = "bottom";
     for (let level = 0; level < 100_000; level += 1) deep = [deep];
     const odd = context("Update", {
-      InputParameters: [null, 5, { value: "no key" }, { key: "Target", value: { Attributes: [null, { key: "name", value: null }, { key: "gone" }, { key: 7, value: "x" }, { key: "deep", value: deep }] } }],
+      InputParameters: [
+        null,
+        5,
+        { value: "no key" },
+        {
+          key: "Target",
+          value: {
+            Attributes: [null, { key: "name", value: null }, { key: "gone" }, { key: 7, value: "x" }, { key: "deep", value: deep }],
+          },
+        },
+      ],
       PreEntityImages: { key: "PreImage", value: entity("account", ACCOUNT_ID, { name: "x" }) },
-      PostEntityImages: [{ key: "PostImage", value: null }, { key: "PostImage2", value: { __type: `Entity:${CONTRACTS}`, Attributes: "not an array" } }],
+      PostEntityImages: [
+        { key: "PostImage", value: null },
+        { key: "PostImage2", value: { __type: `Entity:${CONTRACTS}`, Attributes: "not an array" } },
+      ],
       OperationCreatedOn: null,
       Depth: "1",
     });
@@ -188,7 +234,11 @@ describe("reading a RemoteExecutionContext", () => {
     expect(Object.keys(event.target as object).sort()).toEqual(["deep", "gone", "name"]);
     expect(event.target).toMatchObject({ name: null, gone: null });
     expect(flattenValue({ __type: `EntityCollection:${CONTRACTS}`, Entities: { not: "an array" } })).toEqual([]);
-    expect(flattenValue({ __type: `EntityReference:${CONTRACTS}`, Id: { odd: true }, LogicalName: null })).toEqual({ id: "", logicalName: "", name: null });
+    expect(flattenValue({ __type: `EntityReference:${CONTRACTS}`, Id: { odd: true }, LogicalName: null })).toEqual({
+      id: "",
+      logicalName: "",
+      name: null,
+    });
     expect(flattenValue({ __type: 42, Value: [null, { __type: null }] })).toEqual({ Value: [null, {}] });
   });
 });

@@ -3,8 +3,8 @@
  * harness does not call), a local HTTP listener standing in for Prismatic's webhook URL,
  * and turning what it received into the payload Prismatic gives the trigger.
  */
-import { createServer, type IncomingMessage, type Server } from "http";
-import type { AddressInfo } from "net";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { ActionContext, TriggerPayload } from "@prismatic-io/spectral";
 import { defaultTriggerPayload, loggerMock } from "@prismatic-io/spectral/dist/testing";
 import { harness } from "../support";
@@ -41,9 +41,15 @@ export const runLifecycle = async (
   params: Record<string, unknown>,
   context: ActionContext,
 ): Promise<LifecycleResult> => {
-  const trigger = harness.component.triggers.dynamicsWebhookTrigger as unknown as Record<string, (context: ActionContext, params: Record<string, unknown>) => Promise<LifecycleResult>>;
+  const trigger = harness.component.triggers.dynamicsWebhookTrigger as unknown as Record<
+    string,
+    (context: ActionContext, params: Record<string, unknown>) => Promise<LifecycleResult>
+  >;
   const defaults = Object.fromEntries(
-    (harness.component.triggers.dynamicsWebhookTrigger.inputs as { key: string; default?: string }[]).map(({ key, default: value }) => [key, value ?? ""]),
+    (harness.component.triggers.dynamicsWebhookTrigger.inputs as { key: string; default?: string }[]).map(({ key, default: value }) => [
+      key,
+      value ?? "",
+    ]),
   );
   return trigger[kind](context, { ...defaults, ...params });
 };
@@ -105,7 +111,10 @@ export const startListener = async (): Promise<Listener> => {
 };
 
 /** What Prismatic hands the trigger for a request it received. */
-export const payloadFor = (request: Pick<ReceivedRequest, "headers" | "query" | "body">, bodyForm: "string" | "buffer" | "object" = "string"): TriggerPayload => {
+export const payloadFor = (
+  request: Pick<ReceivedRequest, "headers" | "query" | "body">,
+  bodyForm: "string" | "buffer" | "object" = "string",
+): TriggerPayload => {
   const text = request.body.toString("utf8");
   const data = bodyForm === "buffer" ? request.body : bodyForm === "object" ? JSON.parse(text) : text;
   return {

@@ -1,4 +1,4 @@
-import { createHash } from "crypto";
+import { createHash } from "node:crypto";
 import { SEED } from "../emulator/seed";
 import { SDK_MESSAGES } from "../emulator/webhooks";
 import { harness, runAction, useEmulator } from "../support";
@@ -35,7 +35,9 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
 
 /** The key the last deploy set on the endpoint: Dynamics has it, crossFlowState must not. */
 const keySent = (requests: { method: string; path: string; body: string }[]): string => {
-  const write = requests.filter((request) => ["POST", "PATCH"].includes(request.method) && request.path.startsWith("serviceendpoints")).pop();
+  const write = requests
+    .filter((request) => ["POST", "PATCH"].includes(request.method) && request.path.startsWith("serviceendpoints"))
+    .pop();
   return JSON.parse(write?.body ?? "{}").authvalue;
 };
 
@@ -62,7 +64,14 @@ describe("Webhook trigger: automatic registration", () => {
     expect(stored.stepIds).toHaveLength(2);
 
     const [endpoint] = endpointsFor(listener.url);
-    expect(endpoint).toMatchObject({ serviceendpointid: stored.serviceEndpointId, name: "Accounts to Prismatic", contract: 8, authtype: 4, authvalue: null, isauthvalueset: true });
+    expect(endpoint).toMatchObject({
+      serviceendpointid: stored.serviceEndpointId,
+      name: "Accounts to Prismatic",
+      contract: 8,
+      authtype: 4,
+      authvalue: null,
+      isauthvalueset: true,
+    });
     const steps = stepsFor(endpoint.serviceendpointid);
     expect(steps.map((step) => [step._sdkmessageid_value, step.stage, step.mode, step.filteringattributes]).sort()).toEqual(
       [
@@ -80,7 +89,9 @@ describe("Webhook trigger: automatic registration", () => {
     // Every flow of the instance reads crossFlowState: it holds the key's SHA-256, never the key.
     expect(stored.webhookKeySha256).toBe(sha256(key));
     expect(JSON.stringify(crossFlowState)).not.toContain(key);
-    const stepBodies = requests.filter((request) => request.method === "POST" && request.path === "sdkmessageprocessingsteps").map((request) => JSON.parse(request.body));
+    const stepBodies = requests
+      .filter((request) => request.method === "POST" && request.path === "sdkmessageprocessingsteps")
+      .map((request) => JSON.parse(request.body));
     expect(stepBodies[0]).toMatchObject({
       "eventhandler_serviceendpoint@odata.bind": `/serviceendpoints(${stored.serviceEndpointId})`,
       "sdkmessageid@odata.bind": `/sdkmessages(${SDK_MESSAGES.Create})`,
@@ -104,12 +115,15 @@ describe("Webhook trigger: automatic registration", () => {
     expect(stepsFor(before.serviceEndpointId)).toHaveLength(2);
     expect(requests.filter((request) => request.method !== "GET").map((request) => request.method)).toEqual(["PATCH"]);
 
-    const delivery = (code: string) => payloadFor({ headers: {}, query: { code }, body: Buffer.from(JSON.stringify({ MessageName: "Update" })) });
-    const accepted: any = await harness.trigger("dynamicsWebhookTrigger", delivery(key), triggerParams(), { crossFlowState: result?.crossFlowState });
+    const delivery = (code: string) =>
+      payloadFor({ headers: {}, query: { code }, body: Buffer.from(JSON.stringify({ MessageName: "Update" })) });
+    const accepted: any = await harness.trigger("dynamicsWebhookTrigger", delivery(key), triggerParams(), {
+      crossFlowState: result?.crossFlowState,
+    });
     expect(accepted.payload.queryParameters.code).toBe("[redacted]");
-    await expect(harness.trigger("dynamicsWebhookTrigger", delivery(oldKey), triggerParams(), { crossFlowState: result?.crossFlowState })).rejects.toThrow(
-      "the 'code' query parameter does not match the configured webhook key",
-    );
+    await expect(
+      harness.trigger("dynamicsWebhookTrigger", delivery(oldKey), triggerParams(), { crossFlowState: result?.crossFlowState }),
+    ).rejects.toThrow("the 'code' query parameter does not match the configured webhook key");
     crossFlowState = result?.crossFlowState ?? {};
   });
 
@@ -128,13 +142,26 @@ describe("Webhook trigger: automatic registration", () => {
   });
 
   it("a deploy that fails on a step write leaves the key alone, so deliveries are still accepted", async () => {
-    fixture.emulator.inject({ method: "POST", path: "sdkmessageprocessingsteps", status: 400, body: { error: { code: "0x80040203", message: "The step could not be saved." } } });
-    await expect(runLifecycle("webhookCreate", triggerParams({ messages: ["Create", "Update", "Delete"] }), lifecycleContext(listener.url, crossFlowState))).rejects.toThrow(
-      "The step could not be saved.",
-    );
+    fixture.emulator.inject({
+      method: "POST",
+      path: "sdkmessageprocessingsteps",
+      status: 400,
+      body: { error: { code: "0x80040203", message: "The step could not be saved." } },
+    });
+    await expect(
+      runLifecycle(
+        "webhookCreate",
+        triggerParams({ messages: ["Create", "Update", "Delete"] }),
+        lifecycleContext(listener.url, crossFlowState),
+      ),
+    ).rejects.toThrow("The step could not be saved.");
     expect(writes()).toEqual(["POST sdkmessageprocessingsteps"]);
 
-    await runAction("createEntity", { connection: fixture.connection, entityType: "accounts", fieldValues: [{ key: "name", value: "After a failed deploy" }] });
+    await runAction("createEntity", {
+      connection: fixture.connection,
+      entityType: "accounts",
+      fieldValues: [{ key: "name", value: "After a failed deploy" }],
+    });
     const delivered = await listener.next();
     expect(delivered.query).toEqual({ code: key });
     const result: any = await harness.trigger("dynamicsWebhookTrigger", payloadFor(delivered), triggerParams(), { crossFlowState });
@@ -166,10 +193,20 @@ describe("Webhook trigger: automatic registration", () => {
     expect(raw.InputParameters[0].value.__type).toBe("Entity:http://schemas.microsoft.com/xrm/2011/Contracts");
     expect(raw.OperationCreatedOn).toMatch(/^\/Date\(\d+\)\/$/);
 
-    const result: any = await harness.trigger("dynamicsWebhookTrigger", payloadFor(delivered, "buffer"), triggerParams(), { crossFlowState });
+    const result: any = await harness.trigger("dynamicsWebhookTrigger", payloadFor(delivered, "buffer"), triggerParams(), {
+      crossFlowState,
+    });
     expect(result.response.statusCode).toBe(200);
     const { event } = result.payload;
-    expect(event).toMatchObject({ messageName: "Create", entityName: "account", entityId: id, organizationName: "emulator", stage: 40, mode: 1, truncated: false });
+    expect(event).toMatchObject({
+      messageName: "Create",
+      entityName: "account",
+      entityId: id,
+      organizationName: "emulator",
+      stage: 40,
+      mode: 1,
+      truncated: false,
+    });
     expect(event.target).toMatchObject({
       accountid: id,
       name: "Webhook Works",
@@ -183,15 +220,37 @@ describe("Webhook trigger: automatic registration", () => {
   });
 
   it("an Update sends only the changed columns, only for the filtering attributes, with the images registered for the step", async () => {
-    const { id } = await runAction("createEntity", { connection: fixture.connection, entityType: "accounts", fieldValues: [{ key: "name", value: "Before" }] });
+    const { id } = await runAction("createEntity", {
+      connection: fixture.connection,
+      entityType: "accounts",
+      fieldValues: [{ key: "name", value: "Before" }],
+    });
     await listener.next();
-    const updateStep = stepsFor((crossFlowState[STATE_KEY] as { serviceEndpointId: string }).serviceEndpointId).find((step) => step._sdkmessageid_value === SDK_MESSAGES.Update);
+    const updateStep = stepsFor((crossFlowState[STATE_KEY] as { serviceEndpointId: string }).serviceEndpointId).find(
+      (step) => step._sdkmessageid_value === SDK_MESSAGES.Update,
+    );
     const imageTable = fixture.emulator.store.bySetName("sdkmessageprocessingstepimages");
-    fixture.emulator.store.create(imageTable!, { name: "Images", entityalias: "Image", imagetype: 2, messagepropertyname: "Target", _sdkmessageprocessingstepid_value: updateStep?.sdkmessageprocessingstepid });
+    fixture.emulator.store.create(imageTable!, {
+      name: "Images",
+      entityalias: "Image",
+      imagetype: 2,
+      messagepropertyname: "Target",
+      _sdkmessageprocessingstepid_value: updateStep?.sdkmessageprocessingstepid,
+    });
 
     // revenue is not a filtering attribute, so this update sends nothing; the next request is the name change.
-    await runAction("updateEntity", { connection: fixture.connection, entityType: "accounts", entityId: id, fieldValues: [{ key: "revenue", value: 10 }] });
-    await runAction("updateEntity", { connection: fixture.connection, entityType: "accounts", entityId: id, fieldValues: [{ key: "name", value: "After" }] });
+    await runAction("updateEntity", {
+      connection: fixture.connection,
+      entityType: "accounts",
+      entityId: id,
+      fieldValues: [{ key: "revenue", value: 10 }],
+    });
+    await runAction("updateEntity", {
+      connection: fixture.connection,
+      entityType: "accounts",
+      entityId: id,
+      fieldValues: [{ key: "name", value: "After" }],
+    });
     const delivered = await listener.next();
     const result: any = await harness.trigger("dynamicsWebhookTrigger", payloadFor(delivered), triggerParams(), { crossFlowState });
     const { event } = result.payload;
@@ -205,7 +264,13 @@ describe("Webhook trigger: automatic registration", () => {
   it("HTTP Header authentication is registered as a settings document and checked on delivery", async () => {
     const headerListener = await startListener();
     try {
-      const params = triggerParams({ authenticationType: "HttpHeader", authName: "x-api-key", authValue: "s3cret&<>", entityLogicalName: "contact", messages: ["Delete"] });
+      const params = triggerParams({
+        authenticationType: "HttpHeader",
+        authName: "x-api-key",
+        authValue: "s3cret&<>",
+        entityLogicalName: "contact",
+        messages: ["Delete"],
+      });
       const context = lifecycleContext(headerListener.url);
       const result = await runLifecycle("webhookCreate", params, context);
       const stored = result?.crossFlowState?.[STATE_KEY] as { webhookKeySha256?: string };
@@ -216,10 +281,16 @@ describe("Webhook trigger: automatic registration", () => {
         authvalue: '<settings><setting name="x-api-key" value="s3cret&amp;&lt;&gt;" /></settings>',
       });
 
-      await runAction("deleteEntity", { connection: fixture.connection, entityType: "contacts", entityId: "000000c0-0000-4000-8000-000000000004" });
+      await runAction("deleteEntity", {
+        connection: fixture.connection,
+        entityType: "contacts",
+        entityId: "000000c0-0000-4000-8000-000000000004",
+      });
       const delivered = await headerListener.next();
       expect(delivered.headers["x-api-key"]).toBe("s3cret&<>");
-      const triggered: any = await harness.trigger("dynamicsWebhookTrigger", payloadFor(delivered), params, { crossFlowState: result?.crossFlowState });
+      const triggered: any = await harness.trigger("dynamicsWebhookTrigger", payloadFor(delivered), params, {
+        crossFlowState: result?.crossFlowState,
+      });
       expect(triggered.payload.event).toMatchObject({
         messageName: "Delete",
         entityName: "contact",
@@ -234,15 +305,25 @@ describe("Webhook trigger: automatic registration", () => {
 
   it("refuses what it cannot register before sending anything", async () => {
     const context = lifecycleContext(listener.url);
-    await expect(runLifecycle("webhookCreate", triggerParams({ connection: undefined }), context)).rejects.toThrow("Connection: is required when Register Webhook is on");
-    await expect(runLifecycle("webhookCreate", triggerParams({ entityLogicalName: "" }), context)).rejects.toThrow("Entity Logical Name: is required");
-    await expect(runLifecycle("webhookCreate", triggerParams({ authenticationType: "None" }), context)).rejects.toThrow("None cannot be registered");
-    await expect(runLifecycle("webhookCreate", triggerParams({ entityLogicalName: "accounts" }), context)).rejects.toThrow("Dynamics offers no Create step for 'accounts'");
+    await expect(runLifecycle("webhookCreate", triggerParams({ connection: undefined }), context)).rejects.toThrow(
+      "Connection: is required when Register Webhook is on",
+    );
+    await expect(runLifecycle("webhookCreate", triggerParams({ entityLogicalName: "" }), context)).rejects.toThrow(
+      "Entity Logical Name: is required",
+    );
+    await expect(runLifecycle("webhookCreate", triggerParams({ authenticationType: "None" }), context)).rejects.toThrow(
+      "None cannot be registered",
+    );
+    await expect(runLifecycle("webhookCreate", triggerParams({ entityLogicalName: "accounts" }), context)).rejects.toThrow(
+      "Dynamics offers no Create step for 'accounts'",
+    );
     expect(writes()).toEqual([]);
   });
 
   it("does nothing when Register Webhook is off", async () => {
-    expect(await runLifecycle("webhookCreate", triggerParams({ registerWebhook: false }), lifecycleContext("https://elsewhere.example/x"))).toBeUndefined();
+    expect(
+      await runLifecycle("webhookCreate", triggerParams({ registerWebhook: false }), lifecycleContext("https://elsewhere.example/x")),
+    ).toBeUndefined();
     expect(await runLifecycle("webhookDelete", triggerParams({ registerWebhook: false }), lifecycleContext(listener.url))).toBeUndefined();
     expect(fixture.emulator.takeRequests()).toEqual([]);
   });

@@ -5,7 +5,9 @@ import { payloadFor } from "./support";
 
 const KEY = "k3y-with/odd+chars=";
 const body = Buffer.from(JSON.stringify(exampleRemoteExecutionContext));
-const dynamicsHeaders = (harness.component.triggers.dynamicsWebhookTrigger.examplePayload as { payload: { headers: Record<string, string> } }).payload.headers;
+const dynamicsHeaders = (
+  harness.component.triggers.dynamicsWebhookTrigger.examplePayload as { payload: { headers: Record<string, string> } }
+).payload.headers;
 
 const request = (extra: { headers?: Record<string, string>; query?: Record<string, string> } = {}) =>
   payloadFor({ headers: { ...dynamicsHeaders, ...extra.headers }, query: extra.query ?? {}, body });
@@ -24,9 +26,27 @@ const refusal = async (payload: ReturnType<typeof request>, params: Record<strin
 
 describe("Webhook trigger: validation", () => {
   const modes: [string, Record<string, unknown>, Parameters<typeof request>[0], Parameters<typeof request>[0], string][] = [
-    ["WebhookKey", { authenticationType: "WebhookKey", webhookKey: KEY }, { query: { code: KEY } }, { query: { code: "wrong" } }, "'code' query parameter"],
-    ["HttpHeader", { authenticationType: "HttpHeader", authName: "x-api-key", authValue: KEY }, { headers: { "X-Api-Key": KEY } }, { headers: { "x-api-key": `${KEY}x` } }, "'x-api-key' header"],
-    ["HttpQueryString", { authenticationType: "HttpQueryString", authName: "token", authValue: KEY }, { query: { token: KEY } }, { query: { token: "" } }, "'token' query parameter"],
+    [
+      "WebhookKey",
+      { authenticationType: "WebhookKey", webhookKey: KEY },
+      { query: { code: KEY } },
+      { query: { code: "wrong" } },
+      "'code' query parameter",
+    ],
+    [
+      "HttpHeader",
+      { authenticationType: "HttpHeader", authName: "x-api-key", authValue: KEY },
+      { headers: { "X-Api-Key": KEY } },
+      { headers: { "x-api-key": `${KEY}x` } },
+      "'x-api-key' header",
+    ],
+    [
+      "HttpQueryString",
+      { authenticationType: "HttpQueryString", authName: "token", authValue: KEY },
+      { query: { token: KEY } },
+      { query: { token: "" } },
+      "'token' query parameter",
+    ],
   ];
 
   it.each(modes)("%s: accepts the right secret and answers 200 with an empty body", async (_mode, params, good) => {
@@ -82,7 +102,11 @@ describe("Webhook trigger: validation", () => {
   it("never passes the secret on to the flow", async () => {
     const result = await run(request({ query: { code: KEY } }), { authenticationType: "WebhookKey", webhookKey: KEY });
     expect(result.payload.queryParameters.code).toBe("[redacted]");
-    const header = await run(request({ headers: { "x-api-key": KEY } }), { authenticationType: "HttpHeader", authName: "x-api-key", authValue: KEY });
+    const header = await run(request({ headers: { "x-api-key": KEY } }), {
+      authenticationType: "HttpHeader",
+      authName: "x-api-key",
+      authValue: KEY,
+    });
     expect(JSON.stringify(header.payload)).not.toContain(KEY);
   });
 
@@ -117,7 +141,11 @@ describe("Webhook trigger: body and event", () => {
 
   it("accepts a body with dates out of JavaScript's range, keeping them as sent", async () => {
     const huge = "/Date(99999999999999999)/";
-    const odd = { ...exampleRemoteExecutionContext, OperationCreatedOn: huge, PreEntityImages: [{ key: "PreImage", value: { Attributes: [{ key: "modifiedon", value: huge }] } }] };
+    const odd = {
+      ...exampleRemoteExecutionContext,
+      OperationCreatedOn: huge,
+      PreEntityImages: [{ key: "PreImage", value: { Attributes: [{ key: "modifiedon", value: huge }] } }],
+    };
     const result = await run(payloadFor({ headers: dynamicsHeaders, query: {}, body: Buffer.from(JSON.stringify(odd)) }), params);
     expect(result.response.statusCode).toBe(200);
     expect(result.payload.event.operationCreatedOn).toBe(huge);
@@ -140,7 +168,11 @@ describe("Webhook trigger: body and event", () => {
 
   it("flags a message Dynamics cut down for size", async () => {
     const { InputParameters: _input, PreEntityImages: _pre, PostEntityImages: _post, ...rest } = exampleRemoteExecutionContext;
-    const payload = payloadFor({ headers: { ...dynamicsHeaders, "x-ms-dynamics-msg-size-exceeded": "true" }, query: {}, body: Buffer.from(JSON.stringify(rest)) });
+    const payload = payloadFor({
+      headers: { ...dynamicsHeaders, "x-ms-dynamics-msg-size-exceeded": "true" },
+      query: {},
+      body: Buffer.from(JSON.stringify(rest)),
+    });
     const { event } = (await run(payload, params)).payload;
     expect(event.truncated).toBe(true);
     expect([event.entityName, event.entityId, event.target]).toEqual(["account", exampleRemoteExecutionContext.PrimaryEntityId, null]);

@@ -11,11 +11,7 @@ export const createEntity = action({
   inputs: { entityType, dynamicValues, fieldValues, connection: connectionInput },
   perform: async (_context, params) => {
     const client = createDataverseClient(params.connection);
-    const { id, record } = await createRecord(
-      client,
-      params.entityType,
-      mergeRecordValues(params.fieldValues, params.dynamicValues),
-    );
+    const { id, record } = await createRecord(client, params.entityType, mergeRecordValues(params.fieldValues, params.dynamicValues));
     return { data: { id, record } };
   },
   examplePayload: { data: { id: EXAMPLE_ACCOUNT_ID, record: exampleAccount } },

@@ -20,5 +20,7 @@ export const upsertEntity = action({
     return { data: { id, created, record: record ?? null } };
   },
   // created is null (and record null) when Dataverse answered 204 without saying which happened.
-  examplePayload: { data: { id: EXAMPLE_ACCOUNT_ID, created: false as boolean | null, record: exampleAccount as typeof exampleAccount | null } },
+  examplePayload: {
+    data: { id: EXAMPLE_ACCOUNT_ID, created: false as boolean | null, record: exampleAccount as typeof exampleAccount | null },
+  },
 });

@@ -18,7 +18,8 @@ export const getCurrentUser = action({
       BusinessUnitId: "b0c1d2e3-f4a5-4b6c-8d7e-8f9a0b1c2d3e",
       OrganizationId: "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9",
       user: {
-        "@odata.context": "https://my-org.crm.dynamics.com/api/data/v9.2/$metadata#systemusers(fullname,firstname,lastname,internalemailaddress,domainname,azureactivedirectoryobjectid)/$entity",
+        "@odata.context":
+          "https://my-org.crm.dynamics.com/api/data/v9.2/$metadata#systemusers(fullname,firstname,lastname,internalemailaddress,domainname,azureactivedirectoryobjectid)/$entity",
         "@odata.etag": 'W/"1207512"',
         systemuserid: "5e0a1f2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b",
         fullname: "Avery Howard",
