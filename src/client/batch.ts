@@ -1,5 +1,5 @@
-import { DataverseError, InputError, readErrorBody } from "./errors";
-import { requestIdOf, type DataverseClient, type DataverseResponse } from "./http";
+import { DataverseError, InputError, readErrorBody } from "./wire/errors";
+import { requestIdOf, type DataverseClient, type DataverseResponse } from "./wire/http";
 import {
   boundaryOf,
   encodeHttpRequest,
@@ -10,11 +10,11 @@ import {
   parseMultipart,
   statusOf,
   type MimePart,
-} from "./multipart";
-import { recordPath, type RecordKey } from "./names";
+} from "./wire/multipart";
+import { recordPath, type RecordKey } from "./wire/names";
 import { idFromEntityIdHeader, recordIdOf, type EntityRecord } from "./records";
-import { GATEWAY_FAULTS } from "./retry";
-import { API_PATH, withQuery, type QueryOptions } from "./url";
+import { GATEWAY_FAULTS } from "./wire/retry";
+import { API_PATH, withQuery, type QueryOptions } from "./wire/url";
 
 /** Dataverse refuses a `$batch` holding more requests than this, change set requests included. */
 const MAX_BATCH_OPERATIONS = 1000;

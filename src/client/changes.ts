@@ -1,5 +1,5 @@
-import { DataverseError } from "./errors";
-import type { DataverseClient } from "./http";
+import { DataverseError } from "./wire/errors";
+import type { DataverseClient } from "./wire/http";
 import { MAX_PAGE_SIZE, queryPages, queryRecords } from "./query";
 import type { EntityRecord } from "./records";
 

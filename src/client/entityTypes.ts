@@ -1,4 +1,4 @@
-import type { DataverseClient } from "./http";
+import type { DataverseClient } from "./wire/http";
 import { ENTITY_TYPE_PROPERTIES, labelText, listEntityDefinitions, type MetadataDefinition } from "./metadata";
 
 /** A table as a picker shows it. */

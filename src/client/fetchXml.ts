@@ -1,10 +1,10 @@
 import { XMLBuilder, XMLParser, XMLValidator } from "fast-xml-parser";
 import { sendGetInBatch, type BatchGet, type BatchResponsePart } from "./batch";
-import { DataverseError, InputError, readErrorBody } from "./errors";
-import { parseJson, requestIdOf, type DataverseClient } from "./http";
+import { DataverseError, InputError, readErrorBody } from "./wire/errors";
+import { parseJson, requestIdOf, type DataverseClient } from "./wire/http";
 import { MAX_PAGE_SIZE } from "./query";
 import type { EntityRecord } from "./records";
-import { withQuery } from "./url";
+import { withQuery } from "./wire/url";
 
 /**
  * FetchXML is edited as a tree (fast-xml-parser with `preserveOrder`), never as text: the

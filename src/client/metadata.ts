@@ -1,9 +1,9 @@
 import omit from "lodash/omit";
 import isPlainObject from "lodash/isPlainObject";
 import mergeWith from "lodash/mergeWith";
-import { DataverseError, InputError } from "./errors";
-import type { DataverseClient } from "./http";
-import { isName, normalizeGuid } from "./names";
+import { DataverseError, InputError } from "./wire/errors";
+import type { DataverseClient } from "./wire/http";
+import { isName, normalizeGuid } from "./wire/names";
 import { idFromEntityIdHeader } from "./records";
 
 /**

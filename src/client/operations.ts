@@ -1,6 +1,6 @@
-import { InputError } from "./errors";
-import type { DataverseClient } from "./http";
-import { normalizeGuid, recordPath, type RecordKey } from "./names";
+import { InputError } from "./wire/errors";
+import type { DataverseClient } from "./wire/http";
+import { normalizeGuid, recordPath, type RecordKey } from "./wire/names";
 
 /** What a function or action is bound to: nothing, one record, or an entity set. */
 export type OperationBinding =

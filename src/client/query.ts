@@ -1,7 +1,7 @@
-import { DataverseError, InputError } from "./errors";
-import type { DataverseClient } from "./http";
+import { DataverseError, InputError } from "./wire/errors";
+import type { DataverseClient } from "./wire/http";
 import type { EntityRecord } from "./records";
-import type { QueryOptions } from "./url";
+import type { QueryOptions } from "./wire/url";
 
 export interface RecordQuery {
   select?: string[];

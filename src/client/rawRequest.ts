@@ -1,10 +1,10 @@
 import type { AxiosError, AxiosResponse } from "axios";
 import { util, type Connection } from "@prismatic-io/spectral";
 import { createClient, type sendRawRequest } from "@prismatic-io/spectral/dist/clients/http";
-import { DataverseError, InputError } from "./errors";
-import { createDataverseClient, ODATA_HEADERS, toDataverseError, type DataverseClient } from "./http";
-import { DEFAULT_RETRY, toRetryConfig, type RetryOptions } from "./retry";
-import { withQuery } from "./url";
+import { DataverseError, InputError } from "./wire/errors";
+import { createDataverseClient, ODATA_HEADERS, toDataverseError, type DataverseClient } from "./wire/http";
+import { DEFAULT_RETRY, toRetryConfig, type RetryOptions } from "./wire/retry";
+import { withQuery } from "./wire/url";
 
 /** The values of spectral's raw-request inputs, cleaned. */
 export type RawRequestValues = Parameters<typeof sendRawRequest>[1];

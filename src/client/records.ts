@@ -1,6 +1,6 @@
-import { DataverseError } from "./errors";
-import type { DataverseClient } from "./http";
-import { describeRecordKey, normalizeGuid, recordPath, type RecordKey } from "./names";
+import { DataverseError } from "./wire/errors";
+import type { DataverseClient } from "./wire/http";
+import { describeRecordKey, normalizeGuid, recordPath, type RecordKey } from "./wire/names";
 
 export type EntityRecord = Record<string, unknown>;
 

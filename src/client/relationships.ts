@@ -1,6 +1,6 @@
-import { DataverseError } from "./errors";
-import type { DataverseClient } from "./http";
-import { normalizeGuid, recordPath, type RecordKey } from "./names";
+import { DataverseError } from "./wire/errors";
+import type { DataverseClient } from "./wire/http";
+import { normalizeGuid, recordPath, type RecordKey } from "./wire/names";
 import { collectPages, queryPages } from "./query";
 import type { EntityRecord } from "./records";
 

@@ -1,6 +1,6 @@
-import { DataverseError } from "./errors";
-import type { DataverseClient } from "./http";
-import { normalizeGuid } from "./names";
+import { DataverseError } from "./wire/errors";
+import type { DataverseClient } from "./wire/http";
+import { normalizeGuid } from "./wire/names";
 import { retrieveRecord, type EntityRecord } from "./records";
 
 export interface WhoAmIResponse {

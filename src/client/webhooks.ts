@@ -1,6 +1,6 @@
-import { DataverseError, InputError } from "./errors";
-import type { DataverseClient } from "./http";
-import { normalizeGuid } from "./names";
+import { DataverseError, InputError } from "./wire/errors";
+import type { DataverseClient } from "./wire/http";
+import { normalizeGuid } from "./wire/names";
 import { queryAllRecords, type RecordQuery } from "./query";
 import { createRecord, deleteRecord, updateRecord, type EntityRecord } from "./records";
 

@@ -1,5 +1,5 @@
 import { decodeBatchResponse, encodeBatch, parseRecordKey, type BatchOperation } from "../../src/client";
-import { boundaryOf, MultipartError, parseHttpMessage, parseMultipart, statusOf } from "../../src/client/multipart";
+import { boundaryOf, MultipartError, parseHttpMessage, parseMultipart, statusOf } from "../../src/client/wire/multipart";
 
 const ACCOUNT = "6d81597f-0f9f-e711-8122-000d3aa2331c";
 const lines = (...text: string[]): string => text.join("\r\n");

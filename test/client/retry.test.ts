@@ -1,5 +1,5 @@
 import { AxiosError, type InternalAxiosRequestConfig } from "axios";
-import { isOutcomeUnknown } from "../../src/client/retry";
+import { isOutcomeUnknown } from "../../src/client/wire/retry";
 
 const post = { method: "post", headers: {} } as unknown as InternalAxiosRequestConfig;
 
