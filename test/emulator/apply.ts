@@ -7,7 +7,7 @@
  */
 import { badRequest, unknownProperty } from "./faults";
 import { compareValues } from "./filter";
-import { filterFor, recordProperties } from "./odata";
+import { filterFor, recordProperties, splitTopLevel } from "./odata";
 import type { TableDefinition } from "./schema";
 import type { Store, StoredRecord } from "./store";
 
@@ -25,25 +25,6 @@ const notImplemented = (text: string): Error =>
     `The $apply transformation '${text}' is not supported: use filter(...), aggregate(<column> with sum|avg|min|max|countdistinct as <alias>) or groupby((<columns>),aggregate(...)).`,
   );
 
-/** Splits at a separator outside parentheses and quoted values. */
-const splitOutside = (text: string, separator: string): string[] => {
-  const parts: string[] = [];
-  let depth = 0;
-  let quoted = false;
-  let current = "";
-  for (const char of text) {
-    if (char === "'") quoted = !quoted;
-    if (!quoted && char === "(") depth += 1;
-    if (!quoted && char === ")") depth -= 1;
-    if (!quoted && depth === 0 && char === separator) {
-      parts.push(current.trim());
-      current = "";
-    } else current += char;
-  }
-  parts.push(current.trim());
-  return parts;
-};
-
 /** `name(inner)` read into its name and inner text. */
 const call = (text: string): { name: string; inner: string } | undefined => {
   const match = /^([a-z]+)\((.*)\)$/s.exec(text.trim());
@@ -52,7 +33,7 @@ const call = (text: string): { name: string; inner: string } | undefined => {
 
 const parseAggregates = (text: string, table: TableDefinition): Aggregate[] => {
   const known = recordProperties(table);
-  return splitOutside(text, ",").map((item) => {
+  return splitTopLevel(text, ",").map((item) => {
     const count = /^\$count\s+as\s+([A-Za-z_][A-Za-z0-9_]*)$/.exec(item);
     if (count) return { method: "count", alias: count[1] };
     const match = /^([A-Za-z_][A-Za-z0-9_]*)\s+with\s+(sum|avg|min|max|countdistinct)\s+as\s+([A-Za-z_][A-Za-z0-9_]*)$/.exec(item);
@@ -77,7 +58,7 @@ const aggregateRow = (rows: StoredRecord[], aggregates: Aggregate[]): StoredReco
   Object.fromEntries(aggregates.map((aggregate) => [aggregate.alias, aggregateOf(rows, aggregate)]));
 
 const groupBy = (rows: StoredRecord[], inner: string, table: TableDefinition): StoredRecord[] => {
-  const [columnsText, ...rest] = splitOutside(inner, ",");
+  const [columnsText, ...rest] = splitTopLevel(inner, ",");
   const columns = /^\((.*)\)$/
     .exec(columnsText)?.[1]
     ?.split(",")
@@ -106,7 +87,7 @@ const groupBy = (rows: StoredRecord[], inner: string, table: TableDefinition): S
 export const applyQuery = (table: TableDefinition, apply: string, store: Store, contextUrl: string): StoredRecord => {
   let rows = store.list(table);
   let shaped = false;
-  for (const step of splitOutside(apply, "/")) {
+  for (const step of splitTopLevel(apply, "/")) {
     const transformation = call(step);
     if (shaped || !transformation) throw notImplemented(step);
     if (transformation.name === "filter") {

@@ -64,7 +64,7 @@ export const recordProperties = (table: TableDefinition): Set<string> => new Set
 
 export const etagOf = (record: StoredRecord): string => `W/"${record.versionnumber}"`;
 
-const splitTopLevel = (text: string, separator: string): string[] => {
+export const splitTopLevel = (text: string, separator: string): string[] => {
   const parts: string[] = [];
   let depth = 0;
   let quoted = false;
