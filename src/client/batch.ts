@@ -13,6 +13,7 @@ import {
 } from "./wire/multipart";
 import { recordPath, type RecordKey } from "./wire/names";
 import { idFromEntityIdHeader, recordIdOf, type EntityRecord } from "./records";
+import { withRequestOptions, type RequestOptions } from "./requestOptions";
 import { GATEWAY_FAULTS } from "./wire/retry";
 import { API_PATH, withQuery, type QueryOptions } from "./wire/url";
 
@@ -30,6 +31,8 @@ export interface BatchOperation {
   /** Required for create, update and upsert. */
   data?: EntityRecord;
   returnRepresentation?: boolean;
+  /** This operation's own options (impersonateUserId, ifMatchEtag), over the batch's. */
+  requestOptions?: RequestOptions;
 }
 
 export interface BatchOperationError {
@@ -62,6 +65,8 @@ export interface BatchOptions {
   atomic: boolean;
   /** `Prefer: odata.continue-on-error`: a failed operation does not stop the ones after it. */
   continueOnError: boolean;
+  /** Sent as headers on every operation's part. */
+  requestOptions?: RequestOptions;
 }
 
 export interface BatchResponsePart {
@@ -79,11 +84,15 @@ const METHODS: Record<BatchAction, string> = { create: "POST", update: "PATCH", 
 /** The inner request: a root-relative URL, and headers that apply to this part alone. */
 const operationRequest = (operation: BatchOperation): string => {
   const path = operation.action === "create" || !operation.key ? operation.collection : recordPath(operation.collection, operation.key);
-  const headers: Record<string, string> = {};
-  if (operation.data !== undefined) headers["Content-Type"] = "application/json; type=entry";
+  const own: Record<string, string> = {};
+  if (operation.data !== undefined) own["Content-Type"] = "application/json; type=entry";
   // Without If-Match an update of a record that is not there would create it.
-  if (operation.action === "update") headers["If-Match"] = "*";
-  if (operation.returnRepresentation && operation.action !== "delete") headers.Prefer = "return=representation";
+  if (operation.action === "update") own["If-Match"] = "*";
+  const prefer = operation.returnRepresentation && operation.action !== "delete" ? ["return=representation"] : [];
+  // Duplicate detection applies to writes of column values only.
+  const options = { ...operation.requestOptions, ...(operation.action === "delete" ? { detectDuplicates: false } : {}) };
+  const part = withRequestOptions({ headers: own, prefer }, options);
+  const headers = { ...part.headers, ...(part.prefer?.length ? { Prefer: part.prefer.join(",") } : {}) };
   // JSON.stringify escapes every line break, so a body can never hold a delimiter line.
   const body = operation.data === undefined ? "" : JSON.stringify(operation.data);
   return encodeHttpRequest(METHODS[operation.action], `${API_PATH}${path}`, headers, body);
@@ -403,7 +412,11 @@ export const executeBatch = async (
       `a change set holds at most ${MAX_BATCH_OPERATIONS} operations, but ${operations.length} were given: turn Atomic off, or split the operations into steps of at most ${MAX_BATCH_OPERATIONS}.`,
     );
   }
-  const indexed = operations.map((operation, index) => ({ ...operation, index }));
+  const indexed = operations.map((operation, index) => ({
+    ...operation,
+    requestOptions: { ...options.requestOptions, ...operation.requestOptions },
+    index,
+  }));
   const results: BatchOperationResult[] = [];
   let stopReason: string | undefined;
   for (let start = 0; start < indexed.length; start += MAX_BATCH_OPERATIONS) {

@@ -4,6 +4,7 @@ import { DataverseError, InputError, readErrorBody } from "./wire/errors";
 import { parseJson, requestIdOf, type DataverseClient } from "./wire/http";
 import { MAX_PAGE_SIZE } from "./query";
 import type { EntityRecord } from "./records";
+import { withRequestOptions, type RequestOptions } from "./requestOptions";
 import { withQuery } from "./wire/url";
 
 /**
@@ -248,8 +249,8 @@ export interface FetchXmlRequest {
   nextPageId?: string;
   /** Annotation names, or `*`. */
   includeAnnotations?: string[];
-  /** An Entra ID object id, sent as `CallerObjectId`. */
-  callerObjectId?: string;
+  /** Impersonation and formatted values; the annotations they ask for join `includeAnnotations`. */
+  requestOptions?: RequestOptions;
 }
 
 export interface FetchXmlPage {
@@ -339,12 +340,10 @@ const sendLongFetchXml = async (client: DataverseClient, get: BatchGet, urlLengt
 
 const sendFetchXml = async (client: DataverseClient, entitySetName: string, request: FetchXmlRequest, xml: string) => {
   const annotations = mergeAnnotations(request.includeAnnotations).join(",");
-  const get: BatchGet = {
-    path: entitySetName,
-    query: { fetchXml: xml },
-    headers: request.callerObjectId ? { CallerObjectId: request.callerObjectId } : undefined,
-    prefer: [`odata.include-annotations="${annotations}"`],
-  };
+  const get: BatchGet = withRequestOptions(
+    { path: entitySetName, query: { fetchXml: xml }, prefer: [`odata.include-annotations="${annotations}"`] },
+    request.requestOptions,
+  );
   const urlLength = withQuery(client.resolve(entitySetName), get.query).length;
   const body =
     urlLength > MAX_DIRECT_URL_LENGTH

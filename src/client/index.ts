@@ -10,6 +10,7 @@ export * from "./operations";
 export * from "./query";
 export * from "./rawRequest";
 export * from "./records";
+export * from "./requestOptions";
 export * from "./relationships";
 export * from "./wire/retry";
 export * from "./wire/url";

@@ -1,6 +1,7 @@
 import { InputError } from "./wire/errors";
 import type { DataverseClient } from "./wire/http";
 import { normalizeGuid, recordPath, type RecordKey } from "./wire/names";
+import { withRequestOptions, type RequestOptions } from "./requestOptions";
 
 /** What a function or action is bound to: nothing, one record, or an entity set. */
 export type OperationBinding =
@@ -89,8 +90,9 @@ export const executeAction = async (
   name: string,
   binding: OperationBinding,
   parameters: OperationParameters,
+  options?: RequestOptions,
 ): Promise<OperationResult> => {
-  const response = await client.send({ method: "POST", path: operationPath(name, binding), body: parameters });
+  const response = await client.send(withRequestOptions({ method: "POST", path: operationPath(name, binding), body: parameters }, options));
   return toResult(response.status, response.data);
 };
 
@@ -99,8 +101,9 @@ export const executeFunction = async (
   name: string,
   binding: OperationBinding,
   parameters: OperationParameters,
+  options?: RequestOptions,
 ): Promise<OperationResult> => {
   const { call, query } = functionCall(parameters);
-  const response = await client.send({ method: "GET", path: `${operationPath(name, binding)}${call}`, query });
+  const response = await client.send(withRequestOptions({ method: "GET", path: `${operationPath(name, binding)}${call}`, query }, options));
   return toResult(response.status, response.data);
 };

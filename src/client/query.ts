@@ -2,6 +2,7 @@ import { DataverseError, InputError } from "./wire/errors";
 import type { DataverseClient } from "./wire/http";
 import type { EntityRecord } from "./records";
 import type { QueryOptions } from "./wire/url";
+import { withRequestOptions, type RequestOptions } from "./requestOptions";
 
 export interface RecordQuery {
   select?: string[];
@@ -13,6 +14,10 @@ export interface RecordQuery {
   count?: boolean;
   /** A previous page's `nextPageId`: the `@odata.nextLink`, or only its skip token. */
   nextPageId?: string;
+  /** Query options as given (Query Entities by URL), sent after the ones above. */
+  queryOptions?: QueryOptions;
+  /** Sent with every page. */
+  requestOptions?: RequestOptions;
 }
 
 export interface RecordPage {
@@ -40,6 +45,7 @@ const queryOptions = (query: RecordQuery): QueryOptions => ({
   $orderby: query.orderBy?.length ? query.orderBy.join(",") : undefined,
   $expand: query.expand?.length ? query.expand.join(",") : undefined,
   $count: query.count ? "true" : undefined,
+  ...query.queryOptions,
 });
 
 const isLink = (value: string): boolean => /^https?:\/\//i.test(value);
@@ -50,11 +56,14 @@ const isLink = (value: string): boolean => /^https?:\/\//i.test(value);
  */
 export const queryRecords = async (client: DataverseClient, entitySetName: string, query: RecordQuery): Promise<RecordPage> => {
   const next = query.nextPageId?.trim();
-  const prefer = query.pageSize ? [`odata.maxpagesize=${query.pageSize}`] : [];
+  const options = query.requestOptions ?? {};
+  // Dataverse ignores $top when a page size is also asked for (reference §1.5).
+  const top = options.top ?? query.queryOptions?.$top;
+  const prefer = query.pageSize && top === undefined ? [`odata.maxpagesize=${query.pageSize}`] : [];
   const response = await client.send<CollectionBody>(
     next && isLink(next)
-      ? { method: "GET", path: next, prefer }
-      : { method: "GET", path: entitySetName, query: { ...queryOptions(query), $skiptoken: next }, prefer },
+      ? withRequestOptions({ method: "GET", path: next, prefer }, { ...options, top: undefined })
+      : withRequestOptions({ method: "GET", path: entitySetName, query: { ...queryOptions(query), $skiptoken: next }, prefer }, options),
   );
   const body = response.data;
   if (!body || !Array.isArray(body.value)) {

@@ -1,6 +1,7 @@
 import { DataverseError } from "./wire/errors";
 import type { DataverseClient } from "./wire/http";
 import { describeRecordKey, normalizeGuid, recordPath, type RecordKey } from "./wire/names";
+import { withRequestOptions, type RequestOptions } from "./requestOptions";
 
 export type EntityRecord = Record<string, unknown>;
 
@@ -63,14 +64,14 @@ export const createRecord = async (
   entitySetName: string,
   data: EntityRecord,
   shape: RecordShape = {},
+  options?: RequestOptions,
 ): Promise<WrittenRecord> => {
-  const response = await client.send<EntityRecord>({
-    method: "POST",
-    path: entitySetName,
-    query: shapeQuery(shape),
-    prefer: [RETURN_REPRESENTATION],
-    body: data,
-  });
+  const response = await client.send<EntityRecord>(
+    withRequestOptions(
+      { method: "POST", path: entitySetName, query: shapeQuery(shape), prefer: [RETURN_REPRESENTATION], body: data },
+      options,
+    ),
+  );
   const record = response.data;
   return { id: recordIdOf(entitySetName, record) ?? idFromEntityIdHeader(response.headers["odata-entityid"]), record };
 };
@@ -80,12 +81,11 @@ export const retrieveRecord = async (
   entitySetName: string,
   key: RecordKey,
   shape: RecordShape = {},
+  options?: RequestOptions,
 ): Promise<EntityRecord> => {
-  const response = await client.send<EntityRecord>({
-    method: "GET",
-    path: recordPath(entitySetName, key),
-    query: shapeQuery(shape),
-  });
+  const response = await client.send<EntityRecord>(
+    withRequestOptions({ method: "GET", path: recordPath(entitySetName, key), query: shapeQuery(shape) }, options),
+  );
   return response.data;
 };
 
@@ -95,14 +95,14 @@ export const updateRecord = async (
   entitySetName: string,
   key: RecordKey,
   data: EntityRecord,
+  options?: RequestOptions,
 ): Promise<WrittenRecord> => {
-  const response = await client.send<EntityRecord>({
-    method: "PATCH",
-    path: recordPath(entitySetName, key),
-    headers: { "If-Match": "*" },
-    prefer: [RETURN_REPRESENTATION],
-    body: data,
-  });
+  const response = await client.send<EntityRecord>(
+    withRequestOptions(
+      { method: "PATCH", path: recordPath(entitySetName, key), headers: { "If-Match": "*" }, prefer: [RETURN_REPRESENTATION], body: data },
+      options,
+    ),
+  );
   const id = key.kind === "id" ? key.id : recordIdOf(entitySetName, response.data);
   return { id: id ?? idFromEntityIdHeader(response.headers["odata-entityid"]), record: response.data };
 };
@@ -123,13 +123,11 @@ export const upsertRecord = async (
   entitySetName: string,
   key: RecordKey,
   data: EntityRecord,
+  options?: RequestOptions,
 ): Promise<UpsertedRecord> => {
-  const response = await client.send<EntityRecord>({
-    method: "PATCH",
-    path: recordPath(entitySetName, key),
-    prefer: [RETURN_REPRESENTATION],
-    body: data,
-  });
+  const response = await client.send<EntityRecord>(
+    withRequestOptions({ method: "PATCH", path: recordPath(entitySetName, key), prefer: [RETURN_REPRESENTATION], body: data }, options),
+  );
   const keyId = key.kind === "id" ? key.id : undefined;
   if (response.status === 204) {
     return { created: null, id: idFromEntityIdHeader(response.headers["odata-entityid"]) ?? keyId };
@@ -145,6 +143,11 @@ export const upsertRecord = async (
   return { created: response.status === 201, id, record: response.data };
 };
 
-export const deleteRecord = async (client: DataverseClient, entitySetName: string, key: RecordKey): Promise<void> => {
-  await client.send({ method: "DELETE", path: recordPath(entitySetName, key) });
+export const deleteRecord = async (
+  client: DataverseClient,
+  entitySetName: string,
+  key: RecordKey,
+  options?: RequestOptions,
+): Promise<void> => {
+  await client.send(withRequestOptions({ method: "DELETE", path: recordPath(entitySetName, key) }, options));
 };

@@ -3,6 +3,7 @@ import type { DataverseClient } from "./wire/http";
 import { normalizeGuid, recordPath, type RecordKey } from "./wire/names";
 import { collectPages, queryPages } from "./query";
 import type { EntityRecord } from "./records";
+import { withRequestOptions, type RequestOptions } from "./requestOptions";
 
 /** One side of a relationship: a record of an entity set, by GUID or alternate key. */
 export interface RecordReference {
@@ -36,10 +37,12 @@ export const associateRecords = async (
   navigationProperty: string,
   related: RecordReference,
   kind: NavigationKind,
+  options?: RequestOptions,
 ): Promise<void> => {
   // Dataverse reads `@odata.id` against the service root; an absolute URL leaves no doubt.
   const body = { "@odata.id": `${client.webApi.root}${recordPath(related.entitySetName, related.key)}` };
-  await client.send({ method: kind === "collection" ? "POST" : "PUT", path: refPath(record, navigationProperty), body });
+  const method = kind === "collection" ? "POST" : "PUT";
+  await client.send(withRequestOptions({ method, path: refPath(record, navigationProperty), body }, options));
 };
 
 /** Without a related id the navigation property is single-valued and is cleared. */
@@ -48,9 +51,12 @@ export const disassociateRecords = async (
   record: RecordReference,
   navigationProperty: string,
   relatedId?: string,
+  options?: RequestOptions,
 ): Promise<void> => {
   const target = relatedId ? `${navigationProperty}(${relatedId})` : navigationProperty;
-  await client.send({ method: "DELETE", path: `${recordPath(record.entitySetName, record.key)}/${target}/$ref` });
+  await client.send(
+    withRequestOptions({ method: "DELETE", path: `${recordPath(record.entitySetName, record.key)}/${target}/$ref` }, options),
+  );
 };
 
 const LINK = /([A-Za-z_][A-Za-z0-9_]*)\(([^()]*)\)\s*$/;
@@ -91,10 +97,17 @@ const tooManyLinks = (navigationProperty: string, path: string) => (): Error =>
  * A collection's links come in pages like an entity set's, so they are gathered as one
  * (with its limit and its guards against paging that never ends), from the page already read.
  */
-const collectionLinks = async (client: DataverseClient, path: string, navigationProperty: string, body: RefBody): Promise<unknown[]> => {
+const collectionLinks = async (
+  client: DataverseClient,
+  path: string,
+  navigationProperty: string,
+  body: RefBody,
+  requestOptions?: RequestOptions,
+): Promise<unknown[]> => {
   const next = body["@odata.nextLink"];
   const first = { records: (body.value ?? []) as EntityRecord[], nextPageId: typeof next === "string" && next ? next : undefined };
-  const links = await collectPages(queryPages(client, path, {}, first), LINKS_LIMIT, tooManyLinks(navigationProperty, path));
+  const pages = queryPages(client, path, { requestOptions }, first);
+  const links = await collectPages(pages, LINKS_LIMIT, tooManyLinks(navigationProperty, path));
   return links.records;
 };
 
@@ -106,9 +119,10 @@ export const listRecordLinks = async (
   client: DataverseClient,
   record: RecordReference,
   navigationProperty: string,
+  options?: RequestOptions,
 ): Promise<RecordLink[]> => {
   const path = refPath(record, navigationProperty);
-  const response = await client.send<RefBody | undefined>({ method: "GET", path });
+  const response = await client.send<RefBody | undefined>(withRequestOptions({ method: "GET", path }, options));
   const body = response.data;
   if (body === undefined) {
     return [];
@@ -120,7 +134,7 @@ export const listRecordLinks = async (
       path,
     });
   }
-  const items = Array.isArray(body.value) ? await collectionLinks(client, path, navigationProperty, body) : [body];
+  const items = Array.isArray(body.value) ? await collectionLinks(client, path, navigationProperty, body, options) : [body];
   return items.map((item) => {
     const url = typeof item === "object" && item !== null ? (item as { "@odata.id"?: unknown })["@odata.id"] : undefined;
     const link = typeof url === "string" ? parseRecordLink(url) : undefined;

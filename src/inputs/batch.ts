@@ -1,10 +1,19 @@
 import { input } from "@prismatic-io/spectral";
-import { InputError, parseRecordKey, requireName, type BatchAction, type BatchOperation } from "../client";
-import { parseJsonInput, toBoolean } from "./clean";
+import {
+  InputError,
+  parseRecordKey,
+  requireGuid,
+  requireName,
+  type BatchAction,
+  type BatchOperation,
+  type RequestOptions,
+} from "../client";
+import { parseJsonInput, toBoolean, toOptionalString } from "./clean";
+import { requireEtag } from "./requestOptions";
 
 const LABEL = "Batch Actions";
 const ACTIONS: BatchAction[] = ["create", "update", "upsert", "delete"];
-const PROPERTIES = ["collection", "action", "key", "data", "returnRepresentation"];
+const PROPERTIES = ["collection", "action", "key", "data", "returnRepresentation", "impersonateUserId", "ifMatchEtag"];
 
 const exampleActions = [
   {
@@ -85,6 +94,21 @@ const readKey = (value: unknown, action: BatchAction, index: number) => {
   return atOperation(index, () => parseRecordKey(value, "key"));
 };
 
+/** An operation's own impersonation and ETag, over the step's options; only what it gives. */
+const readRequestOptions = (
+  operation: Record<string, unknown>,
+  action: BatchAction,
+  index: number,
+): { requestOptions?: RequestOptions } => {
+  const requestOptions: RequestOptions = {};
+  const userId = toOptionalString(operation.impersonateUserId);
+  if (userId) requestOptions.impersonateUserId = atOperation(index, () => requireGuid(userId, "impersonateUserId"));
+  const etag = atOperation(index, () => requireEtag(operation.ifMatchEtag, "ifMatchEtag"));
+  if (etag && action === "create") fail(index, "a create has no record to match an ETag against: remove 'ifMatchEtag'.");
+  if (etag) requestOptions.ifMatchEtag = etag;
+  return Object.keys(requestOptions).length ? { requestOptions } : {};
+};
+
 const readOperation = (value: unknown, index: number): BatchOperation => {
   if (!value || typeof value !== "object" || Array.isArray(value)) {
     fail(index, `must be an object with 'collection' and 'action', not ${kindOf(value)}.`);
@@ -109,6 +133,7 @@ const readOperation = (value: unknown, index: number): BatchOperation => {
     key: readKey(operation.key, action, index),
     data: readData(operation.data, action, index),
     returnRepresentation: returnRepresentation === true,
+    ...readRequestOptions(operation, action, index),
   };
 };
 

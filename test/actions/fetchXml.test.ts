@@ -101,6 +101,7 @@ describe("fetchXml: one page at a time", () => {
         '<fetch><entity name="account"><attribute name="name" /><attribute name="parentaccountid" /><filter><condition attribute="parentaccountid" operator="not-null" /></filter></entity></fetch>',
       includeAnnotations: "OData.Community.Display.V1.FormattedValue",
       impersonateUserId: `{${callerObjectId}}`,
+      impersonateBy: "CallerObjectId",
     });
     expect(data.records[0]["_parentaccountid_value@OData.Community.Display.V1.FormattedValue"]).toBe("Contoso Ltd");
     await runAction("fetchXml", { connection, entityType: "accounts", xmlQuery: ACCOUNTS_BY_CITY, includeAnnotations: "*" });

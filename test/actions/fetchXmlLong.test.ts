@@ -75,6 +75,7 @@ describe("fetchXml: a query too long for a URL goes through $batch", () => {
       entityType: "leads",
       fetchAll: true,
       impersonateUserId: callerObjectId,
+      impersonateBy: "CallerObjectId",
       includeAnnotations: "OData.Community.Display.V1.FormattedValue",
     };
     const data = await runAction("fetchXml", { ...params, xmlQuery: LONG_QUERY });

@@ -302,8 +302,7 @@ export const handleFetchXml = (request: EmuRequest, context: EmuContext, table: 
   const { rows: pageRows, more } =
     top !== undefined ? { rows: sorted.slice(0, top), more: false } : pageOf(sorted, fetch, table, order, page, count);
   const columns = selectedColumns(table, entity);
-  const formatted = wants(requested, "OData.Community.Display.V1.FormattedValue") ? "*" : undefined;
-  body.value = pageRows.map((row) => annotate(shapeRow(row, table, columns), table, context.store, formatted));
+  body.value = pageRows.map((row) => annotate(shapeRow(row, table, columns), table, context.store, requested.join(",")));
   if (more && !cookieless && wants(requested, PAGING_COOKIE)) {
     body[`@${PAGING_COOKIE}`] = wrapPagingCookie(page + 1, buildPagingCookie(page, order, table.primaryIdAttribute, pageRows));
   }

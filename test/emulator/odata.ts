@@ -16,8 +16,12 @@ import {
   wrapPagingCookie,
   type OrderColumn,
 } from "./paging";
-import { findAttribute, isLookupType, propertyName, type TableDefinition } from "./schema";
+import { annotate } from "./annotations";
+import { applyQuery } from "./apply";
+import { findAttribute, propertyName, type TableDefinition } from "./schema";
 import type { Store, StoredRecord } from "./store";
+
+export { annotate } from "./annotations";
 
 export const MAX_PAGE_SIZE = 5000;
 
@@ -60,7 +64,7 @@ export const recordProperties = (table: TableDefinition): Set<string> => new Set
 
 export const etagOf = (record: StoredRecord): string => `W/"${record.versionnumber}"`;
 
-const splitTopLevel = (text: string, separator: string): string[] => {
+export const splitTopLevel = (text: string, separator: string): string[] => {
   const parts: string[] = [];
   let depth = 0;
   let quoted = false;
@@ -112,25 +116,6 @@ export const shapeRecord = (record: StoredRecord, table: TableDefinition, select
   const names = select ? [...select, table.primaryIdAttribute] : Object.keys(record);
   for (const name of names) {
     if (name in record) shaped[name] = record[name];
-  }
-  return shaped;
-};
-
-/** Adds the lookup annotations Dataverse sends when `odata.include-annotations` asks for them. */
-export const annotate = (shaped: StoredRecord, table: TableDefinition, store: Store, annotations?: string): StoredRecord => {
-  if (!annotations) return shaped;
-  for (const attribute of table.attributes) {
-    const name = propertyName(attribute);
-    const value = shaped[name];
-    if (!isLookupType(attribute.type) || typeof value !== "string") continue;
-    const target = (attribute.targets ?? [])
-      .map((logicalName) => store.byLogicalName(logicalName))
-      .find((candidate) => candidate && store.find(candidate, value));
-    if (target) {
-      const related = store.find(target, value);
-      shaped[`${name}@Microsoft.Dynamics.CRM.lookuplogicalname`] = target.logicalName;
-      shaped[`${name}@OData.Community.Display.V1.FormattedValue`] = related?.[target.primaryNameAttribute] ?? null;
-    }
   }
   return shaped;
 };
@@ -213,6 +198,7 @@ export const queryCollection = ({ table, query, preferences, requestUrl, store, 
   if (query.$skip !== undefined) {
     throw badRequest("The query parameter $skip is not supported");
   }
+  if (query.$apply !== undefined) return applyQuery(table, query.$apply, store, contextUrl);
   const select = parseSelect(query.$select, table);
   const order = parseOrderBy(query.$orderby, table);
   const matches = filterFor(query.$filter, table);

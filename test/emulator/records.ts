@@ -6,6 +6,7 @@
  * Bodies are type-checked against the schema the way Dataverse's deserializer does.
  */
 import { randomUUID } from "node:crypto";
+import { checkDuplicates } from "./duplicates";
 import { badRequest, DataverseFault, notFoundRecord, unknownProperty } from "./faults";
 import { etagOf, expandRecord, parsePrefer, parseSelect, queryCollection, shapeRecord, annotate } from "./odata";
 import { isLookupType, type AttributeDefinition, type TableDefinition } from "./schema";
@@ -207,6 +208,7 @@ export const createInSet = (context: EmuContext, table: TableDefinition, request
       throw new DataverseFault(412, "0x80040237", "A record with matching key values already exists.");
     }
   }
+  checkDuplicates(request, store, table, values, id);
   const record = store.create(table, values, id);
   const preferences = parsePrefer(request.headers.prefer);
   if (preferences.returnRepresentation) {
@@ -234,9 +236,11 @@ const patchRecord = (context: EmuContext, table: TableDefinition, key: Key, requ
     const values = toStoredValues(store, table, body);
     // An upsert by alternate key drops key values from the body when the record exists.
     if (key.kind === "alternate") Object.keys(key.values).forEach((column) => delete values[column]);
+    checkDuplicates(request, store, table, { ...existing, ...values }, existing[table.primaryIdAttribute] as string);
     record = store.update(table, existing[table.primaryIdAttribute] as string, values);
   } else {
     const values = { ...(key.kind === "alternate" ? key.values : {}), ...toStoredValues(store, table, body) };
+    checkDuplicates(request, store, table, values, key.kind === "id" ? key.id : undefined);
     record = store.create(table, values, key.kind === "id" ? key.id : randomUUID());
     created = true;
   }

@@ -5,6 +5,7 @@
  * module become Dataverse error bodies here.
  */
 import { handleBatch } from "./batch";
+import { actingAs } from "./caller";
 import { handleTrackedQuery, isChangeTrackingRequest } from "./changeTracking";
 import { DataverseFault, unknownSegment } from "./faults";
 import { handleFetchXml } from "./fetchXml";
@@ -55,7 +56,7 @@ const route = async (request: EmuRequest, context: EmuContext): Promise<EmuRespo
 
 export const dispatch = async (request: EmuRequest, context: EmuContext): Promise<EmuResponse> => {
   try {
-    return await route(request, context);
+    return await actingAs(request, context.store, () => route(request, context));
   } catch (error) {
     if (error instanceof DataverseFault) return error.toResponse();
     return { status: 500, body: { error: { code: "0x80040216", message: `An unexpected error occurred: ${(error as Error).message}` } } };

@@ -104,6 +104,27 @@ const STATE_OPTIONS: OptionDefinition[] = [
   { value: 1, label: "Inactive" },
 ];
 
+let auditSeed = 1;
+
+/**
+ * Who wrote a record, and on whose behalf when impersonated (see caller.ts). Their metadata
+ * ids come from a range of their own, so the other attributes keep the ids tests know.
+ */
+const auditAttributes = (): AttributeDefinition[] =>
+  [
+    ["createdby", "Created By"],
+    ["modifiedby", "Modified By"],
+    ["createdonbehalfby", "Created By (Delegate)"],
+    ["modifiedonbehalfby", "Modified By (Delegate)"],
+  ].map(([logicalName, displayName]) => ({
+    logicalName,
+    type: "Lookup",
+    displayName,
+    targets: ["systemuser"],
+    readOnly: true,
+    metadataId: `71000000-0000-4000-8000-${(auditSeed++).toString(16).padStart(12, "0")}`,
+  }));
+
 /** Columns every table has. */
 const systemAttributes = (): AttributeDefinition[] => [
   defineAttribute("createdon", "DateTime", "Created On", { readOnly: true }),
@@ -117,6 +138,7 @@ const systemAttributes = (): AttributeDefinition[] => [
     ],
   }),
   defineAttribute("ownerid", "Owner", "Owner", { targets: ["systemuser"] }),
+  ...auditAttributes(),
 ];
 
 export const defineTable = (
@@ -143,6 +165,7 @@ export const defineTable = (
 
 export const createSchema = (): TableDefinition[] => {
   metadataSeed = 1;
+  auditSeed = 1;
   return [
     defineTable({
       logicalName: "account",

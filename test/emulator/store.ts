@@ -6,6 +6,7 @@
  * can be rolled back; change events are published only once their writes are committed.
  */
 import { randomUUID } from "node:crypto";
+import { auditValues } from "./caller";
 import { createSchema, findAttribute, propertyName, type TableDefinition } from "./schema";
 
 export type StoredRecord = Record<string, unknown>;
@@ -53,6 +54,8 @@ export class Store {
   now: () => Date = () => new Date();
   /** The user writes are attributed to (the WhoAmI user). */
   currentUserId = "";
+  /** The connection's own user while a request impersonates another (caller.ts). */
+  onBehalfOfUserId?: string;
   private listeners: ((event: ChangeEvent) => void)[] = [];
   private transaction?: { snapshot: Snapshot; events: ChangeEvent[] };
 
@@ -109,6 +112,7 @@ export class Store {
       statecode: findAttribute(tableDefinition, "statecode") ? 0 : undefined,
       statuscode: findAttribute(tableDefinition, "statuscode") ? 1 : undefined,
       _ownerid_value: findAttribute(tableDefinition, "ownerid") ? this.currentUserId || null : undefined,
+      ...auditValues(tableDefinition, this, true),
       ...values,
       [tableDefinition.primaryIdAttribute]: key,
       createdon: values.createdon ?? now,
@@ -135,7 +139,10 @@ export class Store {
       throw new Error(`no ${tableDefinition.logicalName} ${id}`);
     }
     const before = { ...existing };
-    Object.assign(existing, values, { modifiedon: values.modifiedon ?? toDataverseDateTime(this.now()), versionnumber: ++this.version });
+    Object.assign(existing, values, auditValues(tableDefinition, this, false), {
+      modifiedon: values.modifiedon ?? toDataverseDateTime(this.now()),
+      versionnumber: ++this.version,
+    });
     this.derive(tableDefinition, existing);
     this.publish({
       message: "Update",

@@ -2,6 +2,7 @@ import { action } from "@prismatic-io/spectral";
 import { createDataverseClient, executeBatch } from "../../client";
 import { atomic, batchActions, continueOnError } from "../../inputs/batch";
 import { connectionInput } from "../../inputs/entities";
+import { createOptionInputs, requestOptionsOf } from "../../inputs/requestOptions";
 import { exampleAccount, EXAMPLE_ACCOUNT_ID } from "../examples";
 
 const MISSING_ACCOUNT_ID = "00000000-0000-0000-0000-000000000002";
@@ -11,10 +12,14 @@ export const batchEntityActions = action({
     label: "[CRM] Batch Entity Actions",
     description: "Perform multiple create/update/delete actions on Microsoft Dynamics 365 CRM entity records.",
   },
-  inputs: { connection: connectionInput, actions: batchActions, atomic, continueOnError },
+  inputs: { connection: connectionInput, actions: batchActions, atomic, continueOnError, ...createOptionInputs },
   perform: async (_context, params) => {
     const client = createDataverseClient(params.connection);
-    const results = await executeBatch(client, params.actions, { atomic: params.atomic, continueOnError: params.continueOnError });
+    const results = await executeBatch(client, params.actions, {
+      atomic: params.atomic,
+      continueOnError: params.continueOnError,
+      requestOptions: requestOptionsOf(params),
+    });
     const succeeded = results.filter((result) => result.success).length;
     return { data: { results, summary: { succeeded, failed: results.length - succeeded } } };
   },

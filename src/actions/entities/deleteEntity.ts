@@ -1,6 +1,7 @@
 import { action } from "@prismatic-io/spectral";
 import { createDataverseClient, deleteRecord, describeRecordKey } from "../../client";
 import { connectionInput, entityId, entityType } from "../../inputs/entities";
+import { deleteOptionInputs, requestOptionsOf } from "../../inputs/requestOptions";
 import { EXAMPLE_ACCOUNT_ID } from "../examples";
 
 export const deleteEntity = action({
@@ -8,10 +9,10 @@ export const deleteEntity = action({
     label: "[CRM] Delete Entity",
     description: "Delete the specified Microsoft Dynamics 365 CRM entity record.",
   },
-  inputs: { entityType, entityId, connection: connectionInput },
+  inputs: { entityType, entityId, connection: connectionInput, ...deleteOptionInputs },
   perform: async (_context, params) => {
     const client = createDataverseClient(params.connection);
-    await deleteRecord(client, params.entityType, params.entityId);
+    await deleteRecord(client, params.entityType, params.entityId, requestOptionsOf(params));
     return { data: { id: describeRecordKey(params.entityId), deleted: true } };
   },
   examplePayload: { data: { id: EXAMPLE_ACCOUNT_ID, deleted: true } },

@@ -1,6 +1,7 @@
 import { action } from "@prismatic-io/spectral";
 import { createDataverseClient, retrieveRecord } from "../../client";
 import { connectionInput, entityId, entityType, expandPropertyNames, fieldNames } from "../../inputs/entities";
+import { readOptionInputs, requestOptionsOf } from "../../inputs/requestOptions";
 import { exampleAccount } from "../examples";
 
 export const getEntity = action({
@@ -8,13 +9,19 @@ export const getEntity = action({
     label: "[CRM] Get Entity",
     description: "Retrieve a single Microsoft Dynamics 365 CRM entity record.",
   },
-  inputs: { entityType, entityId, fieldNames, expandPropertyNames, connection: connectionInput },
+  inputs: { entityType, entityId, fieldNames, expandPropertyNames, connection: connectionInput, ...readOptionInputs },
   perform: async (_context, params) => {
     const client = createDataverseClient(params.connection);
-    const record = await retrieveRecord(client, params.entityType, params.entityId, {
-      select: params.fieldNames,
-      expand: params.expandPropertyNames,
-    });
+    const record = await retrieveRecord(
+      client,
+      params.entityType,
+      params.entityId,
+      {
+        select: params.fieldNames,
+        expand: params.expandPropertyNames,
+      },
+      requestOptionsOf(params),
+    );
     return { data: record };
   },
   examplePayload: { data: exampleAccount },

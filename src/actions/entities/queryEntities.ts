@@ -2,6 +2,7 @@ import { action } from "@prismatic-io/spectral";
 import { createDataverseClient, FETCH_ALL_LIMIT, MAX_PAGE_SIZE, queryAllRecords, queryRecords, type RecordQuery } from "../../client";
 import { connectionInput, entityType, expandPropertyNames, fieldNames } from "../../inputs/entities";
 import { fetchAll, filterExpression, includeCount, nextPageId, orderByFieldNames, recordsPerPage } from "../../inputs/queries";
+import { queryOptionInputs, requestOptionsOf } from "../../inputs/requestOptions";
 import { exampleAccount } from "../examples";
 
 export const queryEntities = action({
@@ -20,6 +21,7 @@ export const queryEntities = action({
     fetchAll,
     includeCount,
     connection: connectionInput,
+    ...queryOptionInputs,
   },
   perform: async (_context, params) => {
     const client = createDataverseClient(params.connection);
@@ -31,6 +33,7 @@ export const queryEntities = action({
       count: params.includeCount,
       pageSize: params.recordsPerPage,
       nextPageId: params.nextPageId,
+      requestOptions: requestOptionsOf(params),
     };
     // Fetch All returns one combined list, so the page size only decides how many requests it takes.
     const page = params.fetchAll

@@ -1,6 +1,7 @@
 import { action } from "@prismatic-io/spectral";
 import { createDataverseClient, updateRecord } from "../../client";
 import { connectionInput, dynamicValues, entityId, entityType, fieldValues, mergeRecordValues } from "../../inputs/entities";
+import { updateOptionInputs, requestOptionsOf } from "../../inputs/requestOptions";
 import { exampleAccount, EXAMPLE_ACCOUNT_ID } from "../examples";
 
 export const updateEntity = action({
@@ -8,7 +9,7 @@ export const updateEntity = action({
     label: "[CRM] Update Entity",
     description: "Update a Microsoft Dynamics 365 CRM entity record.",
   },
-  inputs: { entityType, entityId, fieldValues, dynamicValues, connection: connectionInput },
+  inputs: { entityType, entityId, fieldValues, dynamicValues, connection: connectionInput, ...updateOptionInputs },
   perform: async (_context, params) => {
     const client = createDataverseClient(params.connection);
     const { id, record } = await updateRecord(
@@ -16,6 +17,7 @@ export const updateEntity = action({
       params.entityType,
       params.entityId,
       mergeRecordValues(params.fieldValues, params.dynamicValues),
+      requestOptionsOf(params),
     );
     return { data: { id, record } };
   },

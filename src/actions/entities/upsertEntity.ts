@@ -1,6 +1,7 @@
 import { action } from "@prismatic-io/spectral";
 import { createDataverseClient, upsertRecord } from "../../client";
 import { connectionInput, dynamicValues, entityId, entityType, fieldValues, mergeRecordValues } from "../../inputs/entities";
+import { updateOptionInputs, requestOptionsOf } from "../../inputs/requestOptions";
 import { exampleAccount, EXAMPLE_ACCOUNT_ID } from "../examples";
 
 export const upsertEntity = action({
@@ -8,7 +9,7 @@ export const upsertEntity = action({
     label: "[CRM] Upsert Entity",
     description: "Upsert a Microsoft Dynamics 365 CRM entity record.",
   },
-  inputs: { entityType, entityId, fieldValues, dynamicValues, connection: connectionInput },
+  inputs: { entityType, entityId, fieldValues, dynamicValues, connection: connectionInput, ...updateOptionInputs },
   perform: async (_context, params) => {
     const client = createDataverseClient(params.connection);
     const { id, created, record } = await upsertRecord(
@@ -16,6 +17,7 @@ export const upsertEntity = action({
       params.entityType,
       params.entityId,
       mergeRecordValues(params.fieldValues, params.dynamicValues),
+      requestOptionsOf(params),
     );
     return { data: { id, created, record: record ?? null } };
   },

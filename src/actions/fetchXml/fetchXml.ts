@@ -3,6 +3,7 @@ import { createDataverseClient, FETCH_ALL_LIMIT, runFetchXml, runFetchXmlAll, ty
 import { connectionInput, entityType } from "../../inputs/entities";
 import { fetchAllPages, impersonateUserId, includeAnnotations, pageNumber, xmlQuery } from "../../inputs/fetchXml";
 import { nextPageId } from "../../inputs/queries";
+import { impersonateBy, includeFormattedValues, requestOptionsOf } from "../../inputs/requestOptions";
 import { EXAMPLE_ACCOUNT_ID } from "../examples";
 
 export const fetchXml = action({
@@ -19,6 +20,8 @@ export const fetchXml = action({
     impersonateUserId,
     fetchAll: fetchAllPages,
     connection: connectionInput,
+    impersonateBy,
+    includeFormattedValues,
   },
   perform: async (_context, params) => {
     const client = createDataverseClient(params.connection);
@@ -27,7 +30,7 @@ export const fetchXml = action({
       pageNumber: params.pageNumber,
       nextPageId: params.nextPageId,
       includeAnnotations: params.includeAnnotations,
-      callerObjectId: params.impersonateUserId,
+      requestOptions: requestOptionsOf(params),
     };
     const page = params.fetchAll
       ? await runFetchXmlAll(client, params.entityType, request, FETCH_ALL_LIMIT)

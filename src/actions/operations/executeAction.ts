@@ -1,6 +1,7 @@
 import { action } from "@prismatic-io/spectral";
 import { createDataverseClient, executeAction as execute } from "../../client";
 import { connectionInput } from "../../inputs/entities";
+import { writeOptionInputs, requestOptionsOf } from "../../inputs/requestOptions";
 import { actionName, bindingOf, boundEntityId, boundEntityType, operationParameters } from "../../inputs/operations";
 
 export const executeAction = action({
@@ -8,11 +9,11 @@ export const executeAction = action({
     label: "[CRM] Execute Action",
     description: "Execute a Microsoft Dynamics 365 CRM action, unbound or bound to an entity type or record.",
   },
-  inputs: { actionName, operationParameters, boundEntityType, boundEntityId, connection: connectionInput },
+  inputs: { actionName, operationParameters, boundEntityType, boundEntityId, connection: connectionInput, ...writeOptionInputs },
   perform: async (_context, params) => {
     const binding = bindingOf(params.boundEntityType, params.boundEntityId);
     const client = createDataverseClient(params.connection);
-    return { data: await execute(client, params.actionName, binding, params.operationParameters) };
+    return { data: await execute(client, params.actionName, binding, params.operationParameters, requestOptionsOf(params)) };
   },
   examplePayload: {
     data: {

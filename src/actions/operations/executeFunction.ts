@@ -1,6 +1,7 @@
 import { action } from "@prismatic-io/spectral";
 import { createDataverseClient, executeFunction as execute } from "../../client";
 import { connectionInput } from "../../inputs/entities";
+import { readOptionInputs, requestOptionsOf } from "../../inputs/requestOptions";
 import { bindingOf, boundEntityId, boundEntityType, functionName, operationParameters } from "../../inputs/operations";
 
 export const executeFunction = action({
@@ -8,11 +9,11 @@ export const executeFunction = action({
     label: "[CRM] Execute Function",
     description: "Execute a Microsoft Dynamics 365 CRM function, unbound or bound to an entity type or record.",
   },
-  inputs: { functionName, operationParameters, boundEntityType, boundEntityId, connection: connectionInput },
+  inputs: { functionName, operationParameters, boundEntityType, boundEntityId, connection: connectionInput, ...readOptionInputs },
   perform: async (_context, params) => {
     const binding = bindingOf(params.boundEntityType, params.boundEntityId);
     const client = createDataverseClient(params.connection);
-    return { data: await execute(client, params.functionName, binding, params.operationParameters) };
+    return { data: await execute(client, params.functionName, binding, params.operationParameters, requestOptionsOf(params)) };
   },
   examplePayload: {
     data: {

@@ -2,6 +2,7 @@ import { action } from "@prismatic-io/spectral";
 import { associateRecords, createDataverseClient, describeRecordKey } from "../../client";
 import { connectionInput, entityId, entityType } from "../../inputs/entities";
 import { navigationKind, navigationProperty, relatedEntityId, relatedEntityType } from "../../inputs/relationships";
+import { writeOptionInputs, requestOptionsOf } from "../../inputs/requestOptions";
 import { EXAMPLE_ACCOUNT_ID } from "../examples";
 
 export const associateEntities = action({
@@ -9,7 +10,16 @@ export const associateEntities = action({
     label: "[CRM] Associate Entities",
     description: "Associate two Microsoft Dynamics 365 CRM entity records through a relationship.",
   },
-  inputs: { entityType, entityId, navigationProperty, navigationKind, relatedEntityType, relatedEntityId, connection: connectionInput },
+  inputs: {
+    entityType,
+    entityId,
+    navigationProperty,
+    navigationKind,
+    relatedEntityType,
+    relatedEntityId,
+    connection: connectionInput,
+    ...writeOptionInputs,
+  },
   perform: async (_context, params) => {
     const client = createDataverseClient(params.connection);
     await associateRecords(
@@ -18,6 +28,7 @@ export const associateEntities = action({
       params.navigationProperty,
       { entitySetName: params.relatedEntityType, key: params.relatedEntityId },
       params.navigationKind,
+      requestOptionsOf(params),
     );
     return {
       data: {

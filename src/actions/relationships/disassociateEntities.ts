@@ -2,6 +2,7 @@ import { action } from "@prismatic-io/spectral";
 import { createDataverseClient, describeRecordKey, disassociateRecords } from "../../client";
 import { connectionInput, entityId, entityType } from "../../inputs/entities";
 import { disassociatedEntityId, navigationProperty } from "../../inputs/relationships";
+import { writeOptionInputs, requestOptionsOf } from "../../inputs/requestOptions";
 import { EXAMPLE_ACCOUNT_ID } from "../examples";
 
 export const disassociateEntities = action({
@@ -9,7 +10,14 @@ export const disassociateEntities = action({
     label: "[CRM] Disassociate Entities",
     description: "Remove the association between two Microsoft Dynamics 365 CRM entity records.",
   },
-  inputs: { entityType, entityId, navigationProperty, relatedEntityId: disassociatedEntityId, connection: connectionInput },
+  inputs: {
+    entityType,
+    entityId,
+    navigationProperty,
+    relatedEntityId: disassociatedEntityId,
+    connection: connectionInput,
+    ...writeOptionInputs,
+  },
   perform: async (_context, params) => {
     const client = createDataverseClient(params.connection);
     await disassociateRecords(
@@ -17,6 +25,7 @@ export const disassociateEntities = action({
       { entitySetName: params.entityType, key: params.entityId },
       params.navigationProperty,
       params.relatedEntityId,
+      requestOptionsOf(params),
     );
     return {
       data: {

@@ -2,16 +2,22 @@ import { action } from "@prismatic-io/spectral";
 import { createDataverseClient, listRecordLinks } from "../../client";
 import { connectionInput, entityId, entityType } from "../../inputs/entities";
 import { navigationProperty } from "../../inputs/relationships";
+import { impersonationInputs, requestOptionsOf } from "../../inputs/requestOptions";
 
 export const listAssociatedEntities = action({
   display: {
     label: "[CRM] List Associated Entities",
     description: "List the Microsoft Dynamics 365 CRM entity records associated with a record through a navigation property.",
   },
-  inputs: { entityType, entityId, navigationProperty, connection: connectionInput },
+  inputs: { entityType, entityId, navigationProperty, connection: connectionInput, ...impersonationInputs },
   perform: async (_context, params) => {
     const client = createDataverseClient(params.connection);
-    const links = await listRecordLinks(client, { entitySetName: params.entityType, key: params.entityId }, params.navigationProperty);
+    const links = await listRecordLinks(
+      client,
+      { entitySetName: params.entityType, key: params.entityId },
+      params.navigationProperty,
+      requestOptionsOf(params),
+    );
     return { data: { links } };
   },
   examplePayload: {

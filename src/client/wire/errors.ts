@@ -58,6 +58,8 @@ export class DataverseError extends Error {
 /** Error codes Dataverse uses for one meaning regardless of the HTTP status around them. */
 const OBJECT_DOES_NOT_EXIST = "0x80040217";
 const THROTTLING_CODES = ["0x80072322", "0x80072321", "0x80072326"];
+const DUPLICATE_RULE_MATCHED = "0x80040333";
+const CONCURRENCY_VERSION_MISMATCH = "0x80060882";
 
 const resourceOf = (path: string): string => path.split("?")[0];
 
@@ -80,6 +82,12 @@ const describe = (message: string, details: DataverseErrorDetails): string => {
   }
   if (status === 403) {
     return `Permission denied (403) for ${where}: ${message}${tail}`;
+  }
+  if (status === 412 && code === DUPLICATE_RULE_MATCHED) {
+    return `A duplicate-detection rule matched (412) for ${where}: a similar record already exists, so nothing was written. ${message}${tail}`;
+  }
+  if (status === 412 && (code === CONCURRENCY_VERSION_MISMATCH || /RowVersion/i.test(message))) {
+    return `The record changed since that ETag was read (412) for ${where}, so nothing was written: read it again and retry with its new ETag. ${message}${tail}`;
   }
   if (status === 412) {
     return `Precondition failed (412) for ${where}: ${message}${tail}`;
