@@ -42,10 +42,14 @@ interface StoredFile {
   thumbnail?: Buffer;
 }
 
-interface UploadSession {
+/** One record's file or image column. */
+interface Slot {
   table: TableDefinition;
   recordId: string;
   column: AttributeDefinition;
+}
+
+interface UploadSession extends Slot {
   name: string;
   total?: number;
   chunks: Map<number, Buffer>;
@@ -199,8 +203,7 @@ const EXTENSION_TYPES: Record<string, string> = {
 
 const mimeTypeOfName = (name: string): string => EXTENSION_TYPES[name.split(".").pop()?.toLowerCase() ?? ""] ?? "application/octet-stream";
 
-const fileKey = (table: TableDefinition, recordId: string, column: AttributeDefinition): string =>
-  `${table.logicalName}|${recordId}|${column.logicalName}`;
+const fileKey = ({ table, recordId, column }: Slot): string => `${table.logicalName}|${recordId}|${column.logicalName}`;
 
 const megabytes = (bytes: number): string => (bytes / (1024 * 1024)).toFixed(0);
 
@@ -217,14 +220,8 @@ const checkSize = (column: AttributeDefinition, size: number): void => {
   throw new DataverseFault(400, "0x80044a02", "Attachment file size is too big.");
 };
 
-const storeImage = (
-  context: EmuContext,
-  table: TableDefinition,
-  recordId: string,
-  column: AttributeDefinition,
-  name: string,
-  bytes: Buffer,
-) => {
+const storeImage = (context: EmuContext, slot: Slot, name: string, bytes: Buffer) => {
+  const { table, recordId, column } = slot;
   const type = imageTypeOf(bytes);
   if (!type) {
     throw new DataverseFault(
@@ -236,7 +233,7 @@ const storeImage = (
   const size = pngSize(bytes);
   const side = size ? Math.min(144, size.width, size.height) : 144;
   const thumbnail = pngImage(side, side, crc32(bytes) & 255);
-  stateOf(context.store).files.set(fileKey(table, recordId, column), {
+  stateOf(context.store).files.set(fileKey(slot), {
     name,
     mimeType: type,
     bytes: column.canStoreFullImage ? bytes : undefined,
@@ -253,20 +250,14 @@ const storeImage = (
   });
 };
 
-const storeFile = (
-  context: EmuContext,
-  table: TableDefinition,
-  recordId: string,
-  column: AttributeDefinition,
-  name: string,
-  bytes: Buffer,
-) => {
+const storeFile = (context: EmuContext, slot: Slot, name: string, bytes: Buffer) => {
+  const { table, recordId, column } = slot;
   checkSize(column, bytes.length);
   if (column.type === "Image") {
-    storeImage(context, table, recordId, column, name, bytes);
+    storeImage(context, slot, name, bytes);
     return;
   }
-  stateOf(context.store).files.set(fileKey(table, recordId, column), { name, mimeType: mimeTypeOfName(name), bytes });
+  stateOf(context.store).files.set(fileKey(slot), { name, mimeType: mimeTypeOfName(name), bytes });
   context.store.update(table, recordId, { [column.logicalName]: randomUUID(), [`${column.logicalName}_name`]: name });
 };
 
@@ -303,13 +294,7 @@ const takeChunkFault = (state: FileState, start: number): (ChunkFault & { remain
 
 const faultResponse = (fault: ChunkFault): EmuResponse => ({ status: fault.status, headers: fault.headers, body: fault.body });
 
-const uploadChunk = (
-  request: EmuRequest,
-  context: EmuContext,
-  token: string,
-  column: AttributeDefinition,
-  recordId: string,
-): EmuResponse => {
+const uploadChunk = (request: EmuRequest, context: EmuContext, token: string, { recordId, column }: Slot): EmuResponse => {
   const state = stateOf(context.store);
   const session = state.sessions.get(token);
   if (!session || session.recordId !== recordId || session.column !== column) {
@@ -340,7 +325,7 @@ const uploadChunk = (
     session.chunks.set(start, Buffer.from(bytes));
     const file = assemble(session);
     if (file) {
-      storeFile(context, session.table, recordId, column, session.name, file);
+      storeFile(context, session, session.name, file);
       session.completedBy = rangeText;
       session.chunks.clear();
       status = 204;
@@ -349,9 +334,10 @@ const uploadChunk = (
   return fault ? faultResponse(fault) : { status };
 };
 
-const upload = (request: EmuRequest, context: EmuContext, table: TableDefinition, column: AttributeDefinition, recordId: string) => {
+const upload = (request: EmuRequest, context: EmuContext, slot: Slot): EmuResponse => {
+  const { table, recordId, column } = slot;
   const token = request.query.sessiontoken;
-  if (token !== undefined) return uploadChunk(request, context, token, column, recordId);
+  if (token !== undefined) return uploadChunk(request, context, token, slot);
   const name = fileNameOf(request);
   if (!name) throw badRequest("The file name is missing: send it in the x-ms-file-name header or query parameter.");
   if (request.headers["x-ms-transfer-mode"]?.toLowerCase() === "chunked") {
@@ -368,15 +354,16 @@ const upload = (request: EmuRequest, context: EmuContext, table: TableDefinition
     };
   }
   checkOctetStream(request);
-  storeFile(context, table, recordId, column, name, request.bytes ?? Buffer.alloc(0));
+  storeFile(context, slot, name, request.bytes ?? Buffer.alloc(0));
   return { status: 204 };
 };
 
 /** Headers carry only Latin-1; a name beyond ASCII is percent-encoded (the emulator's choice). */
 const headerSafe = (name: string): string => (/^[\x20-\x7e]*$/.test(name) ? name : encodeURIComponent(name));
 
-const download = (request: EmuRequest, context: EmuContext, table: TableDefinition, column: AttributeDefinition, recordId: string) => {
-  const stored = stateOf(context.store).files.get(fileKey(table, recordId, column));
+const download = (request: EmuRequest, context: EmuContext, slot: Slot): EmuResponse => {
+  const { table, recordId, column } = slot;
+  const stored = stateOf(context.store).files.get(fileKey(slot));
   const thumbnail = column.type === "Image" && request.query.size !== "full";
   const bytes = thumbnail ? stored?.thumbnail : stored?.bytes;
   if (!stored || !bytes) {
@@ -412,9 +399,9 @@ const download = (request: EmuRequest, context: EmuContext, table: TableDefiniti
   };
 };
 
-const clear = (context: EmuContext, table: TableDefinition, column: AttributeDefinition, record: StoredRecord): EmuResponse => {
-  const recordId = record[table.primaryIdAttribute] as string;
-  stateOf(context.store).files.delete(fileKey(table, recordId, column));
+const clear = (context: EmuContext, slot: Slot, record: StoredRecord): EmuResponse => {
+  const { table, recordId, column } = slot;
+  stateOf(context.store).files.delete(fileKey(slot));
   const name = column.logicalName;
   const companions = column.type === "Image" ? [`${name}id`, `${name}_timestamp`, `${name}_url`] : [`${name}_name`];
   if (record[name] !== null && record[name] !== undefined) {
@@ -459,12 +446,12 @@ export const handleFileColumn = (request: EmuRequest, context: EmuContext): EmuR
   const key = parseKey(keyText, table);
   const record = key.kind === "id" ? context.store.find(table, key.id) : context.store.findBy(table, key.values);
   if (!record) throw notFoundRecord(table.logicalName, keyText);
-  const recordId = record[table.primaryIdAttribute] as string;
+  const slot = { table, recordId: record[table.primaryIdAttribute] as string, column };
   if (value) {
     if (method !== "GET") throw notAllowed(method);
-    return download(request, context, table, column, recordId);
+    return download(request, context, slot);
   }
-  if (method === "PATCH") return upload(request, context, table, column, recordId);
-  if (method === "DELETE") return clear(context, table, column, record);
+  if (method === "PATCH") return upload(request, context, slot);
+  if (method === "DELETE") return clear(context, slot, record);
   throw notAllowed(method);
 };
