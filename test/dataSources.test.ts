@@ -19,6 +19,7 @@ describe("entityTypes", () => {
       { key: "accounts", label: "Account" },
       { key: "contacts", label: "Contact" },
       { key: "leads", label: "Lead" },
+      { key: "annotations", label: "Note" },
       { key: "opportunities", label: "Opportunity" },
       { key: "sdkmessages", label: "Sdk Message" },
       { key: "sdkmessagefilters", label: "Sdk Message Filter" },

@@ -60,7 +60,8 @@ export const actionError = async (key: string, params: Record<string, unknown>):
   throw new Error(`expected action ${key} to fail`);
 };
 
-const kindOf = (value: unknown): string => (value === null ? "null" : Array.isArray(value) ? "array" : typeof value);
+const kindOf = (value: unknown): string =>
+  value === null ? "null" : Array.isArray(value) ? "array" : Buffer.isBuffer(value) ? "buffer" : typeof value;
 
 /** A Dataverse record's columns depend on the table and the query, so only its being an object is compared. */
 const isRecord = (value: Record<string, unknown>): boolean => "@odata.etag" in value || "@odata.context" in value;

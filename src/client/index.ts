@@ -3,6 +3,7 @@ export * from "./changes";
 export * from "./entityTypes";
 export * from "./wire/errors";
 export * from "./fetchXml";
+export * from "./files";
 export * from "./wire/http";
 export * from "./metadata";
 export * from "./wire/names";

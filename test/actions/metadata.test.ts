@@ -53,6 +53,7 @@ describe("getEntitiesMetaData", () => {
       "activityparty",
       "contact",
       "lead",
+      "annotation",
       "opportunity",
       "new_project",
       "sdkmessage",
@@ -236,6 +237,8 @@ describe("queryAttributes", () => {
     ).toEqual([
       ["name", 160],
       ["emailaddress1", 100],
+      ["new_contract_name", 255],
+      ["entityimage_url", 200],
     ]);
     const error = await actionError("queryAttributes", { connection: fixture.connection, entityId: "account", fieldNames: ["MaxLength"] });
     expect(error.message).toContain("Could not find a property named 'MaxLength' on type 'Microsoft.Dynamics.CRM.AttributeMetadata'");

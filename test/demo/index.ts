@@ -13,6 +13,7 @@ import type { Connection } from "@prismatic-io/spectral";
 import { startEmulator, type Emulator } from "../emulator/server";
 import { batchCreate, batchDelete, fetchXmlQuery } from "./batch";
 import { entityActions } from "./entities";
+import { files } from "./files";
 import { cleanUp, report, type Demo } from "./harness";
 import { columnChanges, currentUser, SCHEMA_CHANGES_VARIABLE, tableDefinitions } from "./metadata";
 import { rawRequests } from "./rawRequests";
@@ -79,6 +80,7 @@ const run = async (demo: Demo): Promise<void> => {
   await currentUser(demo);
   await relationships(demo);
   await operations(demo);
+  await files(demo);
   await tableDefinitions(demo);
   await columnChanges(demo);
   await webhookTrigger(demo);

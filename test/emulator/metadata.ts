@@ -48,10 +48,12 @@ const CLASS_OF: Record<AttributeType, string> = {
   Lookup: "Lookup",
   Customer: "Lookup",
   Owner: "Lookup",
+  File: "File",
+  Image: "Image",
 };
 
 /** Every concrete AttributeMetadata type; a cast to one the tables do not use is valid and empty. */
-const CLASSES = new Set([...Object.values(CLASS_OF), "EntityName", "File", "Image", "ManagedProperty", "MultiSelectPicklist"]);
+const CLASSES = new Set([...Object.values(CLASS_OF), "EntityName", "ManagedProperty", "MultiSelectPicklist"]);
 const OPTION_SET_CLASSES = new Set(["Boolean", "Picklist", "MultiSelectPicklist", "State", "Status"]);
 
 /** Column types a POST may create, by their AttributeMetadata type. */
@@ -102,6 +104,8 @@ const CLASS_PROPERTIES: Record<string, string[]> = {
   State: ["DefaultFormValue"],
   Status: ["DefaultFormValue"],
   Lookup: ["Targets"],
+  File: ["MaxSizeInKB"],
+  Image: ["MaxSizeInKB", "CanStoreFullImage", "IsPrimaryImage", "MaxHeight", "MaxWidth"],
 };
 
 /** Label and option set ids derived from their owner's, so they are stable too. */
@@ -190,6 +194,16 @@ const typeProperties = (attribute: AttributeDefinition): Definition => {
     case "Customer":
     case "Owner":
       return { Targets: attribute.targets ?? [] };
+    case "File":
+      return { MaxSizeInKB: attribute.maxSizeInKB ?? 32768 };
+    case "Image":
+      return {
+        MaxSizeInKB: attribute.maxSizeInKB ?? 10240,
+        CanStoreFullImage: attribute.canStoreFullImage ?? false,
+        IsPrimaryImage: attribute.isPrimaryImage ?? false,
+        MaxHeight: 144,
+        MaxWidth: 144,
+      };
     default:
       return {};
   }
@@ -205,7 +219,8 @@ const generatedAttribute = (table: TableDefinition, attribute: AttributeDefiniti
     SchemaName: pascal(attribute.logicalName),
     EntityLogicalName: table.logicalName,
     AttributeOf: null,
-    AttributeType: attribute.type,
+    // File and image columns are virtual: their data lives outside the record.
+    AttributeType: classOf(attribute) === "File" || classOf(attribute) === "Image" ? "Virtual" : attribute.type,
     AttributeTypeName: { Value: `${attribute.type}Type` },
     DisplayName: label(attribute.displayName, attribute.metadataId, "DisplayName"),
     Description: label(undefined, attribute.metadataId, "Description"),

@@ -9,6 +9,7 @@ import { actingAs } from "./caller";
 import { handleTrackedQuery, isChangeTrackingRequest } from "./changeTracking";
 import { DataverseFault, unknownSegment } from "./faults";
 import { handleFetchXml } from "./fetchXml";
+import { handleFileColumn } from "./files";
 import { handleMetadata } from "./metadata";
 import { handleOperation } from "./operations";
 import { handleEntitySet } from "./records";
@@ -39,6 +40,8 @@ const route = async (request: EmuRequest, context: EmuContext): Promise<EmuRespo
   }
   const metadata = await handleMetadata(request, context);
   if (metadata) return metadata;
+  const file = handleFileColumn(request, context);
+  if (file) return file;
   const linkOrOperation = handleRelationship(request, context) ?? handleOperation(request, context);
   if (linkOrOperation) return linkOrOperation;
   const setName = /^([A-Za-z_][A-Za-z0-9_]*)$/.exec(request.path)?.[1];

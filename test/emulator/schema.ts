@@ -20,7 +20,9 @@ export type AttributeType =
   | "Status"
   | "Lookup"
   | "Customer"
-  | "Owner";
+  | "Owner"
+  | "File"
+  | "Image";
 
 export interface OptionDefinition {
   value: number;
@@ -38,6 +40,11 @@ export interface AttributeDefinition {
   isCustom?: boolean;
   /** Set by Dataverse itself (createdon, versionnumber…); refused in a request body. */
   readOnly?: boolean;
+  /** File and image columns: the largest file they take. */
+  maxSizeInKB?: number;
+  /** Image columns: whether the full image is kept beside the thumbnail, and whether it is the table's primary image. */
+  canStoreFullImage?: boolean;
+  isPrimaryImage?: boolean;
   /** The full attribute definition as created through the metadata API, when it was. */
   definition?: Record<string, unknown>;
   metadataId: string;

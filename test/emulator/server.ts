@@ -10,6 +10,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { addFileColumns } from "./files";
 import { dispatch } from "./router";
 import { seedStore } from "./seed";
 import { Store } from "./store";
@@ -71,13 +72,15 @@ export interface Emulator {
   stop(): Promise<void>;
 }
 
-const readBody = (request: IncomingMessage): Promise<string> =>
+const readBytes = (request: IncomingMessage): Promise<Buffer> =>
   new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    request.on("end", () => resolve(Buffer.concat(chunks)));
     request.on("error", reject);
   });
+
+const readBody = async (request: IncomingMessage): Promise<string> => (await readBytes(request)).toString("utf8");
 
 const lowerHeaders = (request: IncomingMessage): Record<string, string> =>
   Object.fromEntries(
@@ -101,9 +104,9 @@ const parseQuery = (rawQuery: string): Record<string, string> => {
 
 const send = (response: ServerResponse, answer: EmuResponse): void => {
   const headers: Record<string, string> = { "OData-Version": "4.0", "x-ms-service-request-id": randomUUID(), ...answer.headers };
-  let body = "";
+  let body: string | Buffer = "";
   if (answer.body !== undefined) {
-    if (typeof answer.body === "string") {
+    if (typeof answer.body === "string" || Buffer.isBuffer(answer.body)) {
       body = answer.body;
     } else {
       body = JSON.stringify(answer.body);
@@ -122,6 +125,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
   const store = new Store();
   webhookTables().forEach((table) => store.addTable(table));
   seedSdkMessages(store);
+  addFileColumns(store);
   if (options.seed !== false) seedStore(store);
   const requests: RecordedRequest[] = [];
   const faults: (InjectedFault & { remaining: number })[] = [];
@@ -138,8 +142,16 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
   const handleApi = async (request: IncomingMessage, response: ServerResponse, url: URL, rawQuery: string): Promise<void> => {
     const method = (request.method ?? "GET").toUpperCase();
     const headers = lowerHeaders(request);
-    const body = await readBody(request);
-    const emuRequest: EmuRequest = { method, path: url.pathname.slice(API_PREFIX.length), query: parseQuery(rawQuery), headers, body };
+    const bytes = await readBytes(request);
+    const body = bytes.toString("utf8");
+    const emuRequest: EmuRequest = {
+      method,
+      path: url.pathname.slice(API_PREFIX.length),
+      query: parseQuery(rawQuery),
+      headers,
+      body,
+      bytes,
+    };
     const decodedPath = decodeURIComponent(emuRequest.path);
     requests.push({ method, path: decodedPath, query: emuRequest.query, headers, body });
     if (`${origin}${request.url ?? ""}`.length > MAX_URL_LENGTH) {

@@ -10,6 +10,8 @@ export interface EmuRequest {
   /** Lower-case header names. */
   headers: Record<string, string>;
   body: string;
+  /** The body's bytes, for file and image uploads. */
+  bytes?: Buffer;
 }
 
 export interface EmuResponse {

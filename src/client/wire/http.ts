@@ -16,9 +16,9 @@ export interface DataverseRequest {
   /** A JSON body. */
   body?: unknown;
   /** A body sent as it is, with its own content type (multipart `$batch`). */
-  rawBody?: { contentType: string; text: string };
-  /** What the response body must be: JSON (the default) or any text, read by the caller. */
-  responseKind?: "json" | "text";
+  rawBody?: { contentType: string; text: string | Buffer };
+  /** What the response body must be: JSON (the default), any text read by the caller, or bytes (`bytes`). */
+  responseKind?: "json" | "text" | "binary";
   /** Error statuses whose body the caller reads itself (`$batch` answers a failed part with a multipart 4xx). */
   acceptStatus?: (status: number) => boolean;
   /** A POST that only reads, so a gateway fault may be retried as for a GET. */
@@ -33,6 +33,8 @@ export interface DataverseResponse<T = unknown> {
   data: T;
   /** The body exactly as received. */
   text: string;
+  /** The body's bytes, for `responseKind: "binary"`. */
+  bytes?: Buffer;
 }
 
 export interface DataverseClientOptions {
@@ -106,7 +108,7 @@ export class DataverseClient {
     if (request.prefer?.length) {
       headers.Prefer = request.prefer.join(",");
     }
-    let data: string | undefined;
+    let data: string | Buffer | undefined;
     if (request.rawBody) {
       headers["Content-Type"] = request.rawBody.contentType;
       data = request.rawBody.text;
@@ -119,7 +121,8 @@ export class DataverseClient {
       const accept = request.acceptStatus;
       const validateStatus = accept ? { validateStatus: (status: number) => (status >= 200 && status < 300) || accept(status) } : {};
       const repeatable = request.repeatable ? { [REPEATABLE]: true } : {};
-      response = await this.http.request<string>({ method, url, headers, data, ...validateStatus, ...repeatable });
+      const binary = request.responseKind === "binary" ? { responseType: "arraybuffer" as const } : {};
+      response = await this.http.request<string>({ method, url, headers, data, ...validateStatus, ...repeatable, ...binary });
     } catch (error) {
       throw toDataverseError(error, method, path);
     }
@@ -129,10 +132,11 @@ export class DataverseClient {
       status: response.status,
       headers: responseHeaders,
       data:
-        request.responseKind === "text"
+        request.responseKind === "text" || request.responseKind === "binary"
           ? (undefined as T)
           : parseJson<T>(text, responseHeaders, { method, path, requestId: requestIdOf(responseHeaders) }),
       text,
+      ...(request.responseKind === "binary" ? { bytes: Buffer.from((response.data as unknown as Buffer | undefined) ?? []) } : {}),
     };
   }
 }
