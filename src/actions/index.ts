@@ -1,4 +1,5 @@
 import batch from "./batch";
+import bulk from "./bulk";
 import entities from "./entities";
 import fetchXml from "./fetchXml";
 import metadata from "./metadata";
@@ -7,4 +8,4 @@ import raw from "./raw";
 import relationships from "./relationships";
 import users from "./users";
 
-export default { ...entities, ...batch, ...fetchXml, ...raw, ...metadata, ...users, ...relationships, ...operations };
+export default { ...entities, ...batch, ...bulk, ...fetchXml, ...raw, ...metadata, ...users, ...relationships, ...operations };

@@ -5,6 +5,7 @@
  * module become Dataverse error bodies here.
  */
 import { handleBatch } from "./batch";
+import { handleBulk } from "./bulk";
 import { handleTrackedQuery, isChangeTrackingRequest } from "./changeTracking";
 import { DataverseFault, unknownSegment } from "./faults";
 import { handleFetchXml } from "./fetchXml";
@@ -38,7 +39,7 @@ const route = async (request: EmuRequest, context: EmuContext): Promise<EmuRespo
   }
   const metadata = await handleMetadata(request, context);
   if (metadata) return metadata;
-  const linkOrOperation = handleRelationship(request, context) ?? handleOperation(request, context);
+  const linkOrOperation = handleBulk(request, context) ?? handleRelationship(request, context) ?? handleOperation(request, context);
   if (linkOrOperation) return linkOrOperation;
   const setName = /^([A-Za-z_][A-Za-z0-9_]*)$/.exec(request.path)?.[1];
   const table = setName ? context.store.bySetName(setName) : undefined;
