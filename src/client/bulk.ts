@@ -10,7 +10,6 @@
  */
 import { checkRecords, toBulkItems, type BulkItem, type BulkMessage, type BulkTable } from "./bulkRecords";
 import { bulkMessageSender, changeSetSender, tally, type BulkFailure, type ChunkAnswer, type RequestTally } from "./bulkRequests";
-import type { EntityRecord } from "./records";
 import { DataverseError, InputError } from "./wire/errors";
 import type { DataverseClient } from "./wire/http";
 import { isName } from "./wire/names";
@@ -237,7 +236,9 @@ class BulkRun {
       this.record(items, APPLIED[this.message], undefined, answer.ids);
     } else if (answer.kind === "throttled") {
       this.pausedUntil = Math.max(this.pausedUntil, Date.now() + answer.retryAfterMs);
-      if (chunk.generation === this.generation) {
+      // A window limit says when to come back, and the pause honours it; fewer requests in flight would only
+      // leave the window's execution time unspent. Too many at once is what the concurrency limit says.
+      if (answer.concurrency && chunk.generation === this.generation) {
         this.generation += 1;
         this.limit = Math.max(1, Math.ceil(this.limit / 2));
       }
@@ -272,7 +273,7 @@ const countOutcomes = (results: BulkRecordResult[]): Record<BulkOutcome, number>
 export const runBulk = async (client: DataverseClient, request: BulkRequest): Promise<BulkResult> => {
   const began = Date.now();
   const { message, entitySetName, startIndex, batchSize } = request;
-  const records: EntityRecord[] = checkRecords(message, entitySetName, request.records);
+  const records = checkRecords(message, entitySetName, request.records);
   if (startIndex >= records.length) {
     throw new InputError(
       "Start Index",

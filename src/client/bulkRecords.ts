@@ -68,18 +68,23 @@ const refuseRepeats = (keys: Map<string, number>, text: string, index: number, w
   keys.set(text, index);
 };
 
+/** A record as checked before any request: an object, with its key where the record itself names it. */
+export interface CheckedRecord {
+  record: EntityRecord;
+  key?: RecordKey;
+}
+
 /** What can be checked before any request: each record an object, and each upsert's key. */
-export const checkRecords = (message: BulkMessage, entitySetName: string, records: unknown[]): EntityRecord[] => {
+export const checkRecords = (message: BulkMessage, entitySetName: string, records: unknown[]): CheckedRecord[] => {
   const keys = new Map<string, number>();
   return records.map((record, index) => {
     if (!record || typeof record !== "object" || Array.isArray(record)) {
       return fail(index, `must be a JSON object of column values such as {"name": "Contoso"}.`);
     }
-    if (message === "UpsertMultiple") {
-      const why = "UpsertMultiple refuses repeated keys; merge the two records.";
-      refuseRepeats(keys, keyText(upsertKeyOf(record as EntityRecord, entitySetName, index)), index, why);
-    }
-    return record as EntityRecord;
+    if (message !== "UpsertMultiple") return { record: record as EntityRecord };
+    const key = upsertKeyOf(record as EntityRecord, entitySetName, index);
+    refuseRepeats(keys, keyText(key), index, "UpsertMultiple refuses repeated keys; merge the two records.");
+    return { record: record as EntityRecord, key };
   });
 };
 
@@ -96,12 +101,12 @@ export const toBulkItems = (
   message: BulkMessage,
   entitySetName: string,
   table: BulkTable,
-  records: EntityRecord[],
+  records: CheckedRecord[],
   startIndex: number,
 ): BulkItem[] => {
   const type = `Microsoft.Dynamics.CRM.${table.logicalName}`;
   const ids = new Map<string, number>();
-  return records.slice(startIndex).map((record, offset) => {
+  return records.slice(startIndex).map(({ record, key: checkedKey }, offset) => {
     const index = startIndex + offset;
     const given = record["@odata.type"];
     if (given !== undefined && given !== type) fail(index, `'@odata.type' is '${String(given)}', but ${entitySetName} holds ${type}.`);
@@ -122,7 +127,7 @@ export const toBulkItems = (
       };
       return { index, id, target, operation };
     }
-    const key = upsertKeyOf(record, entitySetName, index);
+    const key = checkedKey ?? upsertKeyOf(record, entitySetName, index);
     const operation: BatchOperation = { action: "upsert", collection: entitySetName, key, data };
     return { index, id: key.kind === "id" ? key.id : undefined, target, operation };
   });

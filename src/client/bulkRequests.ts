@@ -97,6 +97,18 @@ interface SenderOptions {
   counts: RequestTally;
 }
 
+/** A chunk sent again after a 429 is the same array: its body is written once. */
+const bodies = new WeakMap<BulkItem[], string>();
+
+const targetsBody = (items: BulkItem[]): { contentType: string; text: string } => {
+  let text = bodies.get(items);
+  if (text === undefined) {
+    text = JSON.stringify({ Targets: items.map((item) => item.target) });
+    bodies.set(items, text);
+  }
+  return { contentType: "application/json; charset=utf-8", text };
+};
+
 /** CreateMultiple answers with `Ids` in `Targets` order; Update and UpsertMultiple with 204. */
 export const bulkMessageSender = (client: DataverseClient, options: SenderOptions): ChunkSender => ({
   async send(items) {
@@ -106,7 +118,7 @@ export const bulkMessageSender = (client: DataverseClient, options: SenderOption
         method: "POST",
         path: `${entitySetName}/Microsoft.Dynamics.CRM.${message}`,
         headers,
-        body: { Targets: items.map((item) => item.target) },
+        rawBody: targetsBody(items),
         acceptStatus: (status) => status === 429,
         // Update and UpsertMultiple set the same values again if repeated; a repeated CreateMultiple creates twice.
         repeatable: message !== "CreateMultiple",
