@@ -1,4 +1,5 @@
 import batch from "./batch";
+import bulk from "./bulk";
 import entities from "./entities";
 import fetchXml from "./fetchXml";
 import files from "./files";
@@ -8,4 +9,4 @@ import raw from "./raw";
 import relationships from "./relationships";
 import users from "./users";
 
-export default { ...entities, ...batch, ...fetchXml, ...raw, ...metadata, ...users, ...relationships, ...operations, ...files };
+export default { ...entities, ...batch, ...bulk, ...fetchXml, ...raw, ...metadata, ...users, ...relationships, ...operations, ...files };

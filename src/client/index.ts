@@ -1,4 +1,5 @@
 export * from "./batch";
+export * from "./bulk";
 export * from "./changes";
 export * from "./entityTypes";
 export * from "./wire/errors";

@@ -6,6 +6,7 @@
  */
 import { handleBatch } from "./batch";
 import { actingAs } from "./caller";
+import { handleBulk } from "./bulk";
 import { handleTrackedQuery, isChangeTrackingRequest } from "./changeTracking";
 import { DataverseFault, unknownSegment } from "./faults";
 import { handleFetchXml } from "./fetchXml";
@@ -42,7 +43,7 @@ const route = async (request: EmuRequest, context: EmuContext): Promise<EmuRespo
   if (metadata) return metadata;
   const file = handleFileColumn(request, context);
   if (file) return file;
-  const linkOrOperation = handleRelationship(request, context) ?? handleOperation(request, context);
+  const linkOrOperation = handleBulk(request, context) ?? handleRelationship(request, context) ?? handleOperation(request, context);
   if (linkOrOperation) return linkOrOperation;
   const setName = /^([A-Za-z_][A-Za-z0-9_]*)$/.exec(request.path)?.[1];
   const table = setName ? context.store.bySetName(setName) : undefined;

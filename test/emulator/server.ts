@@ -17,6 +17,8 @@ import { Store } from "./store";
 import { answerTokenRequest, authorizeRedirect, createTokenIssuer, type TokenIssuer } from "./token";
 import type { EmuContext, EmuRequest, EmuResponse } from "./types";
 import { seedSdkMessages, startWebhookDelivery, webhookTables } from "./webhooks";
+import { seedBulkMessages } from "./bulk";
+import { ServiceProtection, type ServiceProtectionOptions } from "./serviceProtection";
 
 const API_PREFIX = "/api/data/v9.2/";
 const JSON_TYPE = "application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8";
@@ -53,6 +55,8 @@ export interface EmulatorOptions {
   port?: number;
   /** Seed realistic data (default true). */
   seed?: boolean;
+  /** Dataverse's service protection limits and simulated server cost (off and free by default). */
+  serviceProtection?: Partial<ServiceProtectionOptions>;
 }
 
 export interface Emulator {
@@ -65,6 +69,7 @@ export interface Emulator {
   accessToken: string;
   issuer: TokenIssuer;
   store: Store;
+  serviceProtection: ServiceProtection;
   requests: RecordedRequest[];
   inject(fault: InjectedFault): void;
   /** Requests to the Web API that arrived since the last call (and forgets them). */
@@ -126,6 +131,8 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
   webhookTables().forEach((table) => store.addTable(table));
   seedSdkMessages(store);
   addFileColumns(store);
+  seedBulkMessages(store);
+  const protection = new ServiceProtection(options.serviceProtection);
   if (options.seed !== false) seedStore(store);
   const requests: RecordedRequest[] = [];
   const faults: (InjectedFault & { remaining: number })[] = [];
@@ -168,18 +175,28 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
       });
       return;
     }
-    const fault = faults.find((candidate) => candidate.remaining > 0 && matches(candidate, method, decodedPath));
-    if (fault) fault.remaining -= 1;
-    if (fault && !fault.afterHandling) {
-      answerFault(response, fault);
+    const ticket = protection.enter(bearer, emuRequest);
+    if (ticket.refusal) {
+      send(response, ticket.refusal);
       return;
     }
-    const answer = await dispatch(emuRequest, context);
-    if (fault) {
-      answerFault(response, fault);
-      return;
+    try {
+      await ticket.work();
+      const fault = faults.find((candidate) => candidate.remaining > 0 && matches(candidate, method, decodedPath));
+      if (fault) fault.remaining -= 1;
+      if (fault && !fault.afterHandling) {
+        answerFault(response, fault);
+        return;
+      }
+      const answer = await dispatch(emuRequest, context);
+      if (fault) {
+        answerFault(response, fault);
+        return;
+      }
+      send(response, answer);
+    } finally {
+      ticket.leave();
     }
-    send(response, answer);
   };
 
   const answerFault = (response: ServerResponse, fault: InjectedFault): void => {
@@ -209,6 +226,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
   };
 
   const server: Server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (request, response) => {
+    response.setHeader("x-ms-dop-hint", String(protection.options.dopHint));
     const rawUrl = request.url ?? "/";
     const url = new URL(rawUrl, origin || "http://127.0.0.1");
     const rawQuery = rawUrl.includes("?") ? rawUrl.slice(rawUrl.indexOf("?") + 1) : "";
@@ -247,6 +265,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
     accessToken: issuer.issue(),
     issuer,
     store,
+    serviceProtection: protection,
     requests,
     inject(fault) {
       faults.push({ ...fault, remaining: fault.times ?? 1 });

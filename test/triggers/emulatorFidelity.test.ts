@@ -97,9 +97,11 @@ describe("emulator: webhook tables", () => {
 
   it("has the Create, Update and Delete messages and a filter for each of them on each table", async () => {
     const messages = await call("GET", "sdkmessages?$select=name");
-    expect(messages.body.value.map((row: { name: string }) => row.name).sort()).toEqual(["Create", "Delete", "Update"]);
+    const webhookMessages = messages.body.value.filter((row: { name: string }) => ["Create", "Update", "Delete"].includes(row.name));
+    expect(webhookMessages.map((row: { name: string }) => row.name).sort()).toEqual(["Create", "Delete", "Update"]);
     const filters = await call("GET", "sdkmessagefilters?$filter=primaryobjecttypecode eq 'account'&$select=_sdkmessageid_value");
-    expect(filters.body.value).toHaveLength(3);
+    const ids = webhookMessages.map((row: { sdkmessageid: string }) => row.sdkmessageid);
+    expect(filters.body.value.filter((row: { _sdkmessageid_value: string }) => ids.includes(row._sdkmessageid_value))).toHaveLength(3);
   });
 
   it("delivers with HttpQueryString settings as query parameters, and honours a step's filtering attributes", async () => {

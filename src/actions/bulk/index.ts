@@ -1,0 +1,5 @@
+import { createMultiple } from "./createMultiple";
+import { updateMultiple } from "./updateMultiple";
+import { upsertMultiple } from "./upsertMultiple";
+
+export default { createMultiple, updateMultiple, upsertMultiple };

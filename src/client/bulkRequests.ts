@@ -1,0 +1,202 @@
+/**
+ * One chunk of a bulk write as one request, either way: a bulk message
+ * (`POST <set>/Microsoft.Dynamics.CRM.<Message>` with `Targets`) or a `$batch` holding one change set.
+ * Both are all or nothing on a standard table, so each answer says one thing about the whole chunk:
+ * applied, refused before any work (429), failed and rolled back, or lost.
+ */
+import { decodeBatchResponse, encodeBatch, type BatchResponseItem, type BatchResponsePart } from "./batch";
+import type { BulkItem, BulkMessage } from "./bulkRecords";
+import { idFromEntityIdHeader } from "./records";
+import { DataverseError, readErrorBody } from "./wire/errors";
+import type { DataverseClient, DataverseRequest, DataverseResponse } from "./wire/http";
+import { boundaryOf, MultipartError } from "./wire/multipart";
+import { GATEWAY_FAULTS } from "./wire/retry";
+
+export interface BulkFailure {
+  status?: number;
+  code?: string;
+  message: string;
+}
+
+export type ChunkAnswer =
+  | { kind: "applied"; ids: (string | undefined)[] }
+  | { kind: "throttled"; retryAfterMs: number; concurrency: boolean }
+  /** Rolled back. `position` is the failing record's place in the chunk, where the answer says it. */
+  | { kind: "failed"; failure: BulkFailure; position?: number; fatal: boolean }
+  | { kind: "unknown"; failure: BulkFailure };
+
+export interface ChunkSender {
+  send(items: BulkItem[]): Promise<ChunkAnswer>;
+}
+
+/** What the requests of one bulk write cost, as the output reports it. */
+export interface RequestTally {
+  requests: number;
+  throttled: number;
+  /** The last `x-ms-dop-hint` Dataverse sent. */
+  dopHint?: number;
+}
+
+/** Until a 429 says how long to wait, or when the client itself gave up retrying one. */
+const DEFAULT_RETRY_AFTER_MS = 1000;
+const CONCURRENCY_LIMIT = "0x80072326";
+/** A request Dataverse refuses this way fails for every chunk alike, so splitting it would only repeat the refusal. */
+const UNKNOWN_SEGMENT = "0x8006088a";
+
+const isFatal = (status: number | undefined, code: string | undefined): boolean =>
+  status === 401 || status === 403 || status === 405 || (status === 404 && code === UNKNOWN_SEGMENT);
+
+/** Counts a response, with the attempts and 429s the client may have absorbed inside one send. */
+export const tally = (counts: RequestTally, response: DataverseResponse): void => {
+  const extra = response as { attempts?: unknown; throttled?: unknown };
+  counts.requests += typeof extra.attempts === "number" ? extra.attempts : 1;
+  counts.throttled += typeof extra.throttled === "number" ? extra.throttled : 0;
+  const hint = Number(response.headers["x-ms-dop-hint"]);
+  if (Number.isInteger(hint) && hint > 0) counts.dopHint = hint;
+};
+
+/** `Retry-After` in seconds; a decimal is honoured too. */
+const retryAfterOf = (response: DataverseResponse): number => {
+  const seconds = Number(response.headers["retry-after"]);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : DEFAULT_RETRY_AFTER_MS;
+};
+
+const throttledBy = (response: DataverseResponse): ChunkAnswer => ({
+  kind: "throttled",
+  retryAfterMs: retryAfterOf(response),
+  concurrency: readErrorBody(response.text, response.headers["content-type"]).code === CONCURRENCY_LIMIT,
+});
+
+/** A failed send as an answer about its chunk; anything but a DataverseError is a fault of ours and is thrown. */
+const answerOf = (error: unknown): ChunkAnswer => {
+  if (!(error instanceof DataverseError)) throw error;
+  const failure: BulkFailure = { status: error.status, code: error.code, message: error.message };
+  const kind = (error as { kind?: unknown }).kind;
+  if (error.status === 429) return { kind: "throttled", retryAfterMs: DEFAULT_RETRY_AFTER_MS, concurrency: false };
+  // Never sent: nothing was written, and the next chunk would meet the same refusal.
+  if (kind === "refused") return { kind: "failed", failure, fatal: true };
+  if (error.outcomeUnknown || error.status === undefined || GATEWAY_FAULTS.has(error.status)) return { kind: "unknown", failure };
+  return { kind: "failed", failure, fatal: isFatal(error.status, error.code) };
+};
+
+const sendCounted = async (client: DataverseClient, counts: RequestTally, request: DataverseRequest): Promise<DataverseResponse> => {
+  try {
+    const response = await client.send(request);
+    tally(counts, response);
+    return response;
+  } catch (error) {
+    counts.requests += 1;
+    throw error;
+  }
+};
+
+interface SenderOptions {
+  message: BulkMessage;
+  entitySetName: string;
+  headers: Record<string, string>;
+  counts: RequestTally;
+}
+
+/** A chunk sent again after a 429 is the same array: its body is written once. */
+const bodies = new WeakMap<BulkItem[], string>();
+
+const targetsBody = (items: BulkItem[]): { contentType: string; text: string } => {
+  let text = bodies.get(items);
+  if (text === undefined) {
+    text = JSON.stringify({ Targets: items.map((item) => item.target) });
+    bodies.set(items, text);
+  }
+  return { contentType: "application/json; charset=utf-8", text };
+};
+
+/** CreateMultiple answers with `Ids` in `Targets` order; Update and UpsertMultiple with 204. */
+export const bulkMessageSender = (client: DataverseClient, options: SenderOptions): ChunkSender => ({
+  async send(items) {
+    const { message, entitySetName, headers, counts } = options;
+    try {
+      const response = await sendCounted(client, counts, {
+        method: "POST",
+        path: `${entitySetName}/Microsoft.Dynamics.CRM.${message}`,
+        headers,
+        rawBody: targetsBody(items),
+        acceptStatus: (status) => status === 429,
+        // Update and UpsertMultiple set the same values again if repeated; a repeated CreateMultiple creates twice.
+        repeatable: message !== "CreateMultiple",
+      });
+      if (response.status === 429) return throttledBy(response);
+      const ids = (response.data as { Ids?: unknown } | undefined)?.Ids;
+      // The records were created even when the answer does not list them one for one; only their ids are missing.
+      const listed = Array.isArray(ids) && ids.length === items.length ? ids.map((id) => (typeof id === "string" ? id : undefined)) : [];
+      return { kind: "applied", ids: items.map((item, position) => listed[position] ?? item.id) };
+    } catch (error) {
+      return answerOf(error);
+    }
+  },
+});
+
+const isSuccess = (status: number): boolean => status >= 200 && status < 300;
+
+const failureOf = (part: BatchResponsePart): BulkFailure => ({
+  status: part.status,
+  ...readErrorBody(part.body, part.headers["content-type"]),
+});
+
+/** A committed change set answers every part; a rolled-back one only its failing part, or one plain part. */
+const readChangeSet = (items: BulkItem[], response: DataverseResponse): ChunkAnswer => {
+  const contentType = response.headers["content-type"];
+  const lost = (why: string): ChunkAnswer => ({ kind: "unknown", failure: { status: response.status, message: why } });
+  if (!boundaryOf(contentType)) {
+    if (isSuccess(response.status)) return lost(`the $batch answer was not multipart (${contentType ?? "no content type"})`);
+    const failure = { status: response.status, ...readErrorBody(response.text, contentType) };
+    return { kind: "failed", failure, fatal: isFatal(failure.status, failure.code) };
+  }
+  let answer: BatchResponseItem[];
+  try {
+    answer = decodeBatchResponse(contentType, response.text);
+  } catch (error) {
+    if (!(error instanceof MultipartError)) throw error;
+    return lost(`the $batch answer could not be read: ${error.message}`);
+  }
+  const [only] = answer;
+  if (answer.length !== 1) return lost(`the $batch answer had ${answer.length} parts for one change set`);
+  if (only.kind === "part") {
+    if (isSuccess(only.part.status)) return lost("the $batch answer had a plain part for a change set");
+    return { kind: "failed", failure: failureOf(only.part), fatal: isFatal(only.part.status, undefined) };
+  }
+  const failed = only.parts.find((part) => !isSuccess(part.status));
+  if (failed) {
+    const position = Number(failed.contentId) - 1;
+    return { kind: "failed", failure: failureOf(failed), position: Number.isInteger(position) ? position : undefined, fatal: false };
+  }
+  const byContentId = new Map(only.parts.map((part, position) => [part.contentId ?? String(position + 1), part]));
+  return {
+    kind: "applied",
+    ids: items.map((item, position) => idFromEntityIdHeader(byContentId.get(String(position + 1))?.headers["odata-entityid"]) ?? item.id),
+  };
+};
+
+/** The same work for a table without the bulk messages: one change set of the chunk's operations per `$batch`. */
+export const changeSetSender = (client: DataverseClient, options: SenderOptions): ChunkSender => ({
+  async send(items) {
+    const { message, headers, counts } = options;
+    try {
+      const response = await sendCounted(client, counts, {
+        method: "POST",
+        path: "$batch",
+        headers,
+        rawBody: encodeBatch(
+          items.map((item) => item.operation),
+          true,
+        ),
+        responseKind: "text",
+        // A rolled-back change set answers 4xx with the multipart body that says which operation failed.
+        acceptStatus: (status) => status === 429 || (status >= 400 && !GATEWAY_FAULTS.has(status)),
+        repeatable: message !== "CreateMultiple",
+      });
+      if (response.status === 429) return throttledBy(response);
+      return readChangeSet(items, response);
+    } catch (error) {
+      return answerOf(error);
+    }
+  },
+});

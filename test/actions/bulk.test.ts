@@ -1,0 +1,203 @@
+import component from "../../src";
+import { actionError, expectSameShape, runAction, useEmulator, type EmulatorFixture } from "../support";
+import type { Emulator, RecordedRequest } from "../emulator/server";
+
+const example = (key: string) => (component.actions[key].examplePayload as { data: unknown }).data;
+
+const CREATE = "accounts/Microsoft.Dynamics.CRM.CreateMultiple";
+
+const accountsNamed = (emulator: Emulator, prefix: string) =>
+  emulator.store.list(emulator.store.bySetName("accounts")!).filter((record) => String(record.name).startsWith(prefix));
+
+const named = (prefix: string, count: number) => Array.from({ length: count }, (_, index) => ({ name: `${prefix} ${index}` }));
+
+const writes = (requests: RecordedRequest[]) => requests.filter((request) => request.method !== "GET");
+
+const targetsOf = (request: RecordedRequest): Record<string, unknown>[] => JSON.parse(request.body).Targets;
+
+const run = (fixture: EmulatorFixture, key: string, params: Record<string, unknown>) =>
+  runAction(key, { connection: fixture.connection, entityType: "accounts", ...params });
+
+describe("bulk writes", () => {
+  const fixture = useEmulator();
+
+  it("creates records in chunks of batchSize, with each record's id in input order", async () => {
+    const data = await run(fixture, "createMultiple", { records: named("Chunked", 25), batchSize: "10" });
+    const sent = writes(fixture.emulator.takeRequests());
+    expect(sent.map((request) => [request.path, targetsOf(request).length])).toEqual([
+      [CREATE, 10],
+      [CREATE, 10],
+      [CREATE, 5],
+    ]);
+    expect(targetsOf(sent[0])[0]).toEqual({ name: "Chunked 0", "@odata.type": "Microsoft.Dynamics.CRM.account" });
+    expect(data).toMatchObject({ sentAs: "CreateMultiple", counts: { Created: 25, Failed: 0, NotStarted: 0 } });
+    expect(data.nextIndex).toBeUndefined();
+    const stored = accountsNamed(fixture.emulator, "Chunked ");
+    expect(stored).toHaveLength(25);
+    for (const result of data.results) {
+      expect(stored.find((record) => record.accountid === result.id)?.name).toBe(`Chunked ${result.index}`);
+    }
+    expectSameShape(data, example("createMultiple"));
+  });
+
+  it("splits a rolled-back chunk until the bad record stands alone, and writes every good one", async () => {
+    const records = named("Bisect", 8);
+    records[5].name = "x".repeat(161);
+    const data = await run(fixture, "createMultiple", { records, batchSize: "8" });
+    const sent = writes(fixture.emulator.takeRequests()).map((request) => targetsOf(request).length);
+    // 8 fails; 4 written; 4 fails; 2 written; 2 fails; 1 written; 1 fails alone.
+    expect(sent).toEqual([8, 4, 4, 2, 2, 1, 1]);
+    expect(data.counts).toMatchObject({ Created: 7, Failed: 1 });
+    expect(data.results[5]).toMatchObject({ index: 5, success: false, outcome: "Failed", error: { code: "0x80044331" } });
+    expect(accountsNamed(fixture.emulator, "Bisect")).toHaveLength(7);
+    expectSameShape(data, example("createMultiple"));
+  });
+
+  it("takes the $batch way for a table without the bulk messages, with the same outputs", async () => {
+    const records = [{ name: "Deal 0" }, { name: "Deal 1" }, { name: "Deal 2", closeprobability: "high" }, { name: "Deal 3" }];
+    const data = await run(fixture, "createMultiple", { entityType: "opportunities", records, batchSize: "3" });
+    const sent = writes(fixture.emulator.takeRequests());
+    expect(sent.every((request) => request.path === "$batch" && request.body.includes("changeset_"))).toBe(true);
+    expect(data).toMatchObject({ sentAs: "$batch", counts: { Created: 3, Failed: 1 } });
+    expect(data.results[2]).toMatchObject({ outcome: "Failed", success: false });
+    const deals = fixture.emulator.store.list(fixture.emulator.store.bySetName("opportunities")!);
+    for (const index of [0, 1, 3]) expect(deals.find((deal) => deal.opportunityid === data.results[index].id)?.name).toBe(`Deal ${index}`);
+    // The change set named the bad record, so only the others were sent again: [0,1,2] then [0,1], then [3].
+    expect(sent).toHaveLength(3);
+    expectSameShape(data, example("createMultiple"));
+  });
+
+  it("reports a CreateMultiple chunk whose answer was lost as unknown and never sends it again", async () => {
+    fixture.emulator.inject({ method: "POST", path: CREATE, status: 502, afterHandling: true, body: "<html>Bad Gateway</html>" });
+    const data = await run(fixture, "createMultiple", { records: named("Lost", 6), batchSize: "3", maxParallelism: "1" });
+    const sent = writes(fixture.emulator.takeRequests());
+    expect(sent).toHaveLength(2);
+    expect(data.counts).toMatchObject({ OutcomeUnknown: 3, Created: 3 });
+    expect(data.results.slice(0, 3).map((result: { outcome: string }) => result.outcome)).toEqual(Array(3).fill("OutcomeUnknown"));
+    // The lost chunk was written: resending it would have duplicated it.
+    expect(accountsNamed(fixture.emulator, "Lost")).toHaveLength(6);
+  });
+
+  it("sends an UpsertMultiple chunk whose answer was lost again, as it is idempotent", async () => {
+    const upsert = "accounts/Microsoft.Dynamics.CRM.UpsertMultiple";
+    fixture.emulator.inject({ method: "POST", path: upsert, status: 502, afterHandling: true, headers: { "Retry-After": "0" }, body: "" });
+    const records = [1, 2].map((n) => ({ "@odata.id": `accounts(accountnumber='UP-${n}')`, name: `Upsert ${n}` }));
+    const data = await run(fixture, "upsertMultiple", { records });
+    expect(writes(fixture.emulator.takeRequests()).map((request) => request.path)).toEqual([upsert, upsert]);
+    expect(data.counts).toMatchObject({ Upserted: 2, OutcomeUnknown: 0 });
+    expect(accountsNamed(fixture.emulator, "Upsert")).toHaveLength(2);
+    // UpsertMultiple answers 204 without ids; a record named by alternate key has none to report.
+    expectSameShape(data, example("upsertMultiple"), { optional: ["id"] });
+  });
+
+  it("upserts by alternate key, updating the records that exist and creating the rest", async () => {
+    await run(fixture, "createMultiple", { records: [{ name: "Keyed old", accountnumber: "K-1" }] });
+    const records = [
+      { "@odata.id": "accounts(accountnumber='K-1')", name: "Keyed 1" },
+      { "@odata.id": "accounts(accountnumber='K-2')", name: "Keyed 2" },
+    ];
+    const data = await run(fixture, "upsertMultiple", { records });
+    expect(data).toMatchObject({ sentAs: "UpsertMultiple", counts: { Upserted: 2 } });
+    const stored = accountsNamed(fixture.emulator, "Keyed");
+    expect(stored.map((record) => [record.accountnumber, record.name]).sort()).toEqual([
+      ["K-1", "Keyed 1"],
+      ["K-2", "Keyed 2"],
+    ]);
+  });
+
+  it("updates records by their primary key", async () => {
+    const created = await run(fixture, "createMultiple", { records: named("Update", 3) });
+    const records = created.results.map((result: { id: string }, index: number) => ({
+      accountid: result.id,
+      telephone1: `555-010${index}`,
+    }));
+    const data = await run(fixture, "updateMultiple", { records });
+    expect(data).toMatchObject({ sentAs: "UpdateMultiple", counts: { Updated: 3 } });
+    expect(data.results.map((result: { id: string }) => result.id)).toEqual(
+      records.map((record: { accountid: string }) => record.accountid),
+    );
+    expect(
+      accountsNamed(fixture.emulator, "Update ")
+        .map((record) => record.telephone1)
+        .sort(),
+    ).toEqual(["555-0100", "555-0101", "555-0102"]);
+    expectSameShape(data, example("updateMultiple"));
+  });
+
+  it.each([
+    ["not an array", { records: '{"name": "Contoso"}' }, /^Records: must be a non-empty JSON array/],
+    ["an empty array", { records: [] }, /^Records: must be a non-empty JSON array/],
+    ["batchSize 0", { records: named("Bad", 1), batchSize: "0" }, /^Batch Size: '0' must be a whole number from 1 to 1000/],
+    ["batchSize 1001", { records: named("Bad", 1), batchSize: "1001" }, /^Batch Size: '1001' must be a whole number from 1 to 1000/],
+    ["a record that is no object", { records: [{ name: "A" }, "B"] }, /^Records: record 1: must be a JSON object/],
+  ])("refuses %s before any request", async (_case, params, message) => {
+    const error = await actionError("createMultiple", { connection: fixture.connection, entityType: "accounts", ...params });
+    expect(error.message).toMatch(message);
+    expect(fixture.emulator.takeRequests()).toEqual([]);
+  });
+
+  it("refuses an upsert record without its key, or with a key repeated, before any request", async () => {
+    const missing = await actionError("upsertMultiple", {
+      connection: fixture.connection,
+      entityType: "accounts",
+      records: [{ "@odata.id": "accounts(accountnumber='A-1')" }, { name: "No key" }],
+    });
+    expect(missing.message).toMatch(/^Records: record 1: has no '@odata.id'/);
+    const repeated = await actionError("upsertMultiple", {
+      connection: fixture.connection,
+      entityType: "accounts",
+      records: [{ "@odata.id": "accounts(accountnumber='A-1')" }, { "@odata.id": "accounts(accountnumber='a-1')" }],
+    });
+    expect(repeated.message).toMatch(/^Records: record 1: has the same key as record 0/);
+    expect(fixture.emulator.takeRequests()).toEqual([]);
+  });
+
+  it("refuses an update record without its primary key before anything is written", async () => {
+    const error = await actionError("updateMultiple", {
+      connection: fixture.connection,
+      entityType: "accounts",
+      records: [{ accountid: "00000000-0000-0000-0000-000000000001", name: "A" }, { name: "No key" }],
+    });
+    expect(error.message).toMatch(/^Records: record 1: has no primary key: give each record its 'accountid' column/);
+    expect(writes(fixture.emulator.takeRequests())).toEqual([]);
+  });
+});
+
+describe("bulk writes under service protection", () => {
+  const fixture = useEmulator({ serviceProtection: { enabled: true, windowMs: 100, maxRequests: 3, dopHint: 6 } });
+
+  it("honours Retry-After on every 429 and ends with every record written once", async () => {
+    const refusedBefore = fixture.emulator.serviceProtection.refused;
+    const data = await run(fixture, "createMultiple", { records: named("Throttled", 60), batchSize: "5" });
+    const refused = fixture.emulator.serviceProtection.refused - refusedBefore;
+    expect(refused).toBeGreaterThan(0);
+    expect(data.throttled).toBe(refused);
+    expect(data.counts).toMatchObject({ Created: 60, Failed: 0, OutcomeUnknown: 0, NotStarted: 0 });
+    const stored = accountsNamed(fixture.emulator, "Throttled");
+    expect(new Set(stored.map((record) => record.name)).size).toBe(60);
+    expect(stored).toHaveLength(60);
+    // Every request counted: 12 chunks written, each refusal, and the two lookups of the table.
+    expect(data.requests).toBe(12 + refused + 2);
+  });
+});
+
+describe("bulk writes over a time budget", () => {
+  const fixture = useEmulator({ serviceProtection: { costPerRequestMs: 25 } });
+
+  it("stops starting chunks at maxDurationSeconds and resumes from nextIndex without writing anything twice", async () => {
+    const records = named("Resume", 12);
+    const first = await run(fixture, "createMultiple", { records, batchSize: "1", maxParallelism: "1", maxDurationSeconds: "0.1" });
+    expect(first.nextIndex).toBeGreaterThan(0);
+    expect(first.nextIndex).toBeLessThan(12);
+    const done = first.results.filter((result: { outcome: string }) => result.outcome === "Created");
+    expect(done.map((result: { index: number }) => result.index)).toEqual([...Array(first.nextIndex).keys()]);
+    expect(first.counts.NotStarted).toBe(12 - first.nextIndex);
+    const second = await run(fixture, "createMultiple", { records, batchSize: "4", startIndex: String(first.nextIndex) });
+    expect(second.nextIndex).toBeUndefined();
+    expect(second.results[0].index).toBe(first.nextIndex);
+    expect(second.counts.Created).toBe(12 - first.nextIndex);
+    const stored = accountsNamed(fixture.emulator, "Resume");
+    expect(stored).toHaveLength(12);
+    expect(new Set(stored.map((record) => record.name)).size).toBe(12);
+  });
+});
