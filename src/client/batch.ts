@@ -13,7 +13,7 @@ import {
 } from "./wire/multipart";
 import { recordPath, type RecordKey } from "./wire/names";
 import { idFromEntityIdHeader, recordIdOf, type EntityRecord } from "./records";
-import { GATEWAY_FAULTS } from "./wire/retry";
+import { GATEWAY_FAULTS } from "./wire/retryPolicy";
 import { API_PATH, withQuery, type QueryOptions } from "./wire/url";
 
 /** Dataverse refuses a `$batch` holding more requests than this, change set requests included. */

@@ -80,7 +80,7 @@ describe("throttling and transient faults", () => {
   it("does not wait when Dataverse asks for longer than the retry budget", async () => {
     const { emulator, connection } = fixture;
     emulator.inject({ method: "GET", path: "leads", status: 429, headers: { "Retry-After": "300" }, body: THROTTLED });
-    const client = createDataverseClient(connection, { retry: { maxTotalWaitMs: 10_000 } });
+    const client = createDataverseClient(connection, { retry: { budgetMs: 10_000 } });
     const error = await client.send({ method: "GET", path: "leads" }).catch((caught: unknown) => caught as Error);
     expect((error as Error).message).toMatch(/^Dataverse is throttling requests \(429\) for GET leads: Number of requests exceeded/);
     expect(emulator.takeRequests()).toHaveLength(1);

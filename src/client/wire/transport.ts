@@ -1,0 +1,180 @@
+import http from "node:http";
+import https from "node:https";
+import type { Socket } from "node:net";
+import { TLSSocket } from "node:tls";
+import zlib from "node:zlib";
+
+/**
+ * One HTTP attempt and nothing else: no retries, no redirects, the body as bytes. Its
+ * one job beyond that is to say truthfully how far a failed attempt got, because that
+ * decides whether a write may have happened.
+ */
+
+/** How far a failed attempt got. */
+export type TransportFailureKind =
+  /** The connection was never made, so nothing reached a server. */
+  | "never-sent"
+  /** The request went out and no answer came back. */
+  | "sent-no-answer"
+  /** An answer began (its status line arrived) but its body did not arrive whole. */
+  | "answer-cut-off";
+
+export interface TransportRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: string | Buffer;
+  /** The attempt fails once it has taken this long, wherever it is. */
+  timeoutMs: number;
+}
+
+export interface TransportAnswer {
+  ok: true;
+  status: number;
+  /** Lower-case names; repeated headers joined with ", ". */
+  headers: Record<string, string>;
+  /** The body as received, decompressed. */
+  bytes: Buffer;
+}
+
+export interface TransportFailure {
+  ok: false;
+  failure: TransportFailureKind;
+  /** The attempt ran out of time rather than failed on the network. */
+  timedOut: boolean;
+  /** The system's code and message, e.g. `ECONNRESET: socket hang up`. */
+  reason: string;
+  /** When the answer was cut off: what had arrived of it. */
+  status?: number;
+  headers?: Record<string, string>;
+  bytes?: Buffer;
+}
+
+export type TransportResult = TransportAnswer | TransportFailure;
+
+/** Built once for the process: connections are kept alive and shared by every client and action. */
+const agents = {
+  "http:": new http.Agent({ keepAlive: true }),
+  "https:": new https.Agent({ keepAlive: true }),
+};
+
+const flattenHeaders = (headers: http.IncomingHttpHeaders): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(headers).map(([name, value]) => [name.toLowerCase(), Array.isArray(value) ? value.join(", ") : String(value ?? "")]),
+  );
+
+const decompress = (bytes: Buffer, encoding: string | undefined): Buffer => {
+  switch ((encoding ?? "").trim().toLowerCase()) {
+    case "gzip":
+    case "x-gzip":
+      return zlib.gunzipSync(bytes);
+    case "deflate":
+      return zlib.inflateSync(bytes);
+    case "br":
+      return zlib.brotliDecompressSync(bytes);
+    default:
+      return bytes;
+  }
+};
+
+/** A response with no body by definition (RFC 9110 §6.4.1), whatever its Content-Length says. */
+const hasNoBody = (method: string, status: number): boolean => method === "HEAD" || status === 204 || status === 304 || status < 200;
+
+const describe = (error: NodeJS.ErrnoException): string => (error.code ? `${error.code}: ${error.message}` : error.message);
+
+/** Whether the socket has finished connecting (a TLS socket: its handshake too), so the request can have gone out. */
+const watchConnection = (socket: Socket, connected: () => void): void => {
+  const event = socket instanceof TLSSocket ? "secureConnect" : "connect";
+  if (!socket.connecting && (!(socket instanceof TLSSocket) || socket.encrypted)) {
+    connected();
+    return;
+  }
+  socket.once(event, connected);
+};
+
+export const sendAttempt = (request: TransportRequest): Promise<TransportResult> =>
+  new Promise((resolve) => {
+    const url = new URL(request.url);
+    const library = url.protocol === "https:" ? https : http;
+    let connected = false;
+    let answer: { status: number; headers: Record<string, string>; chunks: Buffer[]; received: number } | undefined;
+    let settled = false;
+    let timedOut = false;
+
+    const settle = (result: TransportResult) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(result);
+    };
+
+    const fail = (reason: string) => {
+      const failure: TransportFailureKind = answer ? "answer-cut-off" : connected ? "sent-no-answer" : "never-sent";
+      settle({
+        ok: false,
+        failure,
+        timedOut,
+        reason,
+        ...(answer ? { status: answer.status, headers: answer.headers, bytes: Buffer.concat(answer.chunks) } : {}),
+      });
+    };
+
+    let outgoing: http.ClientRequest;
+    try {
+      outgoing = library.request(url, {
+        method: request.method,
+        headers: request.headers,
+        agent: agents[url.protocol as keyof typeof agents],
+      });
+    } catch (error) {
+      // Node refuses a header it cannot send (a line break in a value) before any connection.
+      resolve({ ok: false, failure: "never-sent", timedOut: false, reason: describe(error as NodeJS.ErrnoException) });
+      return;
+    }
+    const timer = setTimeout(() => {
+      timedOut = true;
+      outgoing.destroy(new Error(`no complete answer within ${request.timeoutMs} ms`));
+    }, request.timeoutMs);
+
+    outgoing.on("socket", (socket: Socket) =>
+      watchConnection(socket, () => {
+        connected = true;
+      }),
+    );
+    outgoing.on("error", (error: NodeJS.ErrnoException) => {
+      fail(timedOut ? `no complete answer within ${request.timeoutMs} ms` : describe(error));
+    });
+    outgoing.on("response", (incoming) => {
+      connected = true;
+      answer = { status: incoming.statusCode ?? 0, headers: flattenHeaders(incoming.headers), chunks: [], received: 0 };
+      const current = answer;
+      incoming.on("data", (chunk: Buffer) => {
+        current.chunks.push(chunk);
+        current.received += chunk.length;
+      });
+      incoming.on("error", (error: NodeJS.ErrnoException) =>
+        fail(timedOut ? `no complete answer within ${request.timeoutMs} ms` : describe(error)),
+      );
+      incoming.on("close", () => {
+        if (settled) return;
+        const declared = Number(current.headers["content-length"]);
+        const expected = Number.isInteger(declared) && !hasNoBody(request.method, current.status) ? declared : undefined;
+        if (!incoming.complete || (expected !== undefined && current.received < expected)) {
+          const of = expected === undefined ? "" : ` of the ${expected} its Content-Length declared`;
+          fail(
+            timedOut ? `no complete answer within ${request.timeoutMs} ms` : `the connection closed after ${current.received} bytes${of}`,
+          );
+          return;
+        }
+        let bytes: Buffer;
+        try {
+          bytes = decompress(Buffer.concat(current.chunks), current.headers["content-encoding"]);
+        } catch (error) {
+          fail(`the body could not be decompressed (${(error as Error).message})`);
+          return;
+        }
+        settle({ ok: true, status: current.status, headers: current.headers, bytes });
+      });
+    });
+    outgoing.end(request.body);
+  });
