@@ -145,7 +145,8 @@ export type EntityDefinitionLookup = MetadataKey | { kind: "entitySetName"; enti
  */
 export const retrieveEntityDefinition = async (client: DataverseClient, lookup: EntityDefinitionLookup): Promise<MetadataDefinition> => {
   if (lookup.kind !== "entitySetName") {
-    return (await client.send<MetadataDefinition>({ method: "GET", path: entityDefinitionPath(lookup) })).data;
+    const request = { method: "GET", path: entityDefinitionPath(lookup) };
+    return client.requireBody(request, await client.send<MetadataDefinition>(request), "the table definition");
   }
   const path = "EntityDefinitions";
   const response = await client.send<Collection<MetadataDefinition>>({
@@ -191,12 +192,12 @@ export const retrieveAttribute = async (
   attribute: MetadataKey,
   query: Omit<AttributeQuery, "filter"> = {},
 ): Promise<MetadataDefinition> => {
-  const response = await client.send<MetadataDefinition>({
+  const request = {
     method: "GET",
     path: attributePath(entity, attribute, query.type),
     query: { $select: join(query.select), $expand: expandFor(query) },
-  });
-  return response.data;
+  };
+  return client.requireBody(request, await client.send<MetadataDefinition>(request), "the column definition");
 };
 
 /** Dataverse answers 204 with the new column in `OData-EntityId: …/Attributes(<MetadataId>)`. */

@@ -1,5 +1,5 @@
 import { InputError } from "./wire/errors";
-import type { DataverseClient } from "./wire/http";
+import type { DataverseClient, DataverseRequest, DataverseResponse } from "./wire/http";
 import { normalizeGuid, recordPath, type RecordKey } from "./wire/names";
 
 /** What a function or action is bound to: nothing, one record, or an entity set. */
@@ -79,8 +79,12 @@ export const functionCall = (parameters: OperationParameters): { call: string; q
   return { call, query };
 };
 
-const toResult = (status: number, data: unknown): OperationResult => ({
-  result: status === 204 || data === undefined ? null : (data as Record<string, unknown>),
+/** No body is no result (204); a body that cannot be read is an error, which for an action says it ran. */
+const toResult = (client: DataverseClient, request: DataverseRequest, response: DataverseResponse): OperationResult => ({
+  result:
+    response.status === 204 || !response.text.trim()
+      ? null
+      : (client.requireBody(request, response, "the result") as Record<string, unknown>),
 });
 
 /** Actions change data, so a POST whose answer is lost is not repeated (the client's rule). */
@@ -90,8 +94,8 @@ export const executeAction = async (
   binding: OperationBinding,
   parameters: OperationParameters,
 ): Promise<OperationResult> => {
-  const response = await client.send({ method: "POST", path: operationPath(name, binding), body: parameters });
-  return toResult(response.status, response.data);
+  const request = { method: "POST", path: operationPath(name, binding), body: parameters };
+  return toResult(client, request, await client.send(request));
 };
 
 export const executeFunction = async (
@@ -101,6 +105,6 @@ export const executeFunction = async (
   parameters: OperationParameters,
 ): Promise<OperationResult> => {
   const { call, query } = functionCall(parameters);
-  const response = await client.send({ method: "GET", path: `${operationPath(name, binding)}${call}`, query });
-  return toResult(response.status, response.data);
+  const request = { method: "GET", path: `${operationPath(name, binding)}${call}`, query };
+  return toResult(client, request, await client.send(request));
 };

@@ -64,15 +64,12 @@ export const createRecord = async (
   data: EntityRecord,
   shape: RecordShape = {},
 ): Promise<WrittenRecord> => {
-  const response = await client.send<EntityRecord>({
-    method: "POST",
-    path: entitySetName,
-    query: shapeQuery(shape),
-    prefer: [RETURN_REPRESENTATION],
-    body: data,
-  });
+  const request = { method: "POST", path: entitySetName, query: shapeQuery(shape), prefer: [RETURN_REPRESENTATION], body: data };
+  const response = await client.send<EntityRecord>(request);
   const record = response.data;
-  return { id: recordIdOf(entitySetName, record) ?? idFromEntityIdHeader(response.headers["odata-entityid"]), record };
+  const id = recordIdOf(entitySetName, record) ?? idFromEntityIdHeader(response.headers["odata-entityid"]);
+  // The record was created either way: with its id known, an answer we cannot read costs only the representation.
+  return id ? { id, record } : { record: client.requireBody(request, response, "the created record's id") };
 };
 
 export const retrieveRecord = async (
@@ -81,12 +78,8 @@ export const retrieveRecord = async (
   key: RecordKey,
   shape: RecordShape = {},
 ): Promise<EntityRecord> => {
-  const response = await client.send<EntityRecord>({
-    method: "GET",
-    path: recordPath(entitySetName, key),
-    query: shapeQuery(shape),
-  });
-  return response.data;
+  const request = { method: "GET", path: recordPath(entitySetName, key), query: shapeQuery(shape) };
+  return client.requireBody(request, await client.send<EntityRecord>(request), "the record");
 };
 
 /** `If-Match: *` makes Dataverse refuse (404) instead of creating a record that is not there. */
@@ -108,7 +101,10 @@ export const updateRecord = async (
 };
 
 export interface UpsertedRecord extends WrittenRecord {
-  /** Null when Dataverse answered 204 without saying which happened. */
+  /**
+   * Null when it cannot be told: Dataverse answered 204 without saying which happened, or an
+   * earlier attempt whose answer was lost may have created the record the retry then updated.
+   */
   created: boolean | null;
 }
 
@@ -141,10 +137,18 @@ export const upsertRecord = async (
       path: recordPath(entitySetName, key),
     });
   }
-  const id = recordIdOf(entitySetName, response.data) ?? keyId;
-  return { created: response.status === 201, id, record: response.data };
+  const id = recordIdOf(entitySetName, response.data) ?? idFromEntityIdHeader(response.headers["odata-entityid"]) ?? keyId;
+  // Retries after 429 are refusals, nothing done; any other retry may follow a first attempt that created the record.
+  const retriedAfterLoss = response.attempts > 1 + response.throttled;
+  return { created: retriedAfterLoss ? null : response.status === 201, id, record: response.data };
 };
 
-export const deleteRecord = async (client: DataverseClient, entitySetName: string, key: RecordKey): Promise<void> => {
-  await client.send({ method: "DELETE", path: recordPath(entitySetName, key) });
+export interface DeletedRecord {
+  /** True when an earlier attempt whose answer was lost had already deleted it: the retry found it gone. */
+  alreadyGone: boolean;
+}
+
+export const deleteRecord = async (client: DataverseClient, entitySetName: string, key: RecordKey): Promise<DeletedRecord> => {
+  const response = await client.send({ method: "DELETE", path: recordPath(entitySetName, key) });
+  return { alreadyGone: response.status === 404 };
 };

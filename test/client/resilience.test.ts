@@ -1,7 +1,8 @@
 import { createDataverseClient, DataverseError } from "../../src/client";
-import { actionError, runAction, useEmulator } from "../support";
+import { actionError, runAction, useEmulator, useTestClock } from "../support";
 
 const fixture = useEmulator();
+useTestClock();
 
 const THROTTLED = {
   error: { code: "0x80072322", message: "Number of requests exceeded the limit of 6000 over time window of 300 seconds." },

@@ -11,8 +11,9 @@ export const deleteEntity = action({
   inputs: { entityType, entityId, connection: connectionInput },
   perform: async (_context, params) => {
     const client = createDataverseClient(params.connection);
-    await deleteRecord(client, params.entityType, params.entityId);
-    return { data: { id: describeRecordKey(params.entityId), deleted: true } };
+    const { alreadyGone } = await deleteRecord(client, params.entityType, params.entityId);
+    return { data: { id: describeRecordKey(params.entityId), deleted: true, alreadyGone } };
   },
-  examplePayload: { data: { id: EXAMPLE_ACCOUNT_ID, deleted: true } },
+  // alreadyGone: an earlier attempt whose answer was lost had deleted the record, so the retry found it gone.
+  examplePayload: { data: { id: EXAMPLE_ACCOUNT_ID, deleted: true, alreadyGone: false } },
 });

@@ -134,7 +134,12 @@ export const decide = (
   if (!isThrottled(outcome) && options.maxRetries !== undefined && attempt > options.maxRetries) {
     return { stop: true, outcomeUnknown, exhausted: "retries" };
   }
-  const delay = retryAfterMs(outcome.headers, context.now) ?? backoffMs(attempt, options, context.random);
+  const asked = retryAfterMs(outcome.headers, context.now);
+  // Never sooner than Dataverse asked; a little later at random, so requests it throttled together do not return together.
+  const delay =
+    asked === undefined
+      ? backoffMs(attempt, options, context.random)
+      : asked + (options.jitter ? Math.floor(context.random * options.baseDelayMs) : 0);
   // A pause that would end at or past the budget leaves no time for the attempt after it.
   if (elapsedMs + delay >= options.budgetMs) {
     return { stop: true, outcomeUnknown, exhausted: "budget" };

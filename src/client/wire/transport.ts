@@ -92,14 +92,35 @@ const watchConnection = (socket: Socket, connected: () => void): void => {
   socket.once(event, connected);
 };
 
+interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  chunks: Buffer[];
+  received: number;
+}
+
+/** The Content-Length the answer's body must reach, where it has a body at all. */
+const expectedLength = (method: string, answer: Answer): number | undefined => {
+  const declared = Number(answer.headers["content-length"]);
+  return Number.isInteger(declared) && !hasNoBody(method, answer.status) ? declared : undefined;
+};
+
+const cutOffReason = (method: string, answer: Answer): string => {
+  const expected = expectedLength(method, answer);
+  const of = expected === undefined ? "" : ` of the ${expected} its Content-Length declared`;
+  return `the connection closed after ${answer.received} bytes${of}`;
+};
+
 export const sendAttempt = (request: TransportRequest): Promise<TransportResult> =>
   new Promise((resolve) => {
     const url = new URL(request.url);
     const library = url.protocol === "https:" ? https : http;
+    const timeoutReason = `no complete answer within ${request.timeoutMs} ms`;
     let connected = false;
-    let answer: { status: number; headers: Record<string, string>; chunks: Buffer[]; received: number } | undefined;
+    let answer: Answer | undefined;
     let settled = false;
     let timedOut = false;
+    let timer: NodeJS.Timeout | undefined;
 
     const settle = (result: TransportResult) => {
       if (settled) return;
@@ -110,13 +131,8 @@ export const sendAttempt = (request: TransportRequest): Promise<TransportResult>
 
     const fail = (reason: string) => {
       const failure: TransportFailureKind = answer ? "answer-cut-off" : connected ? "sent-no-answer" : "never-sent";
-      settle({
-        ok: false,
-        failure,
-        timedOut,
-        reason,
-        ...(answer ? { status: answer.status, headers: answer.headers, bytes: Buffer.concat(answer.chunks) } : {}),
-      });
+      const partial = answer ? { status: answer.status, headers: answer.headers, bytes: Buffer.concat(answer.chunks) } : {};
+      settle({ ok: false, failure, timedOut, reason: timedOut ? timeoutReason : reason, ...partial });
     };
 
     let outgoing: http.ClientRequest;
@@ -128,12 +144,12 @@ export const sendAttempt = (request: TransportRequest): Promise<TransportResult>
       });
     } catch (error) {
       // Node refuses a header it cannot send (a line break in a value) before any connection.
-      resolve({ ok: false, failure: "never-sent", timedOut: false, reason: describe(error as NodeJS.ErrnoException) });
+      fail(describe(error as NodeJS.ErrnoException));
       return;
     }
-    const timer = setTimeout(() => {
+    timer = setTimeout(() => {
       timedOut = true;
-      outgoing.destroy(new Error(`no complete answer within ${request.timeoutMs} ms`));
+      outgoing.destroy(new Error(timeoutReason));
     }, request.timeoutMs);
 
     outgoing.on("socket", (socket: Socket) =>
@@ -141,39 +157,31 @@ export const sendAttempt = (request: TransportRequest): Promise<TransportResult>
         connected = true;
       }),
     );
-    outgoing.on("error", (error: NodeJS.ErrnoException) => {
-      fail(timedOut ? `no complete answer within ${request.timeoutMs} ms` : describe(error));
-    });
+    outgoing.on("error", (error: NodeJS.ErrnoException) => fail(answer ? cutOffReason(request.method, answer) : describe(error)));
     outgoing.on("response", (incoming) => {
-      connected = true;
-      answer = { status: incoming.statusCode ?? 0, headers: flattenHeaders(incoming.headers), chunks: [], received: 0 };
-      const current = answer;
+      const current: Answer = { status: incoming.statusCode ?? 0, headers: flattenHeaders(incoming.headers), chunks: [], received: 0 };
+      answer = current;
       incoming.on("data", (chunk: Buffer) => {
         current.chunks.push(chunk);
         current.received += chunk.length;
       });
-      incoming.on("error", (error: NodeJS.ErrnoException) =>
-        fail(timedOut ? `no complete answer within ${request.timeoutMs} ms` : describe(error)),
-      );
+      incoming.on("error", () => fail(cutOffReason(request.method, current)));
       incoming.on("close", () => {
-        if (settled) return;
-        const declared = Number(current.headers["content-length"]);
-        const expected = Number.isInteger(declared) && !hasNoBody(request.method, current.status) ? declared : undefined;
+        const expected = expectedLength(request.method, current);
         if (!incoming.complete || (expected !== undefined && current.received < expected)) {
-          const of = expected === undefined ? "" : ` of the ${expected} its Content-Length declared`;
-          fail(
-            timedOut ? `no complete answer within ${request.timeoutMs} ms` : `the connection closed after ${current.received} bytes${of}`,
-          );
+          fail(cutOffReason(request.method, current));
           return;
         }
-        let bytes: Buffer;
         try {
-          bytes = decompress(Buffer.concat(current.chunks), current.headers["content-encoding"]);
+          settle({
+            ok: true,
+            status: current.status,
+            headers: current.headers,
+            bytes: decompress(Buffer.concat(current.chunks), current.headers["content-encoding"]),
+          });
         } catch (error) {
           fail(`the body could not be decompressed (${(error as Error).message})`);
-          return;
         }
-        settle({ ok: true, status: current.status, headers: current.headers, bytes });
       });
     });
     outgoing.end(request.body);
