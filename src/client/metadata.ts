@@ -2,7 +2,7 @@ import omit from "lodash/omit";
 import isPlainObject from "lodash/isPlainObject";
 import mergeWith from "lodash/mergeWith";
 import { DataverseError, InputError } from "./wire/errors";
-import type { DataverseClient } from "./wire/http";
+import { type DataverseClient, valueCollection } from "./wire/http";
 import { isName, normalizeGuid } from "./wire/names";
 import { idFromEntityIdHeader } from "./records";
 
@@ -111,12 +111,7 @@ interface Collection<T> {
   value?: T[];
 }
 
-const collectionOf = <T>(body: Collection<T> | undefined, path: string): T[] => {
-  if (!body || !Array.isArray(body.value)) {
-    throw new DataverseError("the response has no 'value' collection", { method: "GET", path });
-  }
-  return body.value;
-};
+const collectionOf = <T>(body: Collection<T> | undefined, path: string): T[] => valueCollection<T>(body, { method: "GET", path });
 
 const join = (names: string[] | undefined): string | undefined => (names?.length ? names.join(",") : undefined);
 

@@ -1,7 +1,8 @@
 import { DataverseError } from "./wire/errors";
 import type { DataverseClient } from "./wire/http";
 import { normalizeGuid, recordPath, type RecordKey } from "./wire/names";
-import { collectPages, queryPages } from "./query";
+import { collectPages } from "./pager";
+import { queryPages } from "./query";
 import type { EntityRecord } from "./records";
 
 /** One side of a relationship: a record of an entity set, by GUID or alternate key. */
@@ -95,7 +96,7 @@ const collectionLinks = async (client: DataverseClient, path: string, navigation
   const next = body["@odata.nextLink"];
   const first = { records: (body.value ?? []) as EntityRecord[], nextPageId: typeof next === "string" && next ? next : undefined };
   const links = await collectPages(queryPages(client, path, {}, first), LINKS_LIMIT, tooManyLinks(navigationProperty, path));
-  return links.records;
+  return links.items;
 };
 
 /**

@@ -117,6 +117,15 @@ export const parseJson = <T>(
   }
 };
 
+/** The one check for a collection answer: its `value` array, or an error saying it has none. */
+export const valueCollection = <T>(body: unknown, where: Where): T[] => {
+  const value = typeof body === "object" && body !== null ? (body as { value?: unknown }).value : undefined;
+  if (!Array.isArray(value)) {
+    throw new DataverseError("the response has no 'value' collection", { ...where, kind: "parse" });
+  }
+  return value as T[];
+};
+
 const outcomeOf = (result: TransportResult): AttemptOutcome =>
   result.ok
     ? { kind: "answer", status: result.status, headers: result.headers }
