@@ -3,6 +3,7 @@ import { DataverseError } from "./wire/errors";
 import { type DataverseClient, type DataverseRequest, valueCollection } from "./wire/http";
 import { MAX_PAGE_SIZE, queryPages, queryRecords } from "./query";
 import type { EntityRecord } from "./records";
+import { joinNames } from "./wire/url";
 
 /**
  * The most changes one poll gathers. A larger backlog is delivered in slices of at most this
@@ -175,7 +176,7 @@ export const readTrackedChanges = async (
   const first = await read(
     link
       ? { method: "GET", path: link, prefer }
-      : { method: "GET", path: entitySetName, query: { $select: withWatermarkColumns(select).join(",") || undefined }, prefer },
+      : { method: "GET", path: entitySetName, query: { $select: joinNames(withWatermarkColumns(select)) }, prefer },
   );
   const pages = walkPages(first, (next: string) => read({ method: "GET", path: next, prefer }), { method: "GET", path: entitySetName });
   for await (const page of pages) {

@@ -5,6 +5,7 @@ import { DataverseError, InputError } from "./wire/errors";
 import { type DataverseClient, valueCollection } from "./wire/http";
 import { isName, normalizeGuid } from "./wire/names";
 import { idFromEntityIdHeader } from "./records";
+import { joinNames, odataString } from "./wire/url";
 
 /**
  * The concrete AttributeMetadata types of the Web API's metadata model, by the name that
@@ -113,8 +114,6 @@ interface Collection<T> {
 
 const collectionOf = <T>(body: Collection<T> | undefined, path: string): T[] => valueCollection<T>(body, { method: "GET", path });
 
-const join = (names: string[] | undefined): string | undefined => (names?.length ? names.join(",") : undefined);
-
 /** What a table picker needs; Dataverse always adds MetadataId. */
 export const ENTITY_TYPE_PROPERTIES = ["LogicalName", "EntitySetName", "DisplayName", "IsCustomEntity", "IsChildEntity"];
 
@@ -127,7 +126,7 @@ export const listEntityDefinitions = async (
   const response = await client.send<Collection<MetadataDefinition>>({
     method: "GET",
     path,
-    query: { $select: join(query.select), $filter: query.filter },
+    query: { $select: joinNames(query.select), $filter: query.filter },
   });
   return collectionOf(response.data, path);
 };
@@ -147,7 +146,7 @@ export const retrieveEntityDefinition = async (client: DataverseClient, lookup: 
   const response = await client.send<Collection<MetadataDefinition>>({
     method: "GET",
     path,
-    query: { $filter: `EntitySetName eq '${lookup.entitySetName}'` },
+    query: { $filter: `EntitySetName eq ${odataString(lookup.entitySetName)}` },
   });
   const [definition] = collectionOf(response.data, path);
   if (!definition) {
@@ -165,7 +164,7 @@ export interface AttributeQuery {
 
 /** A cast to a type with choices brings its OptionSet along unless other expansions were asked for. */
 const expandFor = ({ type, expand }: AttributeQuery): string | undefined =>
-  join(expand?.length ? expand : type && hasOptionSet(type) ? ["OptionSet"] : undefined);
+  joinNames(expand?.length ? expand : type && hasOptionSet(type) ? ["OptionSet"] : undefined);
 
 export const queryAttributes = async (
   client: DataverseClient,
@@ -176,7 +175,7 @@ export const queryAttributes = async (
   const response = await client.send<Collection<MetadataDefinition>>({
     method: "GET",
     path,
-    query: { $select: join(query.select), $filter: query.filter, $expand: expandFor(query) },
+    query: { $select: joinNames(query.select), $filter: query.filter, $expand: expandFor(query) },
   });
   return collectionOf(response.data, path);
 };
@@ -190,7 +189,7 @@ export const retrieveAttribute = async (
   const request = {
     method: "GET",
     path: attributePath(entity, attribute, query.type),
-    query: { $select: join(query.select), $expand: expandFor(query) },
+    query: { $select: joinNames(query.select), $expand: expandFor(query) },
   };
   return client.requireBody(request, await client.send<MetadataDefinition>(request), "the column definition");
 };

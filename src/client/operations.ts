@@ -1,6 +1,7 @@
 import { InputError } from "./wire/errors";
 import type { DataverseClient, DataverseRequest, DataverseResponse } from "./wire/http";
 import { normalizeGuid, recordPath, type RecordKey } from "./wire/names";
+import { odataString } from "./wire/url";
 
 /** What a function or action is bound to: nothing, one record, or an entity set. */
 export type OperationBinding =
@@ -47,8 +48,6 @@ export const operationPath = (name: string, binding: OperationBinding): string =
 const ENUM_LITERAL = /^Microsoft\.Dynamics\.CRM\.[A-Za-z_][A-Za-z0-9_]*'[A-Za-z0-9_, ]*'$/;
 const DATE_TIME_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 
-const quoted = (text: string): string => `'${text.replace(/'/g, "''")}'`;
-
 /**
  * A function parameter as an OData literal. Strings are quoted with inner quotes doubled;
  * GUIDs, date-times with an offset and enum literals (`Microsoft.Dynamics.CRM.EndpointAccessType'Default'`)
@@ -59,11 +58,11 @@ export const functionLiteral = (value: unknown): string => {
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   if (typeof value === "string") {
     if (ENUM_LITERAL.test(value) || DATE_TIME_OFFSET.test(value)) return value;
-    return normalizeGuid(value) ?? quoted(value);
+    return normalizeGuid(value) ?? odataString(value);
   }
   const reference = (value as Record<string, unknown>)["@odata.id"];
   if (typeof reference === "string" && Object.keys(value as object).length === 1) {
-    return `{'@odata.id':${quoted(reference)}}`;
+    return `{'@odata.id':${odataString(reference)}}`;
   }
   return JSON.stringify(value);
 };

@@ -1,7 +1,7 @@
 import { collectPages, type Page, type TooMany, walkPages } from "./pager";
 import { type DataverseClient, valueCollection } from "./wire/http";
 import type { EntityRecord } from "./records";
-import type { QueryOptions } from "./wire/url";
+import { joinNames, type QueryOptions } from "./wire/url";
 
 export interface RecordQuery {
   select?: string[];
@@ -35,10 +35,10 @@ export const MAX_PAGE_SIZE = 5000;
 export const FETCH_ALL_LIMIT = 100_000;
 
 const queryOptions = (query: RecordQuery): QueryOptions => ({
-  $select: query.select?.length ? query.select.join(",") : undefined,
+  $select: joinNames(query.select),
   $filter: query.filter || undefined,
-  $orderby: query.orderBy?.length ? query.orderBy.join(",") : undefined,
-  $expand: query.expand?.length ? query.expand.join(",") : undefined,
+  $orderby: joinNames(query.orderBy),
+  $expand: joinNames(query.expand),
   $count: query.count ? "true" : undefined,
 });
 

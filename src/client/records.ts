@@ -1,6 +1,7 @@
 import { DataverseError } from "./wire/errors";
 import type { DataverseClient } from "./wire/http";
 import { describeRecordKey, normalizeGuid, recordPath, type RecordKey } from "./wire/names";
+import { joinNames } from "./wire/url";
 
 export type EntityRecord = Record<string, unknown>;
 
@@ -12,8 +13,8 @@ export interface RecordShape {
 const RETURN_REPRESENTATION = "return=representation";
 
 const shapeQuery = ({ select, expand }: RecordShape = {}) => ({
-  $select: select?.length ? select.join(",") : undefined,
-  $expand: expand?.length ? expand.join(",") : undefined,
+  $select: joinNames(select),
+  $expand: joinNames(expand),
 });
 
 /** The GUID at the end of an `OData-EntityId` header (`…/accounts(<guid>)`), if it has one. */
