@@ -264,3 +264,15 @@ describe("the attempt log", () => {
     expect(lines.join("\n")).not.toContain(fixture.emulator.accessToken);
   });
 });
+
+describe("a request that cannot be sent", () => {
+  it("is refused at once, without retries, when a header cannot be sent", async () => {
+    const client = createDataverseClient(fixture.connection);
+    const error = (await client
+      .send({ method: "GET", path: "accounts", headers: { "X-Note": "line\nbreak" } })
+      .catch((caught: unknown) => caught)) as DataverseError;
+    expect(error).toMatchObject({ kind: "refused", outcomeUnknown: false, attempts: 1 });
+    expect(clock.slept).toEqual([]);
+    expect(methods()).toEqual([]);
+  });
+});

@@ -245,6 +245,9 @@ export class DataverseClient {
         // The earlier attempt whose answer was lost deleted it: the record is gone, as asked.
         return this.toResponse<T>(request, result, where, attempt, throttled);
       }
+      if (!result.ok && result.unsendable) {
+        throw new DataverseError(`the request could not be built (${result.reason})`, { ...where, kind: "refused", attempts: attempt });
+      }
       const outcome = outcomeOf(result);
       const decision = decide(attempt, policyRequest, outcome, clock.now() - started, retry, { now: clock.now(), random: Math.random() });
       if ("retryAfterMs" in decision) {

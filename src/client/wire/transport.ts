@@ -42,6 +42,8 @@ export interface TransportFailure {
   failure: TransportFailureKind;
   /** The attempt ran out of time rather than failed on the network. */
   timedOut: boolean;
+  /** Node refused to build the request (a header it cannot send): sending it again would fail the same way. */
+  unsendable?: boolean;
   /** The system's code and message, e.g. `ECONNRESET: socket hang up`. */
   reason: string;
   /** When the answer was cut off: what had arrived of it. */
@@ -144,7 +146,7 @@ export const sendAttempt = (request: TransportRequest): Promise<TransportResult>
       });
     } catch (error) {
       // Node refuses a header it cannot send (a line break in a value) before any connection.
-      fail(describe(error as NodeJS.ErrnoException));
+      settle({ ok: false, failure: "never-sent", unsendable: true, timedOut: false, reason: describe(error as NodeJS.ErrnoException) });
       return;
     }
     timer = setTimeout(() => {
