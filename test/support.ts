@@ -3,6 +3,7 @@
  * spectral's harness around the real component.
  */
 import type { Connection } from "@prismatic-io/spectral";
+import { type Clock, resetClock, setClock } from "../src/client/wire/clock";
 import { createConnection, createHarness } from "@prismatic-io/spectral/dist/testing";
 import component from "../src";
 import { clientCredentials } from "../src/connections";
@@ -28,7 +29,7 @@ export interface EmulatorFixture {
   connection: Connection;
 }
 
-/** Starts an emulator before the file's tests and stops it after; forgets earlier requests before each test. */
+/** Starts an emulator before the file's tests and stops it after; forgets earlier requests and unused faults before each test. */
 export const useEmulator = (options?: EmulatorOptions): EmulatorFixture => {
   const fixture = {} as EmulatorFixture;
   beforeAll(async () => {
@@ -37,6 +38,7 @@ export const useEmulator = (options?: EmulatorOptions): EmulatorFixture => {
   });
   beforeEach(() => {
     fixture.emulator.takeRequests();
+    fixture.emulator.clearFaults();
   });
   afterAll(async () => {
     await fixture.emulator.stop();
@@ -101,3 +103,28 @@ export const expectSameShape = (actual: unknown, example: unknown, options: Shap
 
 /** A last page has no next page to point at. */
 export const LAST_PAGE: ShapeOptions = { optional: ["nextPageId"] };
+
+export interface TestClock extends Clock {
+  /** Every pause the request loop asked for, in order. */
+  slept: number[];
+}
+
+/**
+ * Installs a clock whose pauses take no time: `now` is the real time plus every pause so
+ * far, so attempts count as they really take and a Retry-After passes at once.
+ */
+export const useTestClock = (): TestClock => {
+  const clock: TestClock = {
+    slept: [],
+    now: () => Date.now() + clock.slept.reduce((total, ms) => total + ms, 0),
+    sleep: async (ms) => {
+      clock.slept.push(ms);
+    },
+  };
+  beforeEach(() => {
+    clock.slept.length = 0;
+    setClock(clock);
+  });
+  afterEach(() => resetClock());
+  return clock;
+};

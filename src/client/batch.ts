@@ -14,7 +14,7 @@ import {
 import { recordPath, type RecordKey } from "./wire/names";
 import { idFromEntityIdHeader, recordIdOf, type EntityRecord } from "./records";
 import { withRequestOptions, type RequestOptions } from "./requestOptions";
-import { GATEWAY_FAULTS } from "./wire/retry";
+import { GATEWAY_FAULTS } from "./wire/retryPolicy";
 import { API_PATH, withQuery, type QueryOptions } from "./wire/url";
 
 /** Dataverse refuses a `$batch` holding more requests than this, change set requests included. */
@@ -217,53 +217,53 @@ const notExecuted = (operation: IndexedOperation, reason: string): BatchOperatio
 const outcomeUnknown = (operation: IndexedOperation, message: string): BatchOperationResult =>
   unsettled(operation, "OutcomeUnknown", `Outcome unknown: ${message}`);
 
-/** Response parts by the operation they answer: by echoed Content-ID, else by position. Each may answer once. */
-const partsByContentId = (parts: BatchResponsePart[], operationCount: number, where: string): Map<number, BatchResponsePart> => {
+/** Response parts by the operation they answer, by echoed Content-ID; undefined when one names no operation or repeats another's. */
+const partsByContentId = (parts: BatchResponsePart[], operationCount: number): Map<number, BatchResponsePart> | undefined => {
   const byOperation = new Map<number, BatchResponsePart>();
-  parts.forEach((part, position) => {
-    const contentId = Number(part.contentId ?? position + 1);
-    if (!Number.isInteger(contentId) || contentId < 1 || contentId > operationCount || byOperation.has(contentId - 1)) {
-      throw new MultipartError(`${where} has an unknown or repeated Content-ID '${part.contentId}'`);
-    }
+  for (const part of parts) {
+    const contentId = Number(part.contentId);
+    if (!Number.isInteger(contentId) || contentId < 1 || contentId > operationCount || byOperation.has(contentId - 1)) return undefined;
     byOperation.set(contentId - 1, part);
-  });
+  }
   return byOperation;
 };
 
-const partsByOperation = (operations: IndexedOperation[], items: BatchResponseItem[]): Map<number, BatchResponsePart> =>
-  partsByContentId(
-    items.map((item) => {
-      if (item.kind !== "part") throw new MultipartError("a change set response answered a request sent outside any change set");
-      return item.part;
-    }),
-    operations.length,
-    "a response part",
-  );
+/**
+ * Without Content-IDs, parts are placed by what Dataverse documents: it runs operations in
+ * order and answers in request order. With continue-on-error every operation gets its part.
+ * Without it, Dataverse stops at the first failure: the parts are the successes so far, then
+ * the failing operation's error. An answer that fits neither is not placed at all.
+ */
+const partsByPosition = (parts: BatchResponsePart[], operationCount: number, continueOnError: boolean) => {
+  const fits = continueOnError
+    ? parts.length === operationCount
+    : parts.length <= operationCount &&
+      parts.slice(0, -1).every((part) => isSuccess(part.status)) &&
+      (parts.length === operationCount || !isSuccess(parts[parts.length - 1]?.status ?? 200));
+  return fits && parts.length ? new Map(parts.map((part, position) => [position, part])) : undefined;
+};
+
+const unplaced = (operations: IndexedOperation[], parts: BatchResponsePart[], continueOnError: boolean): BatchOperationResult[] => {
+  const mode = continueOnError ? "with Continue On Error, one per operation" : "the successes so far, then the failure";
+  const cause = `Dataverse answered the ${operations.length} operations with ${parts.length} part(s) that name no operation and fit no documented pattern (${mode}), so no part can be matched to this operation: it may or may not have been applied. Check the record before sending it again.`;
+  return operations.map((operation) => outcomeUnknown(operation, cause));
+};
 
 /**
- * Dataverse runs top-level parts in order and, unless told to continue, stops at the first
- * failure. Which parts it then answers is not documented the same way everywhere: users
- * report every part up to the failing one, the reference's example shows only the failing
- * one. With echoed Content-IDs each part names its operation: the ones after the failure
- * were not executed, and one before it left unanswered ran but its outcome is unknown.
- * Without Content-IDs, a lone failing part for several operations could be any of them, so
- * none is reported as not executed. With continue-on-error Dataverse does not stop at a
- * failure, so nothing proves a part it left out was not executed: its outcome is unknown.
+ * One result per operation from the top-level parts. After a failure without continue-on-error
+ * the later operations were not executed; an operation left unanswered otherwise ran, but its
+ * outcome is unknown.
  */
 const settleParts = (operations: IndexedOperation[], items: BatchResponseItem[], continueOnError: boolean): BatchOperationResult[] => {
-  if (items.length > operations.length) {
-    throw new MultipartError(`expected at most ${operations.length} response parts, one per request, but got ${items.length}`);
+  if (items.some((item) => item.kind !== "part")) {
+    throw new MultipartError("a change set response answered a request sent outside any change set");
   }
-  const echoed = items.some((item) => item.kind === "part" && item.part.contentId !== undefined);
-  const lone = items.length === 1 && items[0].kind === "part" && !isSuccess(items[0].part.status);
-  if (!echoed && lone && operations.length > 1) {
-    const failure = items[0].kind === "part" ? items[0].part : undefined;
-    const { code, message } = readErrorBody(failure?.body ?? "", failure?.headers["content-type"]);
-    const answer = continueOnError ? "answered only a failed operation" : "stopped the batch at a failed operation";
-    const cause = `Dataverse ${answer} (${code ? `${code}: ` : ""}${message}) without saying which one, so this operation may or may not have been applied.`;
-    return operations.map((operation) => outcomeUnknown(operation, cause));
+  const parts = items.map((item) => (item as { part: BatchResponsePart }).part);
+  const echoed = parts.some((part) => part.contentId !== undefined);
+  const byOperation = echoed ? partsByContentId(parts, operations.length) : partsByPosition(parts, operations.length, continueOnError);
+  if (!byOperation) {
+    return unplaced(operations, parts, continueOnError);
   }
-  const byOperation = partsByOperation(operations, items);
   const failedAt = [...byOperation.entries()]
     .filter(([, part]) => !isSuccess(part.status))
     .map(([index]) => index)
@@ -301,7 +301,10 @@ const settleChangeSet = (operations: IndexedOperation[], items: BatchResponseIte
     }
     return operations.map((operation) => resultOf(operation, item.part));
   }
-  const byOperation = partsByContentId(item.parts, operations.length, "a change set response part");
+  const byOperation = partsByContentId(item.parts, operations.length);
+  if (!byOperation) {
+    throw new MultipartError("a change set response part has an unknown or repeated Content-ID");
+  }
   const failedAt = [...byOperation].find(([, part]) => !isSuccess(part.status))?.[0];
   return operations.map((operation, position) => {
     const part = byOperation.get(position);
@@ -321,28 +324,25 @@ const answersWithParts = (status: number): boolean => status >= 400 && status !=
 
 /** Dataverse answered with something other than a multipart batch response (a malformed batch gets plain JSON). */
 const notMultipart = (response: DataverseResponse): DataverseError => {
-  const contentType = response.headers["content-type"];
   const details = { status: response.status, method: "POST", path: "$batch", requestId: requestIdOf(response.headers) };
-  if (!isSuccess(response.status)) {
-    const { code, message } = readErrorBody(response.text, contentType);
-    return new DataverseError(message, { ...details, code });
-  }
-  const kind = contentType ? contentType.split(";")[0].trim() : "no content type";
-  return new DataverseError(`the $batch response was ${kind}, not multipart/mixed: ${response.text.slice(0, 120)}`, details);
+  const { code, message } = readErrorBody(response.text, response.headers["content-type"]);
+  return new DataverseError(message, { ...details, code });
 };
 
-/** Reads a multipart `$batch` response; one that cannot be read becomes a DataverseError naming the request. */
-const readBatchResponse = <T>(response: DataverseResponse, outcomeUnknown: boolean, read: () => T): T => {
+const contentKind = (contentType: string | undefined): string => (contentType ? contentType.split(";")[0].trim() : "no content type");
+
+/** A GET sent alone in `$batch` whose answer cannot be read: nothing was written, so it is a plain error. */
+const readBatchResponse = <T>(response: DataverseResponse, read: () => T): T => {
   try {
     return read();
   } catch (error) {
     if (!(error instanceof MultipartError)) throw error;
     throw new DataverseError(`the $batch response could not be read: ${error.message}`, {
+      kind: "parse",
       status: response.status,
       method: "POST",
       path: "$batch",
       requestId: requestIdOf(response.headers),
-      outcomeUnknown,
     });
   }
 };
@@ -362,14 +362,16 @@ const sendBatch = async (
     responseKind: "text",
     acceptStatus: answersWithParts,
   });
-  if (!boundaryOf(response.headers["content-type"])) {
-    throw notMultipart(response);
-  }
-  // The writes were sent, so a response we cannot read leaves their outcome unknown.
-  return readBatchResponse(response, true, () => {
-    const items = decodeBatchResponse(response.headers["content-type"], response.text);
+  try {
+    // A refusal of the whole batch (a malformed batch) is thrown from here as Dataverse's error: none of it ran.
+    const items = multipartItems(response);
     return options.atomic ? settleChangeSet(operations, items) : settleParts(operations, items, options.continueOnError);
-  });
+  } catch (error) {
+    if (!(error instanceof MultipartError)) throw error;
+    // Dataverse ran the batch (it answered), so each operation may have been applied: each says so.
+    const cause = `Dataverse answered the $batch with ${response.status}, so it ran, but its answer could not be read (${error.message}); this operation may or may not have been applied. Check the record before sending it again.`;
+    return operations.map((operation) => outcomeUnknown(operation, cause));
+  }
 };
 
 /** A later request that failed as a whole: its operations report the failure; the ones before it stay reported. */
@@ -450,8 +452,18 @@ export interface BatchGet {
   batchHeaders?: Record<string, string>;
 }
 
+/** A multipart 2xx, or a refusal of the whole `$batch` (thrown as Dataverse's error). */
+const multipartItems = (response: DataverseResponse): BatchResponseItem[] => {
+  const contentType = response.headers["content-type"];
+  if (!boundaryOf(contentType)) {
+    if (!isSuccess(response.status)) throw notMultipart(response);
+    throw new MultipartError(`it was ${contentKind(contentType)}, not multipart/mixed: ${response.text.slice(0, 120)}`);
+  }
+  return decodeBatchResponse(contentType, response.text);
+};
+
 const readOnlyPart = (response: DataverseResponse): BatchResponsePart => {
-  const items = decodeBatchResponse(response.headers["content-type"], response.text);
+  const items = multipartItems(response);
   const [item] = items;
   if (items.length !== 1 || item.kind !== "part") {
     throw new MultipartError(
@@ -482,8 +494,5 @@ export const sendGetInBatch = async (client: DataverseClient, get: BatchGet): Pr
     acceptStatus: answersWithParts,
     repeatable: true,
   });
-  if (!boundaryOf(response.headers["content-type"])) {
-    throw notMultipart(response);
-  }
-  return readBatchResponse(response, false, () => readOnlyPart(response));
+  return readBatchResponse(response, () => readOnlyPart(response));
 };

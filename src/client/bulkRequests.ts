@@ -10,7 +10,7 @@ import { idFromEntityIdHeader } from "./records";
 import { DataverseError, readErrorBody } from "./wire/errors";
 import type { DataverseClient, DataverseRequest, DataverseResponse } from "./wire/http";
 import { boundaryOf, MultipartError } from "./wire/multipart";
-import { GATEWAY_FAULTS } from "./wire/retry";
+import { GATEWAY_FAULTS } from "./wire/retryPolicy";
 
 export interface BulkFailure {
   status?: number;

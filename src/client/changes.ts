@@ -1,7 +1,9 @@
+import { type Page, walkPages } from "./pager";
 import { DataverseError } from "./wire/errors";
-import type { DataverseClient } from "./wire/http";
+import { type DataverseClient, type DataverseRequest, valueCollection } from "./wire/http";
 import { MAX_PAGE_SIZE, queryPages, queryRecords } from "./query";
 import type { EntityRecord } from "./records";
+import { joinNames } from "./wire/url";
 
 /**
  * The most changes one poll gathers. A larger backlog is delivered in slices of at most this
@@ -95,7 +97,7 @@ export const readModifiedSince = async (
   };
   const kept: EntityRecord[] = [];
   for await (const page of queryPages(client, entitySetName, query)) {
-    kept.push(...page.records.filter(keep));
+    kept.push(...page.items.filter(keep));
     if (kept.length > limit) {
       return { records: sliceAtWholeSecond(kept, limit, entitySetName), moreChanges: true };
     }
@@ -114,16 +116,16 @@ export interface TrackedChanges {
   nextLink?: string;
 }
 
-interface TrackedPage {
-  value?: EntityRecord[];
+interface TrackedBody {
+  value?: unknown[];
   "@odata.nextLink"?: string;
   "@odata.deltaLink"?: string;
 }
 
-/** A link that keeps answering empty pages is not making progress; real pages are never empty before the last. */
-const MAX_EMPTY_PAGES = 100;
-/** 100,000 pages of 5000: far beyond any table, short of forever. */
-const MAX_PAGES = 100_000;
+/** A change-tracking page as the pager walks it; the last one carries the delta link instead of a next link. */
+interface TrackedPage extends Page<unknown, string> {
+  deltaLink?: string;
+}
 
 const isDeletedEntry = (entry: EntityRecord): boolean =>
   typeof entry["@odata.context"] === "string" && entry["@odata.context"].includes("/$deletedEntity");
@@ -141,21 +143,11 @@ const deletedIdOf = (entry: EntityRecord, entitySetName: string): string => {
   return entry.id;
 };
 
-/** Refuses a next-page link that cannot lead to the end: one already followed, or one more empty page too many. */
-const checkProgress = (next: string, followed: Set<string>, emptyPages: number, entitySetName: string): void => {
-  if (followed.has(next)) {
-    throw trackingError(
-      `the change-tracking response for '${entitySetName}' repeated a @odata.nextLink it had already given, so paging stopped rather than loop; try again later`,
-      entitySetName,
-    );
-  }
-  if (emptyPages >= MAX_EMPTY_PAGES || followed.size >= MAX_PAGES) {
-    throw trackingError(
-      `the change-tracking response for '${entitySetName}' kept giving further pages (${followed.size + 1} read, ${emptyPages} empty in a row), so paging stopped rather than loop; try again later`,
-      entitySetName,
-    );
-  }
-};
+const trackedPage = (body: TrackedBody | undefined, entitySetName: string): TrackedPage => ({
+  items: valueCollection(body, { method: "GET", path: entitySetName }),
+  next: body?.["@odata.nextLink"] || undefined,
+  deltaLink: body?.["@odata.deltaLink"],
+});
 
 export interface TrackedChangesOptions {
   select: string[];
@@ -180,42 +172,33 @@ export const readTrackedChanges = async (
   const pageSize = Math.max(1, Math.min(MAX_PAGE_SIZE, limit));
   const prefer = ["odata.track-changes", `odata.maxpagesize=${pageSize}`];
   const changes: TrackedChanges = { records: [], deletedIds: [] };
-  const followed = new Set<string>();
-  let emptyPages = 0;
-  let response = await client.send<TrackedPage>(
+  const read = async (request: DataverseRequest) => trackedPage((await client.send<TrackedBody>(request)).data, entitySetName);
+  const first = await read(
     link
       ? { method: "GET", path: link, prefer }
-      : { method: "GET", path: entitySetName, query: { $select: withWatermarkColumns(select).join(",") || undefined }, prefer },
+      : { method: "GET", path: entitySetName, query: { $select: joinNames(withWatermarkColumns(select)) }, prefer },
   );
-  for (;;) {
-    const page = response.data;
-    if (!page || !Array.isArray(page.value)) {
-      throw trackingError("the change-tracking response has no 'value' collection", entitySetName);
-    }
-    for (const entry of page.value as unknown[]) {
+  const pages = walkPages(first, (next: string) => read({ method: "GET", path: next, prefer }), { method: "GET", path: entitySetName });
+  for await (const page of pages) {
+    for (const entry of page.items) {
       // Only objects are records or deletions; anything else carries nothing to report.
       if (typeof entry !== "object" || entry === null || Array.isArray(entry)) continue;
       const record = entry as EntityRecord;
       if (isDeletedEntry(record)) changes.deletedIds.push(deletedIdOf(record, entitySetName));
       else if (keep(record)) changes.records.push(record);
     }
-    emptyPages = page.value.length ? 0 : emptyPages + 1;
-    const next = page["@odata.nextLink"];
-    if (!next) {
-      const deltaLink = page["@odata.deltaLink"];
-      if (!deltaLink) {
+    if (!page.next) {
+      if (!page.deltaLink) {
         throw trackingError(`the response has no @odata.deltaLink: is change tracking enabled for '${entitySetName}'?`, entitySetName);
       }
-      return { ...changes, deltaLink };
+      return { ...changes, deltaLink: page.deltaLink };
     }
     // Another full page could take the slice past the limit, so it is left for the next read.
     if (changes.records.length + changes.deletedIds.length + pageSize > limit) {
-      return { ...changes, nextLink: next };
+      return { ...changes, nextLink: page.next };
     }
-    checkProgress(next, followed, emptyPages, entitySetName);
-    followed.add(next);
-    response = await client.send<TrackedPage>({ method: "GET", path: next, prefer });
   }
+  throw trackingError("the change-tracking pages ended without a delta link", entitySetName);
 };
 
 /** Whether a link Dataverse gave us belongs to the client's host; a link from another environment is never followed. */

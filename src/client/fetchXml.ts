@@ -1,7 +1,8 @@
 import { XMLBuilder, XMLParser, XMLValidator } from "fast-xml-parser";
 import { sendGetInBatch, type BatchGet, type BatchResponsePart } from "./batch";
 import { DataverseError, InputError, readErrorBody } from "./wire/errors";
-import { parseJson, requestIdOf, type DataverseClient } from "./wire/http";
+import { parseJson, requestIdOf, valueCollection, type DataverseClient } from "./wire/http";
+import { collectPages, type Page, type TooMany, walkPages } from "./pager";
 import { MAX_PAGE_SIZE } from "./query";
 import type { EntityRecord } from "./records";
 import { withRequestOptions, type RequestOptions } from "./requestOptions";
@@ -349,9 +350,7 @@ const sendFetchXml = async (client: DataverseClient, entitySetName: string, requ
     urlLength > MAX_DIRECT_URL_LENGTH
       ? await sendLongFetchXml(client, { ...get, batchHeaders: get.headers }, urlLength)
       : (await client.send<FetchXmlBody>({ method: "GET", ...get })).data;
-  if (!body || !Array.isArray(body.value)) {
-    throw new DataverseError("the response has no 'value' collection", { method: "GET", path: entitySetName });
-  }
+  valueCollection(body, { method: "GET", path: entitySetName });
   return body as FetchXmlBody & { value: EntityRecord[] };
 };
 
@@ -395,57 +394,52 @@ export const runFetchXml = async (client: DataverseClient, entitySetName: string
 };
 
 /** Without a paging cookie Dataverse pages by page number alone, and only through the first 50,000 rows (reference §3). */
-const SIMPLE_PAGING_LIMIT = 50_000;
+export const SIMPLE_PAGING_LIMIT = 50_000;
 
-const refuseSimplePagingPastLimit = (position: PagingPosition): void => {
-  if (!position.pagingCookie && (position.page - 1) * position.count >= SIMPLE_PAGING_LIMIT) {
-    throw new InputError(
-      "Fetch All",
-      `Dataverse returned no paging cookie for this query (it gives none for some queries, such as one ordered on a link-entity column), and without one it pages only through the first ${SIMPLE_PAGING_LIMIT} rows, which this query has more than: order by columns of the primary entity only, so Dataverse returns paging cookies, or narrow the filter.`,
-    );
-  }
-};
+export interface FetchAllLimits {
+  /** The most records one result may hold; past it, `tooMany`'s error. */
+  maxRecords: number;
+  tooMany: TooMany;
+  /** How far Dataverse pages without a paging cookie; past it, `pastSimplePaging`'s error. */
+  simplePagingRows?: number;
+  pastSimplePaging: (rows: number) => Error;
+}
+
+type CookiePage = Page<EntityRecord, PagingPosition> & { page: FetchXmlPage };
 
 /**
- * Every page, from the first, following Dataverse's paging cookie (or the page number alone
- * when Dataverse gives no cookie, up to the 50,000 rows simple paging reaches). Past
- * `maxRecords`, or past that limit, it stops with an error rather than return a silently
+ * Every page, from the first, through the one pager: the paging cookie is its cursor (or the
+ * page number alone when Dataverse gives no cookie, up to the rows simple paging reaches).
+ * Past `maxRecords`, or past that reach, it stops with an error rather than return a silently
  * truncated result.
  */
 export const runFetchXmlAll = async (
   client: DataverseClient,
   entitySetName: string,
   request: FetchXmlRequest,
-  maxRecords: number,
+  limits: FetchAllLimits,
 ): Promise<FetchXmlPage> => {
   const all = { ...request, pageNumber: undefined, nextPageId: undefined };
   if (!request.query.pageable) {
     return runFetchXml(client, entitySetName, all);
   }
-  const records: EntityRecord[] = [];
-  let position: PagingPosition = { page: 1, count: pageSizeOf(request.query) };
-  // The first page's count covers the whole query; later pages repeat it.
-  let recordCount: RecordCount | undefined;
-  for (;;) {
+  const { simplePagingRows = SIMPLE_PAGING_LIMIT } = limits;
+  const read = async (position: PagingPosition): Promise<CookiePage> => {
+    if (!position.pagingCookie && (position.page - 1) * position.count >= simplePagingRows) {
+      throw limits.pastSimplePaging(simplePagingRows);
+    }
     const page = toPage(await sendFetchXml(client, entitySetName, all, buildFetchXml(request.query, position)), position.page);
-    recordCount ??= recordCountOf(page.totalRecordCount, page.totalRecordCountLimitExceeded);
-    records.push(...page.records);
-    if (records.length > maxRecords) {
-      throw new InputError(
-        "Fetch All",
-        `the query returns more than ${maxRecords} records, the most one step may hold: narrow the filter, or turn Fetch All off and page with Page Number and Next Page Id.`,
-      );
-    }
-    if (!page.moreRecords) {
-      return { records, pageNumber: position.page, moreRecords: false, ...recordCount };
-    }
-    if (!page.records.length) {
-      throw new DataverseError(`Dataverse said more records follow page ${position.page} but returned none on it`, {
-        method: "GET",
-        path: entitySetName,
-      });
-    }
-    position = { page: position.page + 1, count: position.count, pagingCookie: page.nextPageId };
-    refuseSimplePagingPastLimit(position);
-  }
+    const next = page.moreRecords ? { page: position.page + 1, count: position.count, pagingCookie: page.nextPageId } : undefined;
+    return { items: page.records, next, page };
+  };
+  const first = await read({ page: 1, count: pageSizeOf(request.query) });
+  const pages = walkPages(first, read, {
+    method: "GET",
+    path: entitySetName,
+    keyOf: (position) => `${position.page} ${position.pagingCookie ?? ""}`,
+  });
+  const { items, last } = await collectPages(pages, limits.maxRecords, limits.tooMany);
+  // The first page's count covers the whole query; later pages repeat it.
+  const recordCount = recordCountOf(first.page.totalRecordCount, first.page.totalRecordCountLimitExceeded);
+  return { records: items, pageNumber: last?.page.pageNumber ?? 1, moreRecords: false, ...recordCount };
 };

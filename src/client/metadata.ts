@@ -2,9 +2,10 @@ import omit from "lodash/omit";
 import isPlainObject from "lodash/isPlainObject";
 import mergeWith from "lodash/mergeWith";
 import { DataverseError, InputError } from "./wire/errors";
-import type { DataverseClient } from "./wire/http";
+import { type DataverseClient, valueCollection } from "./wire/http";
 import { isName, normalizeGuid } from "./wire/names";
 import { idFromEntityIdHeader } from "./records";
+import { joinNames, odataString } from "./wire/url";
 
 /**
  * The concrete AttributeMetadata types of the Web API's metadata model, by the name that
@@ -111,14 +112,7 @@ interface Collection<T> {
   value?: T[];
 }
 
-const collectionOf = <T>(body: Collection<T> | undefined, path: string): T[] => {
-  if (!body || !Array.isArray(body.value)) {
-    throw new DataverseError("the response has no 'value' collection", { method: "GET", path });
-  }
-  return body.value;
-};
-
-const join = (names: string[] | undefined): string | undefined => (names?.length ? names.join(",") : undefined);
+const collectionOf = <T>(body: Collection<T> | undefined, path: string): T[] => valueCollection<T>(body, { method: "GET", path });
 
 /** What a table picker needs; Dataverse always adds MetadataId. */
 export const ENTITY_TYPE_PROPERTIES = ["LogicalName", "EntitySetName", "DisplayName", "IsCustomEntity", "IsChildEntity"];
@@ -132,7 +126,7 @@ export const listEntityDefinitions = async (
   const response = await client.send<Collection<MetadataDefinition>>({
     method: "GET",
     path,
-    query: { $select: join(query.select), $filter: query.filter },
+    query: { $select: joinNames(query.select), $filter: query.filter },
   });
   return collectionOf(response.data, path);
 };
@@ -145,13 +139,14 @@ export type EntityDefinitionLookup = MetadataKey | { kind: "entitySetName"; enti
  */
 export const retrieveEntityDefinition = async (client: DataverseClient, lookup: EntityDefinitionLookup): Promise<MetadataDefinition> => {
   if (lookup.kind !== "entitySetName") {
-    return (await client.send<MetadataDefinition>({ method: "GET", path: entityDefinitionPath(lookup) })).data;
+    const request = { method: "GET", path: entityDefinitionPath(lookup) };
+    return client.requireBody(request, await client.send<MetadataDefinition>(request), "the table definition");
   }
   const path = "EntityDefinitions";
   const response = await client.send<Collection<MetadataDefinition>>({
     method: "GET",
     path,
-    query: { $filter: `EntitySetName eq '${lookup.entitySetName}'` },
+    query: { $filter: `EntitySetName eq ${odataString(lookup.entitySetName)}` },
   });
   const [definition] = collectionOf(response.data, path);
   if (!definition) {
@@ -169,7 +164,7 @@ export interface AttributeQuery {
 
 /** A cast to a type with choices brings its OptionSet along unless other expansions were asked for. */
 const expandFor = ({ type, expand }: AttributeQuery): string | undefined =>
-  join(expand?.length ? expand : type && hasOptionSet(type) ? ["OptionSet"] : undefined);
+  joinNames(expand?.length ? expand : type && hasOptionSet(type) ? ["OptionSet"] : undefined);
 
 export const queryAttributes = async (
   client: DataverseClient,
@@ -180,7 +175,7 @@ export const queryAttributes = async (
   const response = await client.send<Collection<MetadataDefinition>>({
     method: "GET",
     path,
-    query: { $select: join(query.select), $filter: query.filter, $expand: expandFor(query) },
+    query: { $select: joinNames(query.select), $filter: query.filter, $expand: expandFor(query) },
   });
   return collectionOf(response.data, path);
 };
@@ -191,12 +186,12 @@ export const retrieveAttribute = async (
   attribute: MetadataKey,
   query: Omit<AttributeQuery, "filter"> = {},
 ): Promise<MetadataDefinition> => {
-  const response = await client.send<MetadataDefinition>({
+  const request = {
     method: "GET",
     path: attributePath(entity, attribute, query.type),
-    query: { $select: join(query.select), $expand: expandFor(query) },
-  });
-  return response.data;
+    query: { $select: joinNames(query.select), $expand: expandFor(query) },
+  };
+  return client.requireBody(request, await client.send<MetadataDefinition>(request), "the column definition");
 };
 
 /** Dataverse answers 204 with the new column in `OData-EntityId: …/Attributes(<MetadataId>)`. */

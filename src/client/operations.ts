@@ -1,7 +1,8 @@
 import { InputError } from "./wire/errors";
-import type { DataverseClient } from "./wire/http";
+import type { DataverseClient, DataverseRequest, DataverseResponse } from "./wire/http";
 import { normalizeGuid, recordPath, type RecordKey } from "./wire/names";
 import { withRequestOptions, type RequestOptions } from "./requestOptions";
+import { odataString } from "./wire/url";
 
 /** What a function or action is bound to: nothing, one record, or an entity set. */
 export type OperationBinding =
@@ -48,8 +49,6 @@ export const operationPath = (name: string, binding: OperationBinding): string =
 const ENUM_LITERAL = /^Microsoft\.Dynamics\.CRM\.[A-Za-z_][A-Za-z0-9_]*'[A-Za-z0-9_, ]*'$/;
 const DATE_TIME_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 
-const quoted = (text: string): string => `'${text.replace(/'/g, "''")}'`;
-
 /**
  * A function parameter as an OData literal. Strings are quoted with inner quotes doubled;
  * GUIDs, date-times with an offset and enum literals (`Microsoft.Dynamics.CRM.EndpointAccessType'Default'`)
@@ -60,11 +59,11 @@ export const functionLiteral = (value: unknown): string => {
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   if (typeof value === "string") {
     if (ENUM_LITERAL.test(value) || DATE_TIME_OFFSET.test(value)) return value;
-    return normalizeGuid(value) ?? quoted(value);
+    return normalizeGuid(value) ?? odataString(value);
   }
   const reference = (value as Record<string, unknown>)["@odata.id"];
   if (typeof reference === "string" && Object.keys(value as object).length === 1) {
-    return `{'@odata.id':${quoted(reference)}}`;
+    return `{'@odata.id':${odataString(reference)}}`;
   }
   return JSON.stringify(value);
 };
@@ -80,8 +79,12 @@ export const functionCall = (parameters: OperationParameters): { call: string; q
   return { call, query };
 };
 
-const toResult = (status: number, data: unknown): OperationResult => ({
-  result: status === 204 || data === undefined ? null : (data as Record<string, unknown>),
+/** No body is no result (204); a body that cannot be read is an error, which for an action says it ran. */
+const toResult = (client: DataverseClient, request: DataverseRequest, response: DataverseResponse): OperationResult => ({
+  result:
+    response.status === 204 || !response.text.trim()
+      ? null
+      : (client.requireBody(request, response, "the result") as Record<string, unknown>),
 });
 
 /** Actions change data, so a POST whose answer is lost is not repeated (the client's rule). */
@@ -92,8 +95,8 @@ export const executeAction = async (
   parameters: OperationParameters,
   options?: RequestOptions,
 ): Promise<OperationResult> => {
-  const response = await client.send(withRequestOptions({ method: "POST", path: operationPath(name, binding), body: parameters }, options));
-  return toResult(response.status, response.data);
+  const request = withRequestOptions({ method: "POST", path: operationPath(name, binding), body: parameters }, options);
+  return toResult(client, request, await client.send(request));
 };
 
 export const executeFunction = async (
@@ -104,6 +107,6 @@ export const executeFunction = async (
   options?: RequestOptions,
 ): Promise<OperationResult> => {
   const { call, query } = functionCall(parameters);
-  const response = await client.send(withRequestOptions({ method: "GET", path: `${operationPath(name, binding)}${call}`, query }, options));
-  return toResult(response.status, response.data);
+  const request = withRequestOptions({ method: "GET", path: `${operationPath(name, binding)}${call}`, query }, options);
+  return toResult(client, request, await client.send(request));
 };

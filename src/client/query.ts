@@ -1,7 +1,7 @@
-import { DataverseError, InputError } from "./wire/errors";
-import type { DataverseClient } from "./wire/http";
+import { collectPages, type Page, type TooMany, walkPages } from "./pager";
+import { type DataverseClient, valueCollection } from "./wire/http";
 import type { EntityRecord } from "./records";
-import type { QueryOptions } from "./wire/url";
+import { joinNames, type QueryOptions } from "./wire/url";
 import { withRequestOptions, type RequestOptions } from "./requestOptions";
 
 export interface RecordQuery {
@@ -40,10 +40,10 @@ export const MAX_PAGE_SIZE = 5000;
 export const FETCH_ALL_LIMIT = 100_000;
 
 const queryOptions = (query: RecordQuery): QueryOptions => ({
-  $select: query.select?.length ? query.select.join(",") : undefined,
+  $select: joinNames(query.select),
   $filter: query.filter || undefined,
-  $orderby: query.orderBy?.length ? query.orderBy.join(",") : undefined,
-  $expand: query.expand?.length ? query.expand.join(",") : undefined,
+  $orderby: joinNames(query.orderBy),
+  $expand: joinNames(query.expand),
   $count: query.count ? "true" : undefined,
   ...query.queryOptions,
 });
@@ -66,89 +66,40 @@ export const queryRecords = async (client: DataverseClient, entitySetName: strin
       : withRequestOptions({ method: "GET", path: entitySetName, query: { ...queryOptions(query), $skiptoken: next }, prefer }, options),
   );
   const body = response.data;
-  if (!body || !Array.isArray(body.value)) {
-    throw new DataverseError("the response has no 'value' collection", { method: "GET", path: entitySetName });
-  }
   return {
-    records: body.value,
+    records: valueCollection<EntityRecord>(body, { method: "GET", path: entitySetName }),
     nextPageId: body["@odata.nextLink"],
     count: typeof body["@odata.count"] === "number" ? body["@odata.count"] : undefined,
   };
 };
 
-/** Far more pages than any query within the record limit needs: a bound on a server that never stops paging. */
-const MAX_PAGES = 10_000;
+/** A page of records as the pager walks it: its records, the link to the next page, and the first page's count. */
+export interface EntityPage extends Page<EntityRecord, string> {
+  count?: number;
+}
 
-const fetchAllLimit = (maxRecords: number): Error =>
-  new InputError(
-    "Fetch All",
-    `the query returns more than ${maxRecords} records, the most one step may hold: narrow the filter, or turn Fetch All off and page with Next Page Id.`,
-  );
+const asPage = (page: RecordPage): EntityPage => ({ items: page.records, next: page.nextPageId, count: page.count });
 
-/**
- * Every page of a query, in order, from `first` when the caller already read it. An empty
- * page that still links on, a link seen before, or endless pages would never end, so each
- * is an error.
- */
+/** Every page of a query, in order, from `first` when the caller already read it, through the one pager and its guards. */
 export async function* queryPages(
   client: DataverseClient,
   entitySetName: string,
   query: RecordQuery,
   first?: RecordPage,
-): AsyncGenerator<RecordPage> {
-  const seen = new Set<string>();
-  let page = first ?? (await queryRecords(client, entitySetName, query));
-  for (let pageNumber = 1; ; pageNumber += 1) {
-    yield page;
-    const next = page.nextPageId;
-    if (!next) {
-      return;
-    }
-    const stuck = !page.records.length
-      ? `Dataverse linked to a next page after page ${pageNumber} but returned no records on it`
-      : seen.has(next)
-        ? `Dataverse gave the same next page link twice, after page ${pageNumber}`
-        : pageNumber >= MAX_PAGES
-          ? `the query was still paging after ${MAX_PAGES} pages`
-          : undefined;
-    if (stuck) {
-      throw new DataverseError(stuck, { method: "GET", path: entitySetName });
-    }
-    seen.add(next);
-    page = await queryRecords(client, entitySetName, { ...query, nextPageId: next });
-  }
+): AsyncGenerator<EntityPage> {
+  const start = asPage(first ?? (await queryRecords(client, entitySetName, query)));
+  const next = async (nextPageId: string) => asPage(await queryRecords(client, entitySetName, { ...query, nextPageId }));
+  yield* walkPages(start, next, { method: "GET", path: entitySetName });
 }
 
-/**
- * All records of the pages, with the first page's count. Past `maxRecords` it stops with
- * `tooMany`'s error (by default Fetch All's) rather than return a silently truncated result.
- */
-export const collectPages = async (
-  pages: AsyncIterable<RecordPage>,
-  maxRecords: number,
-  tooMany: (maxRecords: number) => Error = fetchAllLimit,
-): Promise<RecordPage> => {
-  const records: EntityRecord[] = [];
-  let count: number | undefined;
-  let first = true;
-  for await (const page of pages) {
-    if (first) {
-      count = page.count;
-      first = false;
-    }
-    records.push(...page.records);
-    if (records.length > maxRecords) {
-      throw tooMany(maxRecords);
-    }
-  }
-  return { records, count };
-};
-
-/** Follows every next-page link, gathering at most `maxRecords` (see collectPages). */
-export const queryAllRecords = (
+/** Follows every next-page link, gathering at most `maxRecords`: past it, `tooMany`'s error. */
+export const queryAllRecords = async (
   client: DataverseClient,
   entitySetName: string,
   query: RecordQuery,
   maxRecords: number,
-  tooMany?: (maxRecords: number) => Error,
-): Promise<RecordPage> => collectPages(queryPages(client, entitySetName, query), maxRecords, tooMany);
+  tooMany: TooMany,
+): Promise<RecordPage> => {
+  const { items, first } = await collectPages(queryPages(client, entitySetName, query), maxRecords, tooMany);
+  return { records: items, count: first?.count };
+};

@@ -1,9 +1,9 @@
-import type { AxiosError, AxiosResponse } from "axios";
 import { util, type Connection } from "@prismatic-io/spectral";
-import { createClient, type sendRawRequest } from "@prismatic-io/spectral/dist/clients/http";
+import type { sendRawRequest } from "@prismatic-io/spectral/dist/clients/http";
 import { DataverseError, InputError } from "./wire/errors";
-import { createDataverseClient, ODATA_HEADERS, toDataverseError, type DataverseClient } from "./wire/http";
-import { DEFAULT_RETRY, toRetryConfig, type RetryOptions } from "./wire/retry";
+import { createDataverseClient, DEFAULT_TIMEOUT_MS, ODATA_HEADERS, type DataverseClient, type DataverseResponse } from "./wire/http";
+import { REDACTED, SECRET_NAME } from "./wire/redact";
+import { DEFAULT_RETRY, type RetryOptions } from "./wire/retryPolicy";
 import { withQuery } from "./wire/url";
 
 /** The values of spectral's raw-request inputs, cleaned. */
@@ -59,7 +59,7 @@ const hasFormData = (values: RawRequestValues): boolean => pairs(values.formData
 /**
  * The user's headers over the OData defaults, minus any Authorization of their own: the
  * connection's token is the only credential sent. A body without a content type is JSON,
- * which is what the Web API reads (axios would call a string form-encoded).
+ * which is what the Web API reads.
  */
 const requestHeaders = (values: RawRequestValues): KeyValue[] => {
   const own = pairs(values.headers).filter((header) => header.key.toLowerCase() !== "authorization");
@@ -70,12 +70,10 @@ const requestHeaders = (values: RawRequestValues): KeyValue[] => {
   return [...defaults.filter((header) => !hasHeader(own, header.key)), ...own];
 };
 
-const SECRET_HEADER = /authorization|cookie|token|secret|password|api-?key/i;
-const REDACTED = "[REDACTED]";
 const MAX_LOGGED_BODY = 10_000;
 
 const redactHeaders = (headers: Record<string, unknown>): Record<string, unknown> =>
-  Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, SECRET_HEADER.test(name) ? REDACTED : value]));
+  Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, SECRET_NAME.test(name) ? REDACTED : value]));
 
 const describeBody = (values: RawRequestValues): unknown => {
   if (hasFormData(values)) {
@@ -104,8 +102,10 @@ const debugLogger = (enabled: boolean, log: (message: string) => void, token: st
         headers: redactHeaders(util.types.keyValPairListToObject(headers)),
         body: describeBody(values),
       }),
-    response: (response: AxiosResponse | undefined) =>
-      response && write("Raw response:", { status: response.status, headers: redactHeaders({ ...response.headers }) }),
+    response: (response: Pick<DataverseResponse, "status" | "headers">) =>
+      write("Raw response:", { status: response.status, headers: redactHeaders({ ...response.headers }) }),
+    failure: (error: DataverseError) =>
+      write("Raw response:", { status: error.status, kind: error.kind, code: error.code, requestId: error.requestId }),
   };
 };
 
@@ -114,8 +114,8 @@ const pathOf = (url: string): string => {
   return `${parsed.pathname}${parsed.search}`;
 };
 
-/** Node's own FormData, which axios streams as multipart/form-data with its boundary. */
-const toFormData = (values: RawRequestValues): FormData => {
+/** Node's own FormData, serialized by the platform's Response as multipart/form-data with its boundary. */
+const formDataBody = async (values: RawRequestValues): Promise<{ contentType: string; text: Buffer }> => {
   const form = new FormData();
   pairs(values.formData).forEach(({ key, value }) => form.append(key, util.types.toString(value)));
   const fileNames = (values.fileDataFileNames ?? {}) as Record<string, unknown>;
@@ -123,26 +123,35 @@ const toFormData = (values: RawRequestValues): FormData => {
     const { data } = util.types.toBufferDataPayload(value);
     form.append(key, new Blob([data]), util.types.toString(fileNames[key]) || key);
   });
-  return form;
+  const encoded = new Response(form);
+  return { contentType: encoded.headers.get("content-type") ?? "multipart/form-data", text: Buffer.from(await encoded.arrayBuffer()) };
 };
 
-const payloadOf = (values: RawRequestValues): unknown => {
+const dataBody = (data: unknown, contentType: string): { contentType: string; text: string | Buffer } => ({
+  contentType,
+  text: typeof data === "string" || Buffer.isBuffer(data) ? data : util.types.toJSON(data),
+});
+
+/** The body and its content type; the content type leaves the header list, as the client sets it from the body. */
+const bodyOf = async (values: RawRequestValues, headers: KeyValue[]) => {
+  const contentType = headers.find((header) => header.key.toLowerCase() === "content-type");
+  const others = headers.filter((header) => header !== contentType);
   if (!hasFormData(values)) {
-    return values.data || undefined;
+    return { headers: others, rawBody: values.data ? dataBody(values.data, util.types.toString(contentType?.value)) : undefined };
   }
   if (values.data) {
     throw new InputError("Data", "cannot be sent together with Form Data or File Data: use one or the other.");
   }
-  return toFormData(values);
+  return { headers: others, rawBody: await formDataBody(values) };
 };
 
 /**
  * The user's Max Retry Count, Retry Delay, Exponential Backoff and Retry On All Errors,
- * within the client's rules: a 429 is retried after its Retry-After for every method, and
- * a write whose answer was lost is never repeated, whatever Retry On All Errors says. The
- * wait the user asked for is never cut short by the client's own budget.
+ * over the client's rules, which still hold: a 429 is retried after its Retry-After for
+ * every method, and a write whose answer was lost is never repeated, whatever Retry On All
+ * Errors says. The waits the user asked for come on top of the client's budget.
  */
-const retryOptionsOf = (values: RawRequestValues): RetryOptions => {
+const retryOptionsOf = (values: RawRequestValues, timeoutMs: number): Partial<RetryOptions> => {
   const maxRetries = Number(values.maxRetries) || 0;
   const baseDelayMs = Number(values.retryDelayMS) || 0;
   const exponential = Boolean(values.useExponentialBackoff);
@@ -150,10 +159,23 @@ const retryOptionsOf = (values: RawRequestValues): RetryOptions => {
   return {
     maxRetries,
     baseDelayMs,
+    maxDelayMs: Math.max(DEFAULT_RETRY.maxDelayMs, baseDelayMs * 2 ** maxRetries),
     exponential,
+    jitter: false,
     retryAllErrors: Boolean(values.retryAllErrors),
-    maxTotalWaitMs: Math.max(DEFAULT_RETRY.maxTotalWaitMs, planned),
+    budgetMs: Math.max(DEFAULT_RETRY.budgetMs, timeoutMs) + planned,
   };
+};
+
+/** What the user's Response Type asks for: JSON parsed where the body is JSON, text, or the bytes. */
+const responseData = (response: DataverseResponse, responseType: unknown): unknown => {
+  if (responseType === "arraybuffer") return response.bytes;
+  if (responseType !== "json" && responseType !== undefined && responseType !== "") return response.text;
+  try {
+    return response.text.trim() ? JSON.parse(response.text) : response.text;
+  } catch {
+    return response.text;
+  }
 };
 
 export interface RawRequestOptions {
@@ -162,49 +184,48 @@ export interface RawRequestOptions {
   log: (message: string) => void;
 }
 
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string>;
+  data: unknown;
+}
+
 /**
  * Sends a request on the connection's host only, with the connection's token and the
- * OData headers, through spectral's client with redirects off: a redirect could carry the
- * token to another host. Spectral's own debug logging prints the Authorization header as
- * it is, so it stays off and this function logs instead, redacted.
+ * OData headers, through the client's one request loop (redirects are never followed: a
+ * redirect could carry the token to another host), and logs it redacted when asked.
  */
 export const sendDataverseRawRequest = async (
   connection: Connection,
   values: RawRequestValues,
   options: RawRequestOptions,
-): Promise<AxiosResponse> => {
+): Promise<RawResponse> => {
   const client = createDataverseClient(connection);
   const token = String(connection.token?.access_token);
   const query = Object.fromEntries(pairs(values.queryParams).map((pair) => [pair.key, util.types.toString(pair.value)]));
   // Query parameters go into the URL here, encoded as OData reads them (%20, not +).
   const url = withQuery(resolveRawRequestUrl(client, values.url, options.paths), query);
   const method = (values.method || "GET").toUpperCase();
-  const payload = payloadOf(values);
-  const headers = requestHeaders(values);
-  const authorization = `Bearer ${token}`;
+  const { headers, rawBody } = await bodyOf(values, requestHeaders(values));
   const debug = debugLogger(Boolean(values.debugRequest), options.log, token);
-  debug.request(method, url, [...headers, { key: "Authorization", value: authorization }], values);
-  const http = createClient({
-    baseUrl: client.webApi.origin,
-    responseType: values.responseType,
-    timeout: values.timeout,
-    retryConfig: toRetryConfig(retryOptionsOf(values)),
-  });
-  http.defaults.maxRedirects = 0;
+  const sentHeaders = rawBody ? [...headers, { key: "Content-Type", value: rawBody.contentType }] : headers;
+  debug.request(method, url, [...sentHeaders, { key: "Authorization", value: `Bearer ${token}` }], values);
+  const timeoutMs = Number(values.timeout) || DEFAULT_TIMEOUT_MS;
   try {
-    const response = await http.request({
+    const response = await client.send({
       method,
-      url,
-      headers: { ...util.types.keyValPairListToObject(headers), Authorization: authorization },
-      data: payload,
+      path: url,
+      headers: util.types.keyValPairListToObject(headers) as Record<string, string>,
+      rawBody,
+      responseKind: values.responseType === "arraybuffer" ? "binary" : "text",
+      timeoutMs,
+      retry: retryOptionsOf(values, timeoutMs),
     });
     debug.response(response);
-    return response;
+    return { status: response.status, headers: response.headers, data: responseData(response, values.responseType) };
   } catch (error) {
-    if (!(error as AxiosError).isAxiosError) {
-      throw error;
-    }
-    debug.response((error as AxiosError).response);
-    throw toDataverseError(error, method, pathOf(url));
+    if (!(error instanceof DataverseError)) throw error;
+    debug.failure(error);
+    throw error.at(pathOf(url));
   }
 };

@@ -2,6 +2,7 @@ import { DataverseError } from "./wire/errors";
 import type { DataverseClient } from "./wire/http";
 import { describeRecordKey, normalizeGuid, recordPath, type RecordKey } from "./wire/names";
 import { withRequestOptions, type RequestOptions } from "./requestOptions";
+import { joinNames } from "./wire/url";
 
 export type EntityRecord = Record<string, unknown>;
 
@@ -13,8 +14,8 @@ export interface RecordShape {
 const RETURN_REPRESENTATION = "return=representation";
 
 const shapeQuery = ({ select, expand }: RecordShape = {}) => ({
-  $select: select?.length ? select.join(",") : undefined,
-  $expand: expand?.length ? expand.join(",") : undefined,
+  $select: joinNames(select),
+  $expand: joinNames(expand),
 });
 
 /** The GUID at the end of an `OData-EntityId` header (`…/accounts(<guid>)`), if it has one. */
@@ -66,14 +67,15 @@ export const createRecord = async (
   shape: RecordShape = {},
   options?: RequestOptions,
 ): Promise<WrittenRecord> => {
-  const response = await client.send<EntityRecord>(
-    withRequestOptions(
-      { method: "POST", path: entitySetName, query: shapeQuery(shape), prefer: [RETURN_REPRESENTATION], body: data },
-      options,
-    ),
+  const request = withRequestOptions(
+    { method: "POST", path: entitySetName, query: shapeQuery(shape), prefer: [RETURN_REPRESENTATION], body: data },
+    options,
   );
+  const response = await client.send<EntityRecord>(request);
   const record = response.data;
-  return { id: recordIdOf(entitySetName, record) ?? idFromEntityIdHeader(response.headers["odata-entityid"]), record };
+  const id = recordIdOf(entitySetName, record) ?? idFromEntityIdHeader(response.headers["odata-entityid"]);
+  // The record was created either way: with its id known, an answer we cannot read costs only the representation.
+  return id ? { id, record } : { record: client.requireBody(request, response, "the created record's id") };
 };
 
 export const retrieveRecord = async (
@@ -83,10 +85,8 @@ export const retrieveRecord = async (
   shape: RecordShape = {},
   options?: RequestOptions,
 ): Promise<EntityRecord> => {
-  const response = await client.send<EntityRecord>(
-    withRequestOptions({ method: "GET", path: recordPath(entitySetName, key), query: shapeQuery(shape) }, options),
-  );
-  return response.data;
+  const request = withRequestOptions({ method: "GET", path: recordPath(entitySetName, key), query: shapeQuery(shape) }, options);
+  return client.requireBody(request, await client.send<EntityRecord>(request), "the record");
 };
 
 /** `If-Match: *` makes Dataverse refuse (404) instead of creating a record that is not there. */
@@ -108,7 +108,10 @@ export const updateRecord = async (
 };
 
 export interface UpsertedRecord extends WrittenRecord {
-  /** Null when Dataverse answered 204 without saying which happened. */
+  /**
+   * Null when it cannot be told: Dataverse answered 204 without saying which happened, or an
+   * earlier attempt whose answer was lost may have created the record the retry then updated.
+   */
   created: boolean | null;
 }
 
@@ -139,15 +142,23 @@ export const upsertRecord = async (
       path: recordPath(entitySetName, key),
     });
   }
-  const id = recordIdOf(entitySetName, response.data) ?? keyId;
-  return { created: response.status === 201, id, record: response.data };
+  const id = recordIdOf(entitySetName, response.data) ?? idFromEntityIdHeader(response.headers["odata-entityid"]) ?? keyId;
+  // Retries after 429 are refusals, nothing done; any other retry may follow a first attempt that created the record.
+  const retriedAfterLoss = response.attempts > 1 + response.throttled;
+  return { created: retriedAfterLoss ? null : response.status === 201, id, record: response.data };
 };
+
+export interface DeletedRecord {
+  /** True when an earlier attempt whose answer was lost had already deleted it: the retry found it gone. */
+  alreadyGone: boolean;
+}
 
 export const deleteRecord = async (
   client: DataverseClient,
   entitySetName: string,
   key: RecordKey,
   options?: RequestOptions,
-): Promise<void> => {
-  await client.send(withRequestOptions({ method: "DELETE", path: recordPath(entitySetName, key) }, options));
+): Promise<DeletedRecord> => {
+  const response = await client.send(withRequestOptions({ method: "DELETE", path: recordPath(entitySetName, key) }, options));
+  return { alreadyGone: response.status === 404 };
 };

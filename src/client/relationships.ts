@@ -1,7 +1,8 @@
 import { DataverseError } from "./wire/errors";
 import type { DataverseClient } from "./wire/http";
 import { normalizeGuid, recordPath, type RecordKey } from "./wire/names";
-import { collectPages, queryPages } from "./query";
+import { collectPages } from "./pager";
+import { queryPages } from "./query";
 import type { EntityRecord } from "./records";
 import { withRequestOptions, type RequestOptions } from "./requestOptions";
 
@@ -106,9 +107,12 @@ const collectionLinks = async (
 ): Promise<unknown[]> => {
   const next = body["@odata.nextLink"];
   const first = { records: (body.value ?? []) as EntityRecord[], nextPageId: typeof next === "string" && next ? next : undefined };
-  const pages = queryPages(client, path, { requestOptions }, first);
-  const links = await collectPages(pages, LINKS_LIMIT, tooManyLinks(navigationProperty, path));
-  return links.records;
+  const links = await collectPages(
+    queryPages(client, path, { requestOptions }, first),
+    LINKS_LIMIT,
+    tooManyLinks(navigationProperty, path),
+  );
+  return links.items;
 };
 
 /**

@@ -3,6 +3,7 @@ import type { DataverseClient } from "./wire/http";
 import { normalizeGuid } from "./wire/names";
 import { queryAllRecords, type RecordQuery } from "./query";
 import { createRecord, deleteRecord, updateRecord, type EntityRecord } from "./records";
+import { odataString } from "./wire/url";
 
 export type WebhookMessage = "Create" | "Update" | "Delete";
 
@@ -70,8 +71,6 @@ const authValueOf = (authentication: WebhookAuthentication): string =>
     ? authentication.key
     : `<settings><setting name="${escapeXml(authentication.name)}" value="${escapeXml(authentication.value)}" /></settings>`;
 
-const literal = (text: string): string => `'${text.replace(/'/g, "''")}'`;
-
 const isNotFound = (error: unknown): boolean => error instanceof DataverseError && error.status === 404;
 
 /**
@@ -99,7 +98,7 @@ const findEndpoint = async (client: DataverseClient, url: string, knownId?: stri
   const byId = id ? `serviceendpointid eq ${id} or ` : "";
   const records = await lookUp(client, ENDPOINTS, {
     select: ["serviceendpointid"],
-    filter: `contract eq ${WEBHOOK_CONTRACT} and (${byId}url eq ${literal(url)})`,
+    filter: `contract eq ${WEBHOOK_CONTRACT} and (${byId}url eq ${odataString(url)})`,
   });
   return records.length ? idOf(records[0], "serviceendpointid", ENDPOINTS) : undefined;
 };
@@ -137,13 +136,13 @@ const findMessageFilters = async (
 ): Promise<MessageFilter[]> => {
   const messageRecords = await lookUp(client, MESSAGES, {
     select: ["sdkmessageid", "name"],
-    filter: messages.map((message) => `name eq ${literal(message)}`).join(" or "),
+    filter: messages.map((message) => `name eq ${odataString(message)}`).join(" or "),
   });
   const messageIds = messageRecords.map((record) => `_sdkmessageid_value eq ${idOf(record, "sdkmessageid", MESSAGES)}`);
   const filterRecords = messageIds.length
     ? await lookUp(client, FILTERS, {
         select: ["sdkmessagefilterid", "_sdkmessageid_value"],
-        filter: `primaryobjecttypecode eq ${literal(entityLogicalName)} and (${messageIds.join(" or ")})`,
+        filter: `primaryobjecttypecode eq ${odataString(entityLogicalName)} and (${messageIds.join(" or ")})`,
       })
     : [];
   return messages.map((message) => {

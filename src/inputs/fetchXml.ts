@@ -1,6 +1,7 @@
 import { input } from "@prismatic-io/spectral";
 import { InputError, parseFetchXml, requireGuid } from "../client";
 import { toBoolean, toIntegerInRange, toOptionalString } from "./clean";
+import { fetchAllTooMany } from "./queries";
 
 export const xmlQuery = input({
   label: "XML Query",
@@ -67,3 +68,13 @@ export const fetchAllPages = input({
     "Follow every page and return all records at once (up to 100,000). Page Number and Next Page Id are then ignored; the page size is the query's count, or 5000.",
   clean: (value: unknown) => toBoolean(value),
 });
+
+/** Fetch All's errors for a FetchXML query, naming the inputs that page instead. */
+export const fetchXmlFetchAllLimits = {
+  tooMany: fetchAllTooMany("Page Number and Next Page Id"),
+  pastSimplePaging: (rows: number) =>
+    new InputError(
+      "Fetch All",
+      `Dataverse returned no paging cookie for this query (it gives none for some queries, such as one ordered on a link-entity column), and without one it pages only through the first ${rows} rows, which this query has more than: order by columns of the primary entity only, so Dataverse returns paging cookies, or narrow the filter.`,
+    ),
+};

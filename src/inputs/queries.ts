@@ -106,3 +106,12 @@ export const includeCount = input({
   comments: "Also return the number of matching records (Dataverse counts at most 5000).",
   clean: (value: unknown) => toBoolean(value),
 });
+
+/** Fetch All's error past the records one step may hold, naming the inputs that page instead. */
+export const fetchAllTooMany =
+  (pagingInputs: string) =>
+  (maxRecords: number): InputError =>
+    new InputError(
+      "Fetch All",
+      `the query returns more than ${maxRecords} records, the most one step may hold: narrow the filter, or turn Fetch All off and page with ${pagingInputs}.`,
+    );

@@ -14,6 +14,7 @@ import {
 import { exampleRemoteExecutionContext, exampleTriggerPayload } from "./examples";
 import { readRemoteExecutionContext } from "./remoteExecutionContext";
 import { checkWebhookRequest, redactSecret } from "./webhookAuthentication";
+import { REDACTED } from "../client";
 import { parseWebhookBody, readWebhookEvent } from "./webhookEvent";
 import { createWebhook, deleteWebhook, expectedSecret } from "./webhookRegistration";
 
@@ -60,7 +61,7 @@ export const dynamicsWebhookTrigger = trigger({
         "x-ms-dynamics-request-name": "Update",
         "x-ms-correlation-request-id": "9e2b7f0c-1a3d-4e5f-8a9b-0c1d2e3f4a5b",
       },
-      queryParameters: { code: "[redacted]" },
+      queryParameters: { code: REDACTED },
       body: { data: exampleRemoteExecutionContext, contentType: "application/json" },
       event: {
         ...readRemoteExecutionContext(exampleRemoteExecutionContext),

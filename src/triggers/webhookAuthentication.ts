@@ -5,6 +5,7 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { AuthenticationType } from "../inputs/webhooks";
+import { REDACTED } from "../client";
 
 export type ExpectedSecret =
   | { type: "None" }
@@ -18,8 +19,6 @@ export class WebhookRejectedError extends Error {
     this.name = "WebhookRejectedError";
   }
 }
-
-export const REDACTED = "[redacted]";
 
 const sha256 = (text: string): Buffer => createHash("sha256").update(text).digest();
 

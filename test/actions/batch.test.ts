@@ -191,23 +191,67 @@ describe("batchEntityActions", () => {
     expect(request.headers.prefer).toBe("odata.continue-on-error");
   });
 
-  it.each([
-    [false, "stopped the batch at a failed operation"],
-    [true, "answered only a failed operation"],
-  ])(
-    "reports every operation's outcome as unknown when a lone failing part names none of them (Continue On Error %p)",
-    async (continueOnError, answer) => {
-      fixture.emulator.inject(onlyFailingPart());
-      const data = await run(stopsAtDelete(`Unnamed Failing ${continueOnError}`), { continueOnError });
-      expect(data.summary).toEqual({ succeeded: 0, failed: 3 });
-      for (const index of [0, 1, 2]) {
-        expect(data.results[index]).toMatchObject({ index, status: null, success: false, error: { code: "OutcomeUnknown" } });
-        expect(data.results[index].error.message).toBe(
-          `Outcome unknown: Dataverse ${answer} (0x80040217: Entity 'account' Does Not Exist) without saying which one, so this operation may or may not have been applied.`,
-        );
-      }
-    },
-  );
+  it("places a lone failing part that names no operation on the first one, as Dataverse answers in order and stops there", async () => {
+    fixture.emulator.inject(onlyFailingPart());
+    const operations = [
+      { collection: "accounts", action: "delete", key: MISSING },
+      createOperation("Unnamed After A"),
+      createOperation("Unnamed After B"),
+    ];
+    const data = await run(operations, { continueOnError: false });
+    expect(data.summary).toEqual({ succeeded: 0, failed: 3 });
+    expect(data.results[0]).toMatchObject({ index: 0, status: 404, success: false, error: { code: "0x80040217" } });
+    for (const index of [1, 2]) {
+      expect(data.results[index]).toMatchObject({ index, status: null, error: { code: "NotExecuted" } });
+    }
+    expect(accountNamed("Unnamed After A")).toBeUndefined();
+    expect(accountNamed("Unnamed After B")).toBeUndefined();
+  });
+
+  it("reports every operation's outcome as unknown when parts that name none of them cannot be placed (Continue On Error)", async () => {
+    fixture.emulator.inject(onlyFailingPart());
+    const data = await run(stopsAtDelete("Unplaced"), { continueOnError: true });
+    expect(data.summary).toEqual({ succeeded: 0, failed: 3 });
+    for (const index of [0, 1, 2]) {
+      expect(data.results[index]).toMatchObject({ index, status: null, success: false, error: { code: "OutcomeUnknown" } });
+      expect(data.results[index].error.message).toMatch(
+        /^Outcome unknown: Dataverse answered the 3 operations with 1 part\(s\) that name no operation and fit no documented pattern/,
+      );
+    }
+  });
+
+  it("maps parts without Content-IDs by position: successes so far, then the failure, the rest not executed", async () => {
+    const part = (status: string, body = "") =>
+      [
+        "--batchresponse_pos",
+        "Content-Type: application/http",
+        "Content-Transfer-Encoding: binary",
+        "",
+        status,
+        "Content-Type: application/json; odata.metadata=minimal",
+        "",
+        body,
+      ].join("\r\n");
+    fixture.emulator.inject({
+      method: "POST",
+      path: "$batch",
+      afterHandling: true,
+      status: 400,
+      headers: { "Content-Type": "multipart/mixed; boundary=batchresponse_pos" },
+      body: [
+        part("HTTP/ 1.1 204 No Content"),
+        part("HTTP/1.1 404 Not Found", '{"error":{"code":"0x80040217","message":"Entity \'account\' Does Not Exist"}}'),
+        "--batchresponse_pos--",
+        "",
+      ].join("\r\n"),
+    });
+    const data = await run(stopsAtDelete("Positional"), { continueOnError: false });
+    expect(data.results[0]).toMatchObject({ index: 0, status: 204, success: true });
+    expect(data.results[1]).toMatchObject({ index: 1, status: 404, error: { code: "0x80040217" } });
+    expect(data.results[2]).toMatchObject({ index: 2, status: null, error: { code: "NotExecuted" } });
+    expect(accountNamed("Positional Before")).toBeDefined();
+    expect(accountNamed("Positional After")).toBeUndefined();
+  });
 
   it.each([true, false])(
     "rolls an atomic batch back entirely, naming the operation that failed (Continue On Error %p)",
@@ -311,17 +355,15 @@ describe("batchEntityActions", () => {
     expectShapeOfExample(data);
   });
 
-  it("refuses a change set answer that repeats a Content-ID, as it cannot tell which operation a part answers", async () => {
+  it("reports every operation as of unknown outcome when a change set answer repeats a Content-ID, as no part can be placed", async () => {
     fixture.emulator.inject(changeSetAnswer("1", "1"));
-    const error = await actionError("batchEntityActions", {
-      connection: fixture.connection,
-      actions: JSON.stringify([createOperation("Repeated Id A"), createOperation("Repeated Id B")]),
-      atomic: true,
-    });
-    expect(error.message).toMatch(
-      /^The outcome of POST \$batch is unknown: the \$batch response could not be read: a change set response part has an unknown or repeated Content-ID '1'/,
-    );
-    expect(error).toMatchObject({ name: "DataverseError", outcomeUnknown: true });
+    const data = await run([createOperation("Repeated Id A"), createOperation("Repeated Id B")], { atomic: true });
+    for (const index of [0, 1]) {
+      expect(data.results[index]).toMatchObject({ index, status: null, success: false, error: { code: "OutcomeUnknown" } });
+      expect(data.results[index].error.message).toMatch(
+        /^Outcome unknown: Dataverse answered the \$batch with 200, so it ran, but its answer could not be read \(a change set response part has an unknown or repeated Content-ID\)/,
+      );
+    }
   });
 
   it("round-trips record text holding a boundary-like line and CRLFs", async () => {
@@ -465,34 +507,48 @@ describe("batchEntityActions", () => {
     expect(accounts().filter((record) => record.name === "Gateway Batch Co")).toHaveLength(1);
   });
 
+  it("turns a plain JSON refusal of the whole batch into a clear error", async () => {
+    const body = '{"error":{"code":"0x0","message":"The batch request could not be read."}}';
+    fixture.emulator.inject({
+      method: "POST",
+      path: "$batch",
+      status: 400,
+      headers: { "Content-Type": "application/json; charset=utf-8" },
+      body,
+    });
+    const error = await actionError("batchEntityActions", { connection: fixture.connection, actions: [createOperation("Odd Answer Co")] });
+    expect(error.message).toMatch(/^Dataverse answered 400 for POST \$batch: The batch request could not be read\. \(code 0x0/);
+    expect(error).toMatchObject({ name: "DataverseError", kind: "http", outcomeUnknown: false });
+  });
+
   it.each([
-    [
-      "a plain JSON error",
-      400,
-      "application/json; charset=utf-8",
-      '{"error":{"code":"0x0","message":"The batch request could not be read."}}',
-      /^Dataverse answered 400 for POST \$batch: The batch request could not be read\. \(code 0x0/,
-    ],
-    [
-      "an HTML page",
-      200,
-      "text/html",
-      "<html><body>Sign in</body></html>",
-      /^Dataverse answered 200 for POST \$batch: the \$batch response was text\/html, not multipart\/mixed: <html>/,
-    ],
+    ["an HTML page", "text/html", "<html><body>Sign in</body></html>", /it was text\/html, not multipart\/mixed: <html>/],
     [
       "a cut-off multipart body",
-      200,
       "multipart/mixed; boundary=batchresponse_cut",
       "--batchresponse_cut\r\nContent-Type: application/http\r\n\r\nHTTP/1.1 204 No",
-      /^The outcome of POST \$batch is unknown: the \$batch response could not be read: the body ends without its closing delimiter/,
+      /the body ends without its closing delimiter/,
     ],
-  ])("turns %s into a clear error", async (_name, status, contentType, body, message) => {
-    fixture.emulator.inject({ method: "POST", path: "$batch", status, headers: { "Content-Type": contentType }, body });
-    const error = await actionError("batchEntityActions", { connection: fixture.connection, actions: [createOperation("Odd Answer Co")] });
-    expect(error.message).toMatch(message);
-    expect(error.name).toBe("DataverseError");
-  });
+  ])(
+    "reports each operation of a batch answered 200 with %s as applied or not, never as a plain failure",
+    async (_name, contentType, body, cause) => {
+      fixture.emulator.inject({
+        method: "POST",
+        path: "$batch",
+        status: 200,
+        headers: { "Content-Type": contentType },
+        body,
+        afterHandling: true,
+      });
+      const data = await run([createOperation(`Odd Answer ${contentType}`)]);
+      expect(data.results[0]).toMatchObject({ index: 0, status: null, success: false, error: { code: "OutcomeUnknown" } });
+      expect(data.results[0].error.message).toMatch(
+        /^Outcome unknown: Dataverse answered the \$batch with 200, so it ran, but its answer could not be read/,
+      );
+      expect(data.results[0].error.message).toMatch(cause);
+      expect(accounts().filter((record) => record.name === `Odd Answer ${contentType}`)).toHaveLength(1);
+    },
+  );
 
   it.each([
     ["not JSON", "[{", /^Batch Actions: is not valid JSON/],

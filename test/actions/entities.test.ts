@@ -303,7 +303,7 @@ describe("deleteEntity", () => {
       dynamicValues: { subject: "Delete me", lastname: "Temp" },
     });
     const data = await runAction("deleteEntity", { connection, entityType: "leads", entityId: id });
-    expect(data).toEqual({ id, deleted: true });
+    expect(data).toEqual({ id, deleted: true, alreadyGone: false });
     expectSameShape(data, examples("deleteEntity"));
     const again = await actionError("deleteEntity", { connection, entityType: "leads", entityId: id });
     expect(again).toMatchObject({ status: 404 });

@@ -152,7 +152,7 @@ describe("fetchXml: a query too long for a URL goes through $batch", () => {
     emulator.inject({ path: "$batch", status: 200, headers: { "Content-Type": "application/json" }, body: JSON.stringify({ value: [] }) });
     const error = await actionError("fetchXml", { connection, entityType: "leads", xmlQuery: LONG_QUERY });
     expect(error.message).toMatch(
-      /^Dataverse answered 200 for POST \$batch: the \$batch response was application\/json, not multipart\/mixed: \{"value":\[\]\}/,
+      /^Dataverse answered 200 for POST \$batch: the \$batch response could not be read: it was application\/json, not multipart\/mixed: \{"value":\[\]\}/,
     );
     emulator.inject({
       path: "$batch",

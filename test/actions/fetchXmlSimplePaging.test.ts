@@ -1,6 +1,8 @@
 import { XMLParser } from "fast-xml-parser";
+import { createDataverseClient, FETCH_ALL_LIMIT, parseFetchXml, runFetchXmlAll, SIMPLE_PAGING_LIMIT } from "../../src/client";
+import { fetchXmlFetchAllLimits } from "../../src/inputs/fetchXml";
 import type { TableDefinition } from "../emulator/schema";
-import { actionError, runAction, useEmulator } from "../support";
+import { runAction, useEmulator } from "../support";
 
 const fixture = useEmulator();
 
@@ -17,8 +19,9 @@ const byParentAccount = (count: number, company: string) => `<fetch count="${cou
 </fetch>`;
 
 const SMALL = 7;
-// One row past what simple paging reaches, so Fetch All would need page 11 of 5000.
-const LARGE = 50_001;
+// Simple paging's reach is a parameter: 20 rows here stand for Dataverse's 50,000, so the test needs only 21.
+const REACH = 20;
+const LARGE = REACH + 1;
 
 beforeAll(() => {
   const leads = fixture.emulator.store.byLogicalName("lead") as TableDefinition;
@@ -43,19 +46,20 @@ describe("fetchXml: Fetch All when Dataverse returns no paging cookie", () => {
     expect(sent.map((attributes) => attributes["paging-cookie"])).toEqual([undefined, undefined, undefined, undefined]);
   });
 
-  it("stops with an input error before the page that would pass 50,000 rows, rather than truncate", async () => {
+  it("stops with an input error before the page that would pass simple paging's reach, rather than truncate", async () => {
     const { emulator, connection } = fixture;
-    const error = await actionError("fetchXml", {
-      connection,
-      entityType: "leads",
-      xmlQuery: byParentAccount(5000, "Large Co"),
-      fetchAll: true,
-    });
-    expect(error.message).toMatch(
-      /^Fetch All: Dataverse returned no paging cookie for this query .* pages only through the first 50000 rows, which this query has more than: order by columns of the primary entity only, so Dataverse returns paging cookies, or narrow the filter\.$/,
+    const request = { query: parseFetchXml(byParentAccount(5, "Large Co")) };
+    const limits = { maxRecords: FETCH_ALL_LIMIT, ...fetchXmlFetchAllLimits, simplePagingRows: REACH };
+    const error = await runFetchXmlAll(createDataverseClient(connection), "leads", request, limits).catch((caught: Error) => caught);
+    expect((error as Error).message).toMatch(
+      /^Fetch All: Dataverse returned no paging cookie for this query .* pages only through the first 20 rows, which this query has more than: order by columns of the primary entity only, so Dataverse returns paging cookies, or narrow the filter\.$/,
     );
     const sent = emulator.takeRequests().map((request) => fetchAttributes(request.query.fetchXml).page);
-    expect(sent).toEqual(["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"]);
-    // Ten pages of 5000 through the emulator take several seconds.
-  }, 90_000);
+    expect(sent).toEqual(["1", "2", "3", "4"]);
+  });
+
+  it("reaches 50,000 rows by default, as Dataverse's simple paging does", () => {
+    expect(SIMPLE_PAGING_LIMIT).toBe(50_000);
+    expect(fetchXmlFetchAllLimits.pastSimplePaging(SIMPLE_PAGING_LIMIT).message).toContain("pages only through the first 50000 rows");
+  });
 });

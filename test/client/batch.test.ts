@@ -258,4 +258,14 @@ describe("multipart helpers", () => {
     expect(statusOf(message.startLine)).toBe(412);
     expect(statusOf("POST /api/data/v9.2/accounts HTTP/1.1")).toBeUndefined();
   });
+
+  it.each([
+    ["HTTP/ 1.1 200 OK", 200],
+    ["http/1.1 204 No Content", 204],
+    ["HTTP/2 201 Created", 201],
+    ["HTTP/1.1 20 OK", undefined],
+    ["HTTPS/1.1 200 OK", undefined],
+  ])("reads the status line %p leniently where its meaning is plain", (line, status) => {
+    expect(statusOf(line)).toBe(status);
+  });
 });

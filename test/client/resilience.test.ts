@@ -1,7 +1,8 @@
 import { createDataverseClient, DataverseError } from "../../src/client";
-import { actionError, runAction, useEmulator } from "../support";
+import { actionError, runAction, useEmulator, useTestClock } from "../support";
 
 const fixture = useEmulator();
+useTestClock();
 
 const THROTTLED = {
   error: { code: "0x80072322", message: "Number of requests exceeded the limit of 6000 over time window of 300 seconds." },
@@ -80,7 +81,7 @@ describe("throttling and transient faults", () => {
   it("does not wait when Dataverse asks for longer than the retry budget", async () => {
     const { emulator, connection } = fixture;
     emulator.inject({ method: "GET", path: "leads", status: 429, headers: { "Retry-After": "300" }, body: THROTTLED });
-    const client = createDataverseClient(connection, { retry: { maxTotalWaitMs: 10_000 } });
+    const client = createDataverseClient(connection, { retry: { budgetMs: 10_000 } });
     const error = await client.send({ method: "GET", path: "leads" }).catch((caught: unknown) => caught as Error);
     expect((error as Error).message).toMatch(/^Dataverse is throttling requests \(429\) for GET leads: Number of requests exceeded/);
     expect(emulator.takeRequests()).toHaveLength(1);

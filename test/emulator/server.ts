@@ -47,6 +47,14 @@ export interface InjectedFault {
   body?: unknown;
   /** Close the connection without an answer. */
   drop?: boolean;
+  /** Never answer: the connection stays open until the emulator stops. */
+  hang?: boolean;
+  /**
+   * Send the status line, the headers with the full body's Content-Length, then only half of
+   * the body, and close the connection. Without a status or body of its own (with
+   * afterHandling) it cuts off the real answer.
+   */
+  cutOff?: boolean;
   /** Carry the request out first, then answer with the fault: a write whose answer is lost. */
   afterHandling?: boolean;
 }
@@ -72,6 +80,8 @@ export interface Emulator {
   serviceProtection: ServiceProtection;
   requests: RecordedRequest[];
   inject(fault: InjectedFault): void;
+  /** Forgets the faults not yet used up. */
+  clearFaults(): void;
   /** Requests to the Web API that arrived since the last call (and forgets them). */
   takeRequests(): RecordedRequest[];
   stop(): Promise<void>;
@@ -107,7 +117,8 @@ const parseQuery = (rawQuery: string): Record<string, string> => {
   return query;
 };
 
-const send = (response: ServerResponse, answer: EmuResponse): void => {
+/** The status, headers and body text an answer goes out with. */
+const encode = (answer: EmuResponse): { headers: Record<string, string>; body: string | Buffer } => {
   const headers: Record<string, string> = { "OData-Version": "4.0", "x-ms-service-request-id": randomUUID(), ...answer.headers };
   let body: string | Buffer = "";
   if (answer.body !== undefined) {
@@ -118,8 +129,21 @@ const send = (response: ServerResponse, answer: EmuResponse): void => {
       headers["Content-Type"] = headers["Content-Type"] ?? JSON_TYPE;
     }
   }
+  return { headers, body };
+};
+
+const send = (response: ServerResponse, answer: EmuResponse): void => {
+  const { headers, body } = encode(answer);
   response.writeHead(answer.status, headers);
   response.end(body);
+};
+
+/** Half the body after headers that promise all of it, then the connection closes. */
+const sendCutOff = (response: ServerResponse, answer: EmuResponse): void => {
+  const { headers, body } = encode(answer);
+  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body, "utf8");
+  response.writeHead(answer.status, { ...headers, "Content-Length": String(bytes.length) });
+  response.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => response.socket?.destroy());
 };
 
 const matches = (fault: InjectedFault, method: string, path: string): boolean =>
@@ -190,7 +214,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
       }
       const answer = await dispatch(emuRequest, context);
       if (fault) {
-        answerFault(response, fault);
+        answerFault(response, fault, answer);
         return;
       }
       send(response, answer);
@@ -199,16 +223,22 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
     }
   };
 
-  const answerFault = (response: ServerResponse, fault: InjectedFault): void => {
+  const answerFault = (response: ServerResponse, fault: InjectedFault, real?: EmuResponse): void => {
     if (fault.drop) {
       response.socket?.destroy();
       return;
     }
-    const headers = { ...fault.headers };
+    if (fault.hang) return;
+    const headers = { ...(fault.cutOff && fault.body === undefined ? real?.headers : undefined), ...fault.headers };
     if (typeof fault.body === "string" && !Object.keys(headers).some((name) => name.toLowerCase() === "content-type")) {
       headers["Content-Type"] = "text/html; charset=utf-8";
     }
-    send(response, { status: fault.status ?? 500, headers, body: fault.body });
+    const answer = {
+      status: fault.status ?? (fault.cutOff && real ? real.status : 500),
+      headers,
+      body: fault.body ?? (fault.cutOff ? real?.body : undefined),
+    };
+    (fault.cutOff ? sendCutOff : send)(response, answer);
   };
 
   const handleOAuth = async (request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> => {
@@ -269,6 +299,9 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
     requests,
     inject(fault) {
       faults.push({ ...fault, remaining: fault.times ?? 1 });
+    },
+    clearFaults() {
+      faults.length = 0;
     },
     takeRequests() {
       return requests.splice(0, requests.length);

@@ -148,25 +148,25 @@ describe("a backlog larger than one poll: Change Tracking", () => {
 });
 
 describe("reading change-tracking pages that never end", () => {
-  const page = (skip: number) => ({
+  const page = (skip: number, value: unknown[] = [{ accountid: SEED.accounts.contoso, name: "Contoso Ltd" }]) => ({
     status: 200,
-    body: { value: [], "@odata.nextLink": `${fixture.emulator.apiRoot}accounts?$skiptoken=0:${skip}` },
+    body: { value, "@odata.nextLink": `${fixture.emulator.apiRoot}accounts?$skiptoken=0:${skip}` },
   });
 
   it("stops with a clear error when a next link repeats", async () => {
     fixture.emulator.inject({ path: "accounts", ...page(1) });
     fixture.emulator.inject({ path: "accounts", ...page(1) });
     await expect(readTrackedChanges(client(), "accounts", { select: ["name"] })).rejects.toThrow(
-      "the change-tracking response for 'accounts' repeated a @odata.nextLink it had already given, so paging stopped rather than loop",
+      "Dataverse gave the same next page link twice, after page 2, so paging stopped rather than loop",
     );
   });
 
-  it("stops with a clear error when pages keep coming back empty", async () => {
-    for (let skip = 1; skip <= 100; skip += 1) fixture.emulator.inject({ path: "accounts", ...page(skip) });
+  it("stops with a clear error at an empty page that still links on", async () => {
+    fixture.emulator.inject({ path: "accounts", ...page(1, []) });
     await expect(readTrackedChanges(client(), "accounts", { select: ["name"] })).rejects.toThrow(
-      "kept giving further pages (100 read, 100 empty in a row)",
+      "Dataverse linked to a next page after page 1 but returned no records on it, so paging stopped rather than loop",
     );
-    expect(fixture.emulator.takeRequests()).toHaveLength(100);
+    expect(fixture.emulator.takeRequests()).toHaveLength(1);
   });
 });
 

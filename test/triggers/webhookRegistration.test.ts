@@ -120,7 +120,7 @@ describe("Webhook trigger: automatic registration", () => {
     const accepted: any = await harness.trigger("dynamicsWebhookTrigger", delivery(key), triggerParams(), {
       crossFlowState: result?.crossFlowState,
     });
-    expect(accepted.payload.queryParameters.code).toBe("[redacted]");
+    expect(accepted.payload.queryParameters.code).toBe("[REDACTED]");
     await expect(
       harness.trigger("dynamicsWebhookTrigger", delivery(oldKey), triggerParams(), { crossFlowState: result?.crossFlowState }),
     ).rejects.toThrow("the 'code' query parameter does not match the configured webhook key");
@@ -216,7 +216,7 @@ describe("Webhook trigger: automatic registration", () => {
       primarycontactid: { id: "000000c0-0000-4000-8000-000000000001", logicalName: "contact", name: "Maria Campbell" },
     });
     expect(event.target.createdon).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.000Z$/);
-    expect(result.payload.queryParameters.code).toBe("[redacted]");
+    expect(result.payload.queryParameters.code).toBe("[REDACTED]");
   });
 
   it("an Update sends only the changed columns, only for the filtering attributes, with the images registered for the step", async () => {

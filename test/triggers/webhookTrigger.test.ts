@@ -94,14 +94,14 @@ describe("Webhook trigger: validation", () => {
     const crossFlowState = { "dynamicsWebhook:flowStableId": { ...registration, webhookKeySha256: hashSecret("generated") } };
     const result = await run(request({ query: { code: "generated" } }), params, { crossFlowState });
     expect(result.payload.event.messageName).toBe("Update");
-    expect(result.payload.queryParameters.code).toBe("[redacted]");
+    expect(result.payload.queryParameters.code).toBe("[REDACTED]");
     await expect(run(request({ query: { code: KEY } }), params, { crossFlowState })).rejects.toThrow("does not match");
     await expect(run(request({ query: { code: "generated" } }), params)).rejects.toThrow("no registered webhook key yet");
   });
 
   it("never passes the secret on to the flow", async () => {
     const result = await run(request({ query: { code: KEY } }), { authenticationType: "WebhookKey", webhookKey: KEY });
-    expect(result.payload.queryParameters.code).toBe("[redacted]");
+    expect(result.payload.queryParameters.code).toBe("[REDACTED]");
     const header = await run(request({ headers: { "x-api-key": KEY } }), {
       authenticationType: "HttpHeader",
       authName: "x-api-key",

@@ -12,8 +12,9 @@ export const deleteEntity = action({
   inputs: { entityType, entityId, connection: connectionInput, ...deleteOptionInputs },
   perform: async (_context, params) => {
     const client = createDataverseClient(params.connection);
-    await deleteRecord(client, params.entityType, params.entityId, requestOptionsOf(params));
-    return { data: { id: describeRecordKey(params.entityId), deleted: true } };
+    const { alreadyGone } = await deleteRecord(client, params.entityType, params.entityId, requestOptionsOf(params));
+    return { data: { id: describeRecordKey(params.entityId), deleted: true, alreadyGone } };
   },
-  examplePayload: { data: { id: EXAMPLE_ACCOUNT_ID, deleted: true } },
+  // alreadyGone: an earlier attempt whose answer was lost had deleted the record, so the retry found it gone.
+  examplePayload: { data: { id: EXAMPLE_ACCOUNT_ID, deleted: true, alreadyGone: false } },
 });

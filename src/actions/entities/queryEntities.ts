@@ -1,7 +1,15 @@
 import { action } from "@prismatic-io/spectral";
 import { createDataverseClient, FETCH_ALL_LIMIT, MAX_PAGE_SIZE, queryAllRecords, queryRecords, type RecordQuery } from "../../client";
 import { connectionInput, entityType, expandPropertyNames, fieldNames } from "../../inputs/entities";
-import { fetchAll, filterExpression, includeCount, nextPageId, orderByFieldNames, recordsPerPage } from "../../inputs/queries";
+import {
+  fetchAll,
+  fetchAllTooMany,
+  filterExpression,
+  includeCount,
+  nextPageId,
+  orderByFieldNames,
+  recordsPerPage,
+} from "../../inputs/queries";
 import { queryOptionInputs, requestOptionsOf } from "../../inputs/requestOptions";
 import { exampleAccount } from "../examples";
 
@@ -37,7 +45,13 @@ export const queryEntities = action({
     };
     // Fetch All returns one combined list, so the page size only decides how many requests it takes.
     const page = params.fetchAll
-      ? await queryAllRecords(client, params.entityType, { ...query, pageSize: MAX_PAGE_SIZE, nextPageId: undefined }, FETCH_ALL_LIMIT)
+      ? await queryAllRecords(
+          client,
+          params.entityType,
+          { ...query, pageSize: MAX_PAGE_SIZE, nextPageId: undefined },
+          FETCH_ALL_LIMIT,
+          fetchAllTooMany("Next Page Id"),
+        )
       : await queryRecords(client, params.entityType, query);
     return { data: page };
   },

@@ -11,7 +11,7 @@ import {
 } from "../../client";
 import { connectionInput } from "../../inputs/entities";
 import { odataQuery } from "../../inputs/odataQuery";
-import { fetchAll, nextPageId, recordsPerPage } from "../../inputs/queries";
+import { fetchAll, fetchAllTooMany, nextPageId, recordsPerPage } from "../../inputs/queries";
 import { queryOptionInputs, requestOptionsOf } from "../../inputs/requestOptions";
 import { exampleAccount } from "../examples";
 
@@ -53,6 +53,7 @@ export const queryEntitiesByUrl = action({
           entitySetName,
           { ...query, pageSize: view ? undefined : MAX_PAGE_SIZE, nextPageId: undefined },
           FETCH_ALL_LIMIT,
+          fetchAllTooMany("Next Page Id"),
         )
       : await queryRecords(client, entitySetName, query);
     return { data: toOutput(page) };

@@ -1,7 +1,7 @@
 import { action } from "@prismatic-io/spectral";
 import { createDataverseClient, FETCH_ALL_LIMIT, runFetchXml, runFetchXmlAll, type FetchXmlRequest } from "../../client";
 import { connectionInput, entityType } from "../../inputs/entities";
-import { fetchAllPages, impersonateUserId, includeAnnotations, pageNumber, xmlQuery } from "../../inputs/fetchXml";
+import { fetchAllPages, fetchXmlFetchAllLimits, impersonateUserId, includeAnnotations, pageNumber, xmlQuery } from "../../inputs/fetchXml";
 import { nextPageId } from "../../inputs/queries";
 import { impersonateBy, includeFormattedValues, requestOptionsOf } from "../../inputs/requestOptions";
 import { EXAMPLE_ACCOUNT_ID } from "../examples";
@@ -33,7 +33,7 @@ export const fetchXml = action({
       requestOptions: requestOptionsOf(params),
     };
     const page = params.fetchAll
-      ? await runFetchXmlAll(client, params.entityType, request, FETCH_ALL_LIMIT)
+      ? await runFetchXmlAll(client, params.entityType, request, { maxRecords: FETCH_ALL_LIMIT, ...fetchXmlFetchAllLimits })
       : await runFetchXml(client, params.entityType, request);
     return { data: page };
   },

@@ -9,7 +9,18 @@ export class InputError extends Error {
   }
 }
 
+/**
+ * What went wrong, for flows and tests to branch on: `http` Dataverse (or a gateway) answered
+ * with an error status; `network` the connection failed or the answer was cut off; `timeout`
+ * no answer in time; `parse` an answer that cannot be read or lacks what it must hold;
+ * `throttled` Dataverse kept refusing with 429 until the request's budget ran out;
+ * `refused` the client would not send the request (another host, a redirect).
+ */
+export type DataverseErrorKind = "http" | "network" | "timeout" | "parse" | "throttled" | "refused";
+
 export interface DataverseErrorDetails {
+  /** Derived from the status when not given: `throttled` for 429, `http` for another status, else `parse`. */
+  kind?: DataverseErrorKind;
   status?: number;
   /** Dataverse's HRESULT code, e.g. 0x80040217. Not related to the HTTP status. */
   code?: string;
@@ -19,34 +30,47 @@ export interface DataverseErrorDetails {
   path: string;
   /** True when a write may have happened even though we have no answer. */
   outcomeUnknown?: boolean;
+  /** How many attempts the request took, when it was sent. */
+  attempts?: number;
 }
 
 /** Anything Dataverse (or the network on the way to it) answered with other than success. */
 export class DataverseError extends Error {
+  readonly kind: DataverseErrorKind;
   readonly status?: number;
   readonly code?: string;
   readonly requestId?: string;
   readonly method: string;
   readonly path: string;
   readonly outcomeUnknown: boolean;
+  readonly attempts?: number;
   readonly dataverseMessage: string;
 
   constructor(dataverseMessage: string, details: DataverseErrorDetails) {
     super(describe(dataverseMessage, details));
     this.name = "DataverseError";
     this.dataverseMessage = dataverseMessage;
+    this.kind = details.kind ?? (details.status === 429 ? "throttled" : details.status ? "http" : "parse");
     this.status = details.status;
     this.code = details.code;
     this.requestId = details.requestId;
     this.method = details.method;
     this.path = details.path;
     this.outcomeUnknown = details.outcomeUnknown ?? false;
+    this.attempts = details.attempts;
+  }
+
+  /** The same error told about another path (Raw Request names the path as the user wrote it). */
+  at(path: string): DataverseError {
+    const { kind, status, code, requestId, method, outcomeUnknown, attempts } = this;
+    return new DataverseError(this.dataverseMessage, { kind, status, code, requestId, method, path, outcomeUnknown, attempts });
   }
 
   toJSON(): Record<string, unknown> {
     return {
       name: this.name,
       message: this.message,
+      kind: this.kind,
       status: this.status,
       code: this.code,
       requestId: this.requestId,
@@ -64,12 +88,13 @@ const CONCURRENCY_VERSION_MISMATCH = "0x80060882";
 const resourceOf = (path: string): string => path.split("?")[0];
 
 const describe = (message: string, details: DataverseErrorDetails): string => {
-  const { status, code, method, path, requestId, outcomeUnknown } = details;
+  const { status, code, method, path, requestId, outcomeUnknown, attempts = 1 } = details;
   const where = `${method} ${resourceOf(path)}`;
   const suffix = [code ? `code ${code}` : undefined, requestId ? `request id ${requestId}` : undefined].filter(Boolean).join(", ");
   const tail = suffix ? ` (${suffix})` : "";
   if (outcomeUnknown) {
-    return `The outcome of ${where} is unknown: ${message}. The write may or may not have happened, so it was not retried; check the record before sending it again.${tail}`;
+    const retried = attempts > 1 ? `; it was tried ${attempts} times without a clear answer` : ", so it was not retried";
+    return `The outcome of ${where} is unknown: ${message}. The write may or may not have happened${retried}; check the record before sending it again.${tail}`;
   }
   if (status === 404 && (code === OBJECT_DOES_NOT_EXIST || /Does Not Exist/i.test(message))) {
     return `Record not found: ${resourceOf(path)}. ${message}${tail}`;

@@ -1,12 +1,15 @@
-import type { AxiosError, AxiosResponse, Method } from "axios";
+import { performance } from "node:perf_hooks";
 import { ConnectionError, type Connection } from "@prismatic-io/spectral";
-import { createClient, type HttpClient } from "@prismatic-io/spectral/dist/clients/http";
-import { DataverseError, readErrorBody } from "./errors";
-import { DEFAULT_RETRY, isOutcomeUnknown, REPEATABLE, toRetryConfig, type RetryOptions } from "./retry";
+import { getClock } from "./clock";
+import { DataverseError, readErrorBody, type DataverseErrorKind } from "./errors";
+import { redactUrl } from "./redact";
+import { DEFAULT_RETRY, decide, isRead, mayHaveApplied, type AttemptOutcome, type RetryOptions } from "./retryPolicy";
+import { sendAttempt, type TransportFailure, type TransportResult } from "./transport";
 import { parseWebApiUrl, withQuery, type QueryOptions, type WebApiUrl } from "./url";
 
 export interface DataverseRequest {
-  method: Method;
+  /** Upper or lower case. */
+  method: string;
   /** Relative to the Web API root (`accounts(…)`), or an absolute URL on the connection's own host. */
   path: string;
   query?: QueryOptions;
@@ -15,33 +18,48 @@ export interface DataverseRequest {
   prefer?: string[];
   /** A JSON body. */
   body?: unknown;
-  /** A body sent as it is, with its own content type (multipart `$batch`). */
+  /** A body sent as it is, with its own content type (multipart `$batch`, a file's bytes). */
   rawBody?: { contentType: string; text: string | Buffer };
-  /** What the response body must be: JSON (the default), any text read by the caller, or bytes (`bytes`). */
+  /** What the response body must be: JSON (the default), any text read by the caller, or bytes (`response.bytes`). */
   responseKind?: "json" | "text" | "binary";
   /** Error statuses whose body the caller reads itself (`$batch` answers a failed part with a multipart 4xx). */
   acceptStatus?: (status: number) => boolean;
-  /** A POST that only reads, so a gateway fault may be retried as for a GET. */
+  /** A POST that only reads, so a gateway fault or a lost answer may be retried as for a GET. */
   repeatable?: boolean;
+  /** Per attempt, in milliseconds; within the request's budget. */
+  timeoutMs?: number;
+  /** The most the whole request may take, attempts and pauses together. */
+  budgetMs?: number;
+  /** This request's own retry rules, over the client's. */
+  retry?: Partial<RetryOptions>;
 }
 
 export interface DataverseResponse<T = unknown> {
   status: number;
   /** Lower-case header names. */
   headers: Record<string, string>;
-  /** The parsed JSON body; undefined when there is none (204). */
+  /** The parsed JSON body; undefined when there is none (204), or when a write's answer could not be read. */
   data: T;
-  /** The body exactly as received. */
+  /** The body exactly as received (empty for a binary response). */
   text: string;
   /** The body's bytes, for `responseKind: "binary"`. */
   bytes?: Buffer;
+  /** How many attempts the request took. */
+  attempts: number;
+  /** How many 429 answers were retried within this request. */
+  throttled: number;
 }
 
 export interface DataverseClientOptions {
   retry?: Partial<RetryOptions>;
   /** Per attempt, in milliseconds. Dataverse itself gives up on a request after two minutes. */
   timeoutMs?: number;
+  /** Receives one line per attempt: method, URL (credentials redacted), status or failure, milliseconds. */
+  log?: (line: string) => void;
 }
+
+/** Dataverse gives up on a request after two minutes; an attempt waits no longer. */
+export const DEFAULT_TIMEOUT_MS = 120_000;
 
 /** Sent on every Web API request (reference §1.2); raw requests send them unless the user sets their own. */
 export const ODATA_HEADERS = {
@@ -57,20 +75,92 @@ const redactedConnection = (connection: Connection): Connection => ({
   fields: { webApiUrl: connection.fields?.webApiUrl },
 });
 
-const flattenHeaders = (headers: AxiosResponse["headers"] | undefined): Record<string, string> =>
-  Object.fromEntries(
-    Object.entries(headers ?? {}).map(([name, value]) => [name.toLowerCase(), Array.isArray(value) ? value.join(", ") : String(value)]),
-  );
-
 export const requestIdOf = (headers: Record<string, string>): string | undefined =>
   headers["x-ms-service-request-id"] ?? headers.req_id ?? headers["request-id"];
 
-/** The one place that talks HTTP to Dataverse. */
+const isSuccess = (status: number): boolean => status >= 200 && status < 300;
+
+const hasHeader = (headers: Record<string, string>, name: string): boolean =>
+  Object.keys(headers).some((key) => key.toLowerCase() === name.toLowerCase());
+
+interface Where {
+  method: string;
+  path: string;
+}
+
+/** A JSON body as a direct request's is read; `$batch` reads its parts' bodies with it too. */
+export const parseJson = <T>(
+  text: string,
+  headers: Record<string, string>,
+  context: Where & { requestId?: string; status?: number },
+): T => {
+  if (!text.trim()) {
+    return undefined as T;
+  }
+  const contentType = headers["content-type"] ?? "";
+  if (!/json/i.test(contentType)) {
+    throw new DataverseError(
+      `expected JSON but the response was ${contentType.split(";")[0] || "of no content type"}: ${text.slice(0, 120)}`,
+      { ...context, kind: "parse" },
+    );
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new DataverseError(
+      `the response could not be read as JSON (${text.length} characters, possibly cut off): ${text.slice(0, 120)}`,
+      {
+        ...context,
+        kind: "parse",
+      },
+    );
+  }
+};
+
+/** The one check for a collection answer: its `value` array, or an error saying it has none. */
+export const valueCollection = <T>(body: unknown, where: Where): T[] => {
+  const value = typeof body === "object" && body !== null ? (body as { value?: unknown }).value : undefined;
+  if (!Array.isArray(value)) {
+    throw new DataverseError("the response has no 'value' collection", { ...where, kind: "parse" });
+  }
+  return value as T[];
+};
+
+const outcomeOf = (result: TransportResult): AttemptOutcome =>
+  result.ok
+    ? { kind: "answer", status: result.status, headers: result.headers }
+    : { kind: "failure", failure: result.failure, status: result.status, headers: result.headers };
+
+const describeFailure = (failure: TransportFailure): string => {
+  switch (failure.failure) {
+    case "never-sent":
+      return `the request could not be sent (${failure.reason})`;
+    case "sent-no-answer":
+      return `no answer from Dataverse (${failure.reason})`;
+    default:
+      return `the answer${failure.status ? ` (status ${failure.status})` : ""} was cut off: ${failure.reason}`;
+  }
+};
+
+/** One line per attempt for the client's log: never a header, a body or a credential in the URL. */
+const attemptLine = (method: string, url: string, result: TransportResult, ms: number): string => {
+  const what = result.ok
+    ? String(result.status)
+    : `${result.timedOut ? "timeout" : result.failure}${result.status ? ` (${result.status})` : ""}`;
+  return `${method} ${redactUrl(url)} ${what} ${Math.round(ms)} ms`;
+};
+
+/** The one place that talks HTTP to Dataverse, and the one loop that retries. */
 export class DataverseClient {
+  private readonly baseHeaders: Record<string, string>;
+
   constructor(
     readonly webApi: WebApiUrl,
-    private readonly http: HttpClient,
-  ) {}
+    accessToken: string,
+    private readonly options: DataverseClientOptions = {},
+  ) {
+    this.baseHeaders = { ...ODATA_HEADERS, "Accept-Encoding": "gzip, deflate", Authorization: `Bearer ${accessToken}` };
+  }
 
   /** Resolves a path or a link Dataverse gave us, refusing any host but the connection's own. */
   resolve(path: string): string {
@@ -79,6 +169,7 @@ export class DataverseClient {
       const url = new URL(path, this.webApi.origin);
       if (url.origin !== this.webApi.origin) {
         throw new DataverseError(`refused to send the connection's token to ${url.origin}; only ${this.webApi.origin} may receive it`, {
+          kind: "refused",
           method: "GET",
           path: url.pathname,
         });
@@ -91,118 +182,167 @@ export class DataverseClient {
     return `${this.webApi.root}${path}`;
   }
 
-  /** The path relative to the Web API root, for error messages. */
-  private displayPath(url: string): string {
-    return url.startsWith(this.webApi.root) ? url.slice(this.webApi.root.length) : url.replace(this.webApi.origin, "");
+  /** A path or link relative to the Web API root, for error messages: never with the host. */
+  displayPath(pathOrUrl: string): string {
+    return pathOrUrl.startsWith(this.webApi.root) ? pathOrUrl.slice(this.webApi.root.length) : pathOrUrl.replace(this.webApi.origin, "");
   }
 
-  async send<T = unknown>(request: DataverseRequest): Promise<DataverseResponse<T>> {
-    const url = withQuery(this.resolve(request.path), request.query);
-    const method = request.method.toUpperCase();
-    const path = this.displayPath(url);
-    const headers: Record<string, string> = { ...request.headers };
-    if (method === "GET" && !Object.keys(headers).some((name) => name.toLowerCase() === "if-none-match")) {
+  private headersFor(request: DataverseRequest, method: string): Record<string, string> {
+    const headers: Record<string, string> = { ...this.baseHeaders };
+    for (const [name, value] of Object.entries(request.headers ?? {})) {
+      // The connection's token is the only credential sent; any other header replaces the default of its name.
+      if (name.toLowerCase() === "authorization") continue;
+      for (const key of Object.keys(headers)) if (key.toLowerCase() === name.toLowerCase()) delete headers[key];
+      headers[name] = value;
+    }
+    if (method === "GET" && !hasHeader(headers, "if-none-match")) {
       // Reference §1.2: defeats caching of expanded collections. Only on reads: on a PATCH it would mean "create only".
       headers["If-None-Match"] = "null";
     }
     if (request.prefer?.length) {
       headers.Prefer = request.prefer.join(",");
     }
-    let data: string | Buffer | undefined;
     if (request.rawBody) {
       headers["Content-Type"] = request.rawBody.contentType;
-      data = request.rawBody.text;
     } else if (request.body !== undefined) {
       headers["Content-Type"] = "application/json; charset=utf-8";
-      data = JSON.stringify(request.body);
     }
-    let response: AxiosResponse<string>;
-    try {
-      const accept = request.acceptStatus;
-      const validateStatus = accept ? { validateStatus: (status: number) => (status >= 200 && status < 300) || accept(status) } : {};
-      const repeatable = request.repeatable ? { [REPEATABLE]: true } : {};
-      const binary = request.responseKind === "binary" ? { responseType: "arraybuffer" as const } : {};
-      response = await this.http.request<string>({ method, url, headers, data, ...validateStatus, ...repeatable, ...binary });
-    } catch (error) {
-      throw toDataverseError(error, method, path);
-    }
-    const responseHeaders = flattenHeaders(response.headers);
-    const text = typeof response.data === "string" ? response.data : "";
-    return {
-      status: response.status,
-      headers: responseHeaders,
-      data:
-        request.responseKind === "text" || request.responseKind === "binary"
-          ? (undefined as T)
-          : parseJson<T>(text, responseHeaders, { method, path, requestId: requestIdOf(responseHeaders) }),
-      text,
-      ...(request.responseKind === "binary" ? { bytes: Buffer.from((response.data as unknown as Buffer | undefined) ?? []) } : {}),
+    return headers;
+  }
+
+  /**
+   * Sends the request, retrying as the retry policy decides, and either returns Dataverse's
+   * answer or throws a DataverseError that says what happened and whether a write may have.
+   */
+  async send<T = unknown>(request: DataverseRequest): Promise<DataverseResponse<T>> {
+    const url = withQuery(this.resolve(request.path), request.query);
+    const method = request.method.toUpperCase();
+    const where = { method, path: this.displayPath(url) };
+    const headers = this.headersFor(request, method);
+    const body = request.rawBody ? request.rawBody.text : request.body !== undefined ? JSON.stringify(request.body) : undefined;
+    if (body !== undefined) headers["Content-Length"] = String(Buffer.byteLength(body));
+    const retry: RetryOptions = {
+      ...DEFAULT_RETRY,
+      ...this.options.retry,
+      ...request.retry,
+      ...(request.budgetMs ? { budgetMs: request.budgetMs } : {}),
     };
+    const timeoutMs = request.timeoutMs ?? this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const policyRequest = { method, repeatable: request.repeatable };
+    const clock = getClock();
+    const started = clock.now();
+    let throttled = 0;
+    let earlierMayHaveApplied = false;
+    for (let attempt = 1; ; attempt += 1) {
+      const remaining = retry.budgetMs - (clock.now() - started);
+      const begun = performance.now();
+      const result = await sendAttempt({ method, url, headers, body, timeoutMs: Math.max(1, Math.min(timeoutMs, remaining)) });
+      this.options.log?.(attemptLine(method, url, result, performance.now() - begun));
+      if (result.ok && (isSuccess(result.status) || request.acceptStatus?.(result.status))) {
+        return this.toResponse<T>(request, result, where, attempt, throttled);
+      }
+      if (result.ok && method === "DELETE" && result.status === 404 && earlierMayHaveApplied) {
+        // The earlier attempt whose answer was lost deleted it: the record is gone, as asked.
+        return this.toResponse<T>(request, result, where, attempt, throttled);
+      }
+      if (!result.ok && result.unsendable) {
+        throw new DataverseError(`the request could not be built (${result.reason})`, { ...where, kind: "refused", attempts: attempt });
+      }
+      const outcome = outcomeOf(result);
+      const decision = decide(attempt, policyRequest, outcome, clock.now() - started, retry, { now: clock.now(), random: Math.random() });
+      if ("retryAfterMs" in decision) {
+        if (outcome.status === 429) throttled += 1;
+        earlierMayHaveApplied ||= mayHaveApplied(outcome);
+        await clock.sleep(decision.retryAfterMs);
+        continue;
+      }
+      throw this.errorOf(result, where, { outcomeUnknown: decision.outcomeUnknown, attempts: attempt });
+    }
+  }
+
+  private toResponse<T>(
+    request: DataverseRequest,
+    result: TransportResult & { ok: true },
+    where: Where,
+    attempts: number,
+    throttled: number,
+  ) {
+    const common = { status: result.status, headers: result.headers, attempts, throttled };
+    if (request.responseKind === "binary") {
+      return { ...common, data: undefined as T, text: "", bytes: result.bytes };
+    }
+    const text = result.bytes.toString("utf8");
+    if (request.responseKind === "text") {
+      return { ...common, data: undefined as T, text };
+    }
+    const context = { ...where, status: result.status, requestId: requestIdOf(result.headers) };
+    try {
+      return { ...common, data: parseJson<T>(text, result.headers, context), text };
+    } catch (error) {
+      // A write that Dataverse answered with success happened: its caller decides whether it needs the body (requireBody).
+      if (isRead(where) || !isSuccess(result.status)) throw error;
+      return { ...common, data: undefined as T, text };
+    }
+  }
+
+  private errorOf(result: TransportResult, where: Where, details: { outcomeUnknown: boolean; attempts: number }): DataverseError {
+    const common = { ...where, ...details };
+    if (!result.ok) {
+      const status = result.status !== undefined && result.status >= 400 && result.status < 500 ? result.status : undefined;
+      const kind: DataverseErrorKind = result.timedOut ? "timeout" : "network";
+      return new DataverseError(describeFailure(result), {
+        ...common,
+        kind,
+        status,
+        requestId: result.headers && requestIdOf(result.headers),
+      });
+    }
+    const { status, headers } = result;
+    const requestId = requestIdOf(headers);
+    if (status >= 300 && status < 400) {
+      const location = headers.location ? ` to ${redactUrl(headers.location)}` : "";
+      return new DataverseError(`redirected${location}; redirects are not followed, so the token goes nowhere else`, {
+        ...common,
+        kind: "refused",
+        status,
+        requestId,
+      });
+    }
+    const { code, message } = readErrorBody(result.bytes.toString("utf8"), headers["content-type"]);
+    return new DataverseError(message, { ...common, status, code, requestId });
+  }
+
+  /**
+   * The body a caller cannot do without. Its absence is an error naming what is missing, and
+   * for a write that Dataverse answered with success, saying that the write was applied.
+   */
+  requireBody<T>(
+    request: Pick<DataverseRequest, "method" | "path" | "repeatable">,
+    response: DataverseResponse<T>,
+    what: string,
+  ): NonNullable<T> {
+    if (response.data !== undefined && response.data !== null) {
+      return response.data as NonNullable<T>;
+    }
+    const method = request.method.toUpperCase();
+    const where = { method, path: this.displayPath(request.path), status: response.status, requestId: requestIdOf(response.headers) };
+    const applied = isRead({ method, repeatable: request.repeatable })
+      ? ""
+      : `the write was applied (Dataverse answered ${response.status}), but `;
+    if (!response.text.trim()) {
+      throw new DataverseError(`${applied}the answer had no body, where ${what} was expected`, { ...where, kind: "parse" });
+    }
+    let problem = "";
+    try {
+      parseJson(response.text, response.headers, where);
+    } catch (error) {
+      problem = (error as DataverseError).dataverseMessage;
+    }
+    throw new DataverseError(`${applied}${what} could not be read from the answer: ${problem}`, { ...where, kind: "parse" });
   }
 }
 
-/** A response body as text, whatever the response type asked axios for. */
-const bodyText = (data: unknown): string => {
-  if (typeof data === "string") return data;
-  if (Buffer.isBuffer(data)) return data.toString("utf8");
-  if (data instanceof ArrayBuffer) return Buffer.from(data).toString("utf8");
-  return data === undefined || data === null ? "" : JSON.stringify(data);
-};
-
-/**
- * A failed request as a DataverseError: Dataverse's code and message, its request id,
- * and whether a write may have happened. Direct and raw requests both report through it.
- */
-export const toDataverseError = (error: unknown, method: string, path: string): DataverseError => {
-  if (error instanceof DataverseError) {
-    return error;
-  }
-  const failure = error as AxiosError;
-  const response = failure.response;
-  const outcomeUnknown = isOutcomeUnknown(failure);
-  if (!response) {
-    const reason = failure.code ? `${failure.code}: ${failure.message}` : failure.message || "no response";
-    return new DataverseError(`no response from Dataverse (${reason})`, { method, path, outcomeUnknown });
-  }
-  const headers = flattenHeaders(response.headers);
-  const { code, message } = readErrorBody(bodyText(response.data), headers["content-type"]);
-  return new DataverseError(message, {
-    status: response.status,
-    code,
-    requestId: requestIdOf(headers),
-    method,
-    path,
-    outcomeUnknown,
-  });
-};
-
-/** A JSON body as a direct request's is read; `$batch` reads its parts' bodies with it too. */
-export const parseJson = <T>(
-  text: string,
-  headers: Record<string, string>,
-  context: { method: string; path: string; requestId?: string },
-): T => {
-  if (!text.trim()) {
-    return undefined as T;
-  }
-  const contentType = headers["content-type"] ?? "";
-  if (!/json/i.test(contentType)) {
-    throw new DataverseError(
-      `expected JSON but the response was ${contentType.split(";")[0] || "of no content type"}: ${text.slice(0, 120)}`,
-      context,
-    );
-  }
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    throw new DataverseError(
-      `the response could not be read as JSON (${text.length} characters, possibly cut off): ${text.slice(0, 120)}`,
-      context,
-    );
-  }
-};
-
-/** Turns a connection (either kind) into a client for its Dataverse environment. */
+/** Turns a connection (either kind) into a client for its Dataverse environment. Cheap: the HTTP machinery is built once per process. */
 export const createDataverseClient = (connection: Connection, options: DataverseClientOptions = {}): DataverseClient => {
   let webApi: WebApiUrl;
   try {
@@ -217,16 +357,5 @@ export const createDataverseClient = (connection: Connection, options: Dataverse
       "The connection has no access token yet: authorize the connection (or check its client ID, secret and scopes) and try again.",
     );
   }
-  const http = createClient({
-    baseUrl: webApi.root,
-    responseType: "text",
-    timeout: options.timeoutMs ?? 120_000,
-    headers: { ...ODATA_HEADERS, Authorization: `Bearer ${accessToken}` },
-    retryConfig: toRetryConfig({ ...DEFAULT_RETRY, ...options.retry }),
-  });
-  // Dataverse never redirects Web API calls; following one could carry the token elsewhere.
-  http.defaults.maxRedirects = 0;
-  // We parse bodies ourselves, so an HTML page or a cut-off JSON body becomes a clear error.
-  http.defaults.transformResponse = [(body: unknown) => body];
-  return new DataverseClient(webApi, http);
+  return new DataverseClient(webApi, accessToken, options);
 };

@@ -177,8 +177,8 @@ export const parseHttpMessage = (text: string): HttpMessage => {
   return { startLine, headers, body: rest };
 };
 
-/** `HTTP/1.1 404 Not Found` → 404. */
+/** `HTTP/1.1 404 Not Found` → 404; read leniently where the meaning is plain (answers in the wild include `HTTP/ 1.1 200 OK`). */
 export const statusOf = (startLine: string): number | undefined => {
-  const match = /^HTTP\/\d(?:\.\d)?\s+(\d{3})\b/.exec(startLine);
+  const match = /^HTTP\/\s*\d+(?:\.\d+)?\s+(\d{3})\b/i.exec(startLine);
   return match ? Number(match[1]) : undefined;
 };

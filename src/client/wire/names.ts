@@ -1,4 +1,5 @@
 import { InputError } from "./errors";
+import { odataString } from "./url";
 
 /**
  * Dataverse names (entity set names, logical names, column names, navigation properties)
@@ -130,7 +131,8 @@ const keyLiteral = (value: AlternateKeyValue): string => {
   if (typeof value !== "string") {
     return "number" in value ? value.number : value.guid;
   }
-  return `'${encodeURIComponent(value.replace(/'/g, "''"))}'`;
+  // encodeURIComponent leaves the quotes as they are.
+  return encodeURIComponent(odataString(value));
 };
 
 /**

@@ -49,6 +49,12 @@ export const parseWebApiUrl = (value: unknown, inputLabel = "Web API URL"): WebA
 
 export type QueryOptions = Record<string, string | number | boolean | undefined>;
 
+/** The one OData string literal: in single quotes, a quote inside doubled (`'O''Brien'`). */
+export const odataString = (text: string): string => `'${text.replace(/'/g, "''")}'`;
+
+/** The one joiner for `$select`, `$expand` and `$orderby`: names joined by commas, or no option at all. */
+export const joinNames = (names: string[] | undefined): string | undefined => (names?.length ? names.join(",") : undefined);
+
 /**
  * OData wants `%20` for spaces and keeps `$`, `(`, `)`, `'` and `,` readable; URLSearchParams
  * would write `+`, which OData reads as a literal plus.
