@@ -99,4 +99,4 @@ export const expectSameShape = (actual: unknown, example: unknown, options: Shap
 };
 
 /** A last page has no next page to point at. */
-export const LAST_PAGE: ShapeOptions = { optional: ["nextPageId"] };
+export const LAST_PAGE: ShapeOptions = { optional: ["nextPageId", "@odata.nextLink", "oDataNextLink", "PagingInfo"] };

@@ -15,3 +15,4 @@ export * from "./wire/retry";
 export * from "./wire/url";
 export * from "./users";
 export * from "./webhooks";
+export * from "./serviceDocument";

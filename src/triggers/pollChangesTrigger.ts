@@ -1,11 +1,12 @@
 import { pollingTrigger } from "@prismatic-io/spectral";
-import { createDataverseClient, InputError } from "../client";
+import { InputError } from "../client";
 import { exampleAccount, EXAMPLE_ACCOUNT_ID } from "../actions/examples";
 import { connectionInput, entityType, fieldNames } from "../inputs/entities";
 import { pollingMode } from "../inputs/polling";
 import { filterExpression } from "../inputs/queries";
 import { exampleTriggerPayload } from "./examples";
 import { pollChangeTracking, pollModifiedOn, queryKey, type PollResult, type PollState } from "./polling";
+import { clientFor } from "../actions/clientFor";
 
 export const pollChangesTrigger = pollingTrigger({
   display: {
@@ -21,7 +22,7 @@ export const pollChangesTrigger = pollingTrigger({
         "Dataverse refuses $filter together with change tracking: clear the filter, or use the Modified On mode.",
       );
     }
-    const client = createDataverseClient(params.connection);
+    const client = clientFor(context, params.connection);
     const query = { entityType: params.entityType, fieldNames: params.fieldNames, filterExpression: params.filterExpression };
     const key = queryKey(client.webApi.origin, params.mode, query);
     const saved = context.polling.getState() as PollState;

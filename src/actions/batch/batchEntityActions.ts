@@ -1,8 +1,9 @@
 import { action } from "@prismatic-io/spectral";
-import { createDataverseClient, executeBatch } from "../../client";
+import { executeBatch } from "../../client";
 import { atomic, batchActions, continueOnError } from "../../inputs/batch";
 import { connectionInput } from "../../inputs/entities";
 import { exampleAccount, EXAMPLE_ACCOUNT_ID } from "../examples";
+import { clientFor } from "../clientFor";
 
 const MISSING_ACCOUNT_ID = "00000000-0000-0000-0000-000000000002";
 
@@ -12,8 +13,8 @@ export const batchEntityActions = action({
     description: "Perform multiple create/update/delete actions on Microsoft Dynamics 365 CRM entity records.",
   },
   inputs: { connection: connectionInput, actions: batchActions, atomic, continueOnError },
-  perform: async (_context, params) => {
-    const client = createDataverseClient(params.connection);
+  perform: async (context, params) => {
+    const client = clientFor(context, params.connection);
     const results = await executeBatch(client, params.actions, { atomic: params.atomic, continueOnError: params.continueOnError });
     const succeeded = results.filter((result) => result.success).length;
     return { data: { results, summary: { succeeded, failed: results.length - succeeded } } };

@@ -1,8 +1,20 @@
 import { action } from "@prismatic-io/spectral";
-import { createDataverseClient, FETCH_ALL_LIMIT, MAX_PAGE_SIZE, queryAllRecords, queryRecords, type RecordQuery } from "../../client";
+import { FETCH_ALL_LIMIT, MAX_PAGE_SIZE, queryAllRecords, queryRecords, type EntityRecord, type RecordQuery } from "../../client";
 import { connectionInput, entityType, expandPropertyNames, fieldNames } from "../../inputs/entities";
 import { fetchAll, filterExpression, includeCount, nextPageId, orderByFieldNames, recordsPerPage } from "../../inputs/queries";
-import { exampleAccount } from "../examples";
+import { exampleNamedAccountRow } from "../examples";
+
+const EXAMPLE_NEXT_LINK =
+  "https://my-org.crm.dynamics.com/api/data/v9.2/accounts?$select=name&$skiptoken=%3Ccookie%20pagenumber=%222%22%20pagingcookie=%22%253ccookie%2520page%253d%25221%2522%253e%253c%252fcookie%253e%22%20istracking=%22False%22%20/%3E";
+import { clientFor } from "../clientFor";
+
+/** The next-page link is absent on the last page; the count only comes when asked for. */
+interface QueryEntitiesOutput {
+  value: EntityRecord[];
+  "@odata.nextLink"?: string;
+  oDataNextLink?: string;
+  count?: number;
+}
 
 export const queryEntities = action({
   display: {
@@ -21,8 +33,8 @@ export const queryEntities = action({
     includeCount,
     connection: connectionInput,
   },
-  perform: async (_context, params) => {
-    const client = createDataverseClient(params.connection);
+  perform: async (context, params) => {
+    const client = clientFor(context, params.connection);
     const query: RecordQuery = {
       select: params.fieldNames,
       filter: params.filterExpression,
@@ -36,14 +48,21 @@ export const queryEntities = action({
     const page = params.fetchAll
       ? await queryAllRecords(client, params.entityType, { ...query, pageSize: MAX_PAGE_SIZE, nextPageId: undefined }, FETCH_ALL_LIMIT)
       : await queryRecords(client, params.entityType, query);
-    return { data: page };
+    // Prismatic's component gives the next page's link under both names; both are absent on the last page.
+    const data: QueryEntitiesOutput = { value: page.records };
+    if (page.nextPageId) {
+      data["@odata.nextLink"] = page.nextPageId;
+      data.oDataNextLink = page.nextPageId;
+    }
+    if (page.count !== undefined) data.count = page.count;
+    return { data };
   },
   examplePayload: {
     data: {
-      records: [exampleAccount],
-      nextPageId:
-        "https://my-org.crm.dynamics.com/api/data/v9.2/accounts?$select=name&$skiptoken=%3Ccookie%20pagenumber=%222%22%20pagingcookie=%22%253ccookie%2520page%253d%25221%2522%253e%253c%252fcookie%253e%22%20istracking=%22False%22%20/%3E",
-      count: 1,
-    },
+      value: [exampleNamedAccountRow],
+      "@odata.nextLink": EXAMPLE_NEXT_LINK,
+      oDataNextLink: EXAMPLE_NEXT_LINK,
+      count: 2,
+    } as QueryEntitiesOutput,
   },
 });

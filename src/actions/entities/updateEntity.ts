@@ -1,7 +1,9 @@
 import { action } from "@prismatic-io/spectral";
-import { createDataverseClient, updateRecord } from "../../client";
+import { updateRecord } from "../../client";
 import { connectionInput, dynamicValues, entityId, entityType, fieldValues, mergeRecordValues } from "../../inputs/entities";
 import { exampleAccount, EXAMPLE_ACCOUNT_ID } from "../examples";
+import { RECORD_ID, withRecordId } from "./addedKeys";
+import { clientFor } from "../clientFor";
 
 export const updateEntity = action({
   display: {
@@ -9,15 +11,15 @@ export const updateEntity = action({
     description: "Update a Microsoft Dynamics 365 CRM entity record.",
   },
   inputs: { entityType, entityId, fieldValues, dynamicValues, connection: connectionInput },
-  perform: async (_context, params) => {
-    const client = createDataverseClient(params.connection);
+  perform: async (context, params) => {
+    const client = clientFor(context, params.connection);
     const { id, record } = await updateRecord(
       client,
       params.entityType,
       params.entityId,
       mergeRecordValues(params.fieldValues, params.dynamicValues),
     );
-    return { data: { id, record } };
+    return { data: withRecordId(record, id) };
   },
-  examplePayload: { data: { id: EXAMPLE_ACCOUNT_ID, record: exampleAccount } },
+  examplePayload: { data: { ...exampleAccount, [RECORD_ID]: EXAMPLE_ACCOUNT_ID } },
 });

@@ -1,8 +1,9 @@
 import { action } from "@prismatic-io/spectral";
-import { associateRecords, createDataverseClient, describeRecordKey } from "../../client";
+import { associateRecords, describeRecordKey } from "../../client";
 import { connectionInput, entityId, entityType } from "../../inputs/entities";
 import { navigationKind, navigationProperty, relatedEntityId, relatedEntityType } from "../../inputs/relationships";
 import { EXAMPLE_ACCOUNT_ID } from "../examples";
+import { clientFor } from "../clientFor";
 
 export const associateEntities = action({
   display: {
@@ -10,8 +11,8 @@ export const associateEntities = action({
     description: "Associate two Microsoft Dynamics 365 CRM entity records through a relationship.",
   },
   inputs: { entityType, entityId, navigationProperty, navigationKind, relatedEntityType, relatedEntityId, connection: connectionInput },
-  perform: async (_context, params) => {
-    const client = createDataverseClient(params.connection);
+  perform: async (context, params) => {
+    const client = clientFor(context, params.connection);
     await associateRecords(
       client,
       { entitySetName: params.entityType, key: params.entityId },

@@ -1,8 +1,9 @@
 import { action } from "@prismatic-io/spectral";
-import { createDataverseClient, describeRecordKey, disassociateRecords } from "../../client";
+import { describeRecordKey, disassociateRecords } from "../../client";
 import { connectionInput, entityId, entityType } from "../../inputs/entities";
 import { disassociatedEntityId, navigationProperty } from "../../inputs/relationships";
 import { EXAMPLE_ACCOUNT_ID } from "../examples";
+import { clientFor } from "../clientFor";
 
 export const disassociateEntities = action({
   display: {
@@ -10,8 +11,8 @@ export const disassociateEntities = action({
     description: "Remove the association between two Microsoft Dynamics 365 CRM entity records.",
   },
   inputs: { entityType, entityId, navigationProperty, relatedEntityId: disassociatedEntityId, connection: connectionInput },
-  perform: async (_context, params) => {
-    const client = createDataverseClient(params.connection);
+  perform: async (context, params) => {
+    const client = clientFor(context, params.connection);
     await disassociateRecords(
       client,
       { entitySetName: params.entityType, key: params.entityId },

@@ -39,6 +39,8 @@ export interface DataverseClientOptions {
   retry?: Partial<RetryOptions>;
   /** Per attempt, in milliseconds. Dataverse itself gives up on a request after two minutes. */
   timeoutMs?: number;
+  /** Told each request's method, URL, status and time (never a header or body), e.g. for Prismatic's global debug. */
+  log?: (line: string) => void;
 }
 
 /** Sent on every Web API request (reference §1.2); raw requests send them unless the user sets their own. */
@@ -68,6 +70,7 @@ export class DataverseClient {
   constructor(
     readonly webApi: WebApiUrl,
     private readonly http: HttpClient,
+    private readonly log?: (line: string) => void,
   ) {}
 
   /** Resolves a path or a link Dataverse gave us, refusing any host but the connection's own. */
@@ -115,14 +118,19 @@ export class DataverseClient {
       data = JSON.stringify(request.body);
     }
     let response: AxiosResponse<string>;
+    const started = Date.now();
+    const logged = (status: number | string) => this.log?.(`${method} ${redactUrl(url)} -> ${status} (${Date.now() - started} ms)`);
     try {
       const accept = request.acceptStatus;
       const validateStatus = accept ? { validateStatus: (status: number) => (status >= 200 && status < 300) || accept(status) } : {};
       const repeatable = request.repeatable ? { [REPEATABLE]: true } : {};
       response = await this.http.request<string>({ method, url, headers, data, ...validateStatus, ...repeatable });
     } catch (error) {
-      throw toDataverseError(error, method, path);
+      const failure = toDataverseError(error, method, path);
+      logged(failure.status ?? "no response");
+      throw failure;
     }
+    logged(response.status);
     const responseHeaders = flattenHeaders(response.headers);
     const text = typeof response.data === "string" ? response.data : "";
     return {
@@ -136,6 +144,9 @@ export class DataverseClient {
     };
   }
 }
+
+/** Query values that look like secrets are hidden; Dataverse URLs carry none, links given by a user might. */
+const redactUrl = (url: string): string => url.replace(/([?&][^=&]*(?:code|key|secret|token|sig|password)[^=&]*=)[^&]*/gi, "$1[REDACTED]");
 
 /** A response body as text, whatever the response type asked axios for. */
 const bodyText = (data: unknown): string => {
@@ -224,5 +235,5 @@ export const createDataverseClient = (connection: Connection, options: Dataverse
   http.defaults.maxRedirects = 0;
   // We parse bodies ourselves, so an HTML page or a cut-off JSON body becomes a clear error.
   http.defaults.transformResponse = [(body: unknown) => body];
-  return new DataverseClient(webApi, http);
+  return new DataverseClient(webApi, http, options.log);
 };
