@@ -245,14 +245,8 @@ describe("a real output has every key of the old output, with the same JSON type
   it("trigger dynamicsWebhookTrigger", async () => {
     const [trigger] = surface.triggers.filter((entry) => entry.key === "dynamicsWebhookTrigger");
     const body = Buffer.from(JSON.stringify(exampleRemoteExecutionContext));
-    const headers = {
-      "content-type": "application/json",
-      "x-request-id": "4f3c2b1a-0e9d-4c8b-a7f6-5e4d3c2b1a09",
-      "x-ms-dynamics-organization": "contoso.crm.dynamics.com",
-      "x-ms-dynamics-entity-name": "account",
-      "x-ms-dynamics-request-name": "Update",
-      "x-ms-correlation-request-id": "9e2b7f0c-1a3d-4e5f-8a9b-0c1d2e3f4a5b",
-    };
+    const { headers } = (component.triggers.dynamicsWebhookTrigger.examplePayload as { payload: { headers: Record<string, string> } })
+      .payload;
     const result = (await harness.trigger("dynamicsWebhookTrigger", payloadFor({ headers, query: {}, body }), {})) as any;
     expect(result.branch).toBe("Event");
     expect(missingFrom(result.payload, trigger.output, "payload")).toEqual([]);

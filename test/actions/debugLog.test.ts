@@ -1,11 +1,9 @@
 /** Prismatic's global debug: every action's requests are logged, and a token or secret never is. */
 import type { Connection } from "@prismatic-io/spectral";
 import { SEED } from "../emulator/seed";
-import { harness, useEmulator } from "../support";
+import { harness, recordingLogger, useEmulator } from "../support";
 
 const fixture = useEmulator();
-
-const recordingLogger = () => ({ debug: jest.fn(), info: jest.fn(), log: jest.fn(), warn: jest.fn(), error: jest.fn(), metric: jest.fn() });
 
 const lines = (mock: jest.Mock): string[] => mock.mock.calls.map(([line]) => String(line));
 

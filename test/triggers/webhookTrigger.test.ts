@@ -1,6 +1,6 @@
 import { exampleRemoteExecutionContext } from "../../src/triggers/examples";
 import { hashSecret, secretsEqual } from "../../src/triggers/webhookAuthentication";
-import { expectSameShape, harness } from "../support";
+import { expectSameShape, harness, recordingLogger } from "../support";
 import { payloadFor } from "./support";
 
 const KEY = "k3y-with/odd+chars=";
@@ -14,8 +14,6 @@ const request = (extra: { headers?: Record<string, string>; query?: Record<strin
 
 const run = (payload: ReturnType<typeof request>, params: Record<string, unknown>, context: Record<string, unknown> = {}) =>
   harness.trigger("dynamicsWebhookTrigger", payload, params, context) as Promise<any>;
-
-const recordingLogger = () => ({ debug: jest.fn(), info: jest.fn(), log: jest.fn(), warn: jest.fn(), error: jest.fn(), metric: jest.fn() });
 
 const refusal = async (payload: ReturnType<typeof request>, params: Record<string, unknown>): Promise<Error> => {
   try {
