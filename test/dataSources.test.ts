@@ -34,7 +34,7 @@ describe("entityTypes", () => {
     expect(requests[0]).toMatchObject({
       method: "GET",
       path: "EntityDefinitions",
-      query: { $select: "LogicalName,EntitySetName,DisplayName,IsCustomEntity,IsChildEntity" },
+      query: { $select: "LogicalName,SchemaName,EntitySetName,DisplayName,IsCustomEntity,IsChildEntity" },
     });
   });
 
@@ -96,12 +96,20 @@ describe("attributes", () => {
 });
 
 describe("getEntitiesMetaData", () => {
-  it("offers the selected tables as objects, marking the default selection", async () => {
-    const result = await run("getEntitiesMetaData", { recordTypeFilter: ["accounts", "Contact"], defaultSelectedRecordTypes: ["account"] });
-    expect(result).toEqual([
-      { object: { key: "accounts", label: "Account" }, defaultSelected: true },
-      { object: { key: "contacts", label: "Contact" }, defaultSelected: false },
+  it("offers the selected tables as objects keyed by MetadataId, with their columns, marking the default selection", async () => {
+    const result = await run("getEntitiesMetaData", {
+      recordTypeFilter: ["accounts", "Contact"],
+      defaultSelectedRecordTypes: ["account"],
+      includeAllCustomRecordTypes: false,
+    });
+    const { store } = fixture.emulator;
+    expect(
+      result.map(({ object, defaultSelected }: { object: unknown; defaultSelected: boolean }) => ({ object, defaultSelected })),
+    ).toEqual([
+      { object: { key: store.byLogicalName("account")?.metadataId, label: "Account" }, defaultSelected: true },
+      { object: { key: store.byLogicalName("contact")?.metadataId, label: "Contact" }, defaultSelected: false },
     ]);
+    expect(result[0].fields).toContainEqual({ key: "name", label: "Account Name" });
     sameKeys(result[0], example("getEntitiesMetaData"));
   });
 });

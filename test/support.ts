@@ -102,7 +102,17 @@ export const expectSameShape = (actual: unknown, example: unknown, options: Shap
 };
 
 /** A last page has no next page to point at. */
-export const LAST_PAGE: ShapeOptions = { optional: ["nextPageId"] };
+export const LAST_PAGE: ShapeOptions = { optional: ["nextPageId", "@odata.nextLink", "oDataNextLink", "PagingInfo"] };
+
+/** A logger whose calls a test can read; spectral's loggerMock spies on console, shared by every call. */
+export const recordingLogger = () => ({
+  debug: jest.fn(),
+  info: jest.fn(),
+  log: jest.fn(),
+  warn: jest.fn(),
+  error: jest.fn(),
+  metric: jest.fn(),
+});
 
 export interface TestClock extends Clock {
   /** Every pause the request loop asked for, in order. */

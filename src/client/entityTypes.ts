@@ -1,9 +1,10 @@
 import type { DataverseClient } from "./wire/http";
-import { ENTITY_TYPE_PROPERTIES, labelText, listEntityDefinitions, type MetadataDefinition } from "./metadata";
+import { ENTITY_TYPE_PROPERTIES, labelText, listEntityDefinitions, queryAttributes, type MetadataDefinition } from "./metadata";
 
 /** A table as a picker shows it. */
 export interface EntityType {
   logicalName: string;
+  schemaName: string;
   /** Null for tables that cannot be queried through the Web API (some intersect and virtual tables). */
   entitySetName: string | null;
   displayName: string;
@@ -28,6 +29,7 @@ const toEntityType = (definition: MetadataDefinition): EntityType => {
   const logicalName = String(definition.LogicalName ?? "");
   return {
     logicalName,
+    schemaName: typeof definition.SchemaName === "string" && definition.SchemaName ? definition.SchemaName : logicalName,
     entitySetName: typeof definition.EntitySetName === "string" && definition.EntitySetName ? definition.EntitySetName : null,
     displayName: labelText(definition.DisplayName) ?? logicalName,
     isCustomEntity: definition.IsCustomEntity === true,
@@ -73,3 +75,47 @@ export const listEntityTypes = async (client: DataverseClient, options: { onlyTo
 /** The tables [CRM] Get Entities Metadata and its data source offer. */
 export const listSelectedEntityTypes = async (client: DataverseClient, selection: EntityTypeSelection): Promise<SelectedEntityType[]> =>
   selectEntityTypes(await listEntityTypes(client, { onlyTopLevel: selection.onlyTopLevel }), selection);
+
+/** A column as an object selection lists it: its logical name and its label. */
+export interface ColumnChoice {
+  key: string;
+  label: string;
+}
+
+/** One table's own columns; those that only extend another (AttributeOf) are left out. */
+export const listColumnChoices = async (client: DataverseClient, metadataId: string): Promise<ColumnChoice[]> => {
+  const definitions = await queryAttributes(
+    client,
+    { kind: "id", id: metadataId },
+    { select: ["LogicalName", "DisplayName", "AttributeOf"] },
+  );
+  return definitions
+    .filter((definition) => !definition.AttributeOf)
+    .map((definition) => {
+      const key = String(definition.LogicalName ?? "");
+      return { key, label: labelText(definition.DisplayName) ?? key };
+    })
+    .sort((a, b) => a.key.localeCompare(b.key));
+};
+
+/**
+ * Metadata has no request for the columns of many tables at once, so each table's are read
+ * on its own, a few at a time: well under Dataverse's limit on concurrent requests.
+ */
+const COLUMN_READS_AT_ONCE = 4;
+
+export const withColumnChoices = async <T extends EntityType>(
+  client: DataverseClient,
+  entityTypes: T[],
+): Promise<(T & { fields: ColumnChoice[] })[]> => {
+  const results: (T & { fields: ColumnChoice[] })[] = new Array(entityTypes.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < entityTypes.length) {
+      const index = next++;
+      results[index] = { ...entityTypes[index], fields: await listColumnChoices(client, entityTypes[index].metadataId) };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(COLUMN_READS_AT_ONCE, entityTypes.length) }, worker));
+  return results;
+};

@@ -20,3 +20,4 @@ export * from "./wire/retryPolicy";
 export * from "./wire/url";
 export * from "./users";
 export * from "./webhooks";
+export * from "./serviceDocument";

@@ -115,7 +115,7 @@ interface Collection<T> {
 const collectionOf = <T>(body: Collection<T> | undefined, path: string): T[] => valueCollection<T>(body, { method: "GET", path });
 
 /** What a table picker needs; Dataverse always adds MetadataId. */
-export const ENTITY_TYPE_PROPERTIES = ["LogicalName", "EntitySetName", "DisplayName", "IsCustomEntity", "IsChildEntity"];
+export const ENTITY_TYPE_PROPERTIES = ["LogicalName", "SchemaName", "EntitySetName", "DisplayName", "IsCustomEntity", "IsChildEntity"];
 
 /** Metadata lists are never paged: every match comes back in one response. */
 export const listEntityDefinitions = async (

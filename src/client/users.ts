@@ -4,6 +4,7 @@ import { normalizeGuid } from "./wire/names";
 import { retrieveRecord, type EntityRecord } from "./records";
 
 export interface WhoAmIResponse {
+  "@odata.context"?: string;
   UserId: string;
   BusinessUnitId: string;
   OrganizationId: string;
@@ -15,7 +16,8 @@ export const whoAmI = async (client: DataverseClient): Promise<WhoAmIResponse> =
   if (!body || typeof body.UserId !== "string" || !normalizeGuid(body.UserId)) {
     throw new DataverseError("the WhoAmI response has no UserId", { status: response.status, method: "GET", path: "WhoAmI" });
   }
-  return { UserId: body.UserId, BusinessUnitId: body.BusinessUnitId ?? "", OrganizationId: body.OrganizationId ?? "" };
+  const context = typeof body["@odata.context"] === "string" ? { "@odata.context": body["@odata.context"] } : {};
+  return { ...context, UserId: body.UserId, BusinessUnitId: body.BusinessUnitId ?? "", OrganizationId: body.OrganizationId ?? "" };
 };
 
 /** The systemuser columns that say who someone is. */

@@ -26,7 +26,7 @@ export const clientCredentials = oauth2Connection({
       shown: true,
       placeholder: "https://my-org.crm.dynamics.com/.default",
       example: "https://my-org.crm.dynamics.com/.default",
-      comments: "This should be your Dynamics URL with '/.default' appened to it",
+      comments: "This should be your Dynamics URL with '/.default' appended to it",
     },
     clientId: {
       label: "Client ID",

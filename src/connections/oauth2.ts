@@ -1,4 +1,4 @@
-import { oauth2Connection, OAuth2Type } from "@prismatic-io/spectral";
+import { OAuth2PkceMethod, oauth2Connection, OAuth2Type } from "@prismatic-io/spectral";
 import { webApiUrl } from "./webApiUrl";
 
 export const oauth2 = oauth2Connection({
@@ -8,6 +8,8 @@ export const oauth2 = oauth2Connection({
     description: "Microsoft Dynamics 365 OAuth Connection",
   },
   oauth2Type: OAuth2Type.AuthorizationCode,
+  // Entra ID supports PKCE for confidential clients too; it binds the code to this sign-in.
+  oauth2PkceMethod: OAuth2PkceMethod.S256,
   inputs: {
     webApiUrl,
     authorizeUrl: {
@@ -30,7 +32,7 @@ export const oauth2 = oauth2Connection({
     scopes: {
       label: "Scopes",
       type: "string",
-      required: true,
+      required: false,
       shown: true,
       placeholder: "https://my-org.crm.dynamics.com/user_impersonation offline_access",
       example: "https://my-org.crm.dynamics.com/user_impersonation offline_access",
@@ -41,12 +43,14 @@ export const oauth2 = oauth2Connection({
       type: "string",
       required: true,
       shown: true,
+      comments: "The Application (client) ID of your app registration in Microsoft Entra ID.",
     },
     clientSecret: {
       label: "Client Secret",
       type: "password",
       required: true,
       shown: true,
+      comments: "A client secret value of that app registration (Certificates & secrets).",
     },
   },
 });

@@ -1,7 +1,8 @@
 import { dataSource } from "@prismatic-io/spectral";
-import { createDataverseClient, labelText, queryAttributes } from "../client";
+import { labelText, queryAttributes } from "../client";
 import { connectionInput } from "../inputs/entities";
 import { metadataEntityId } from "../inputs/metadata";
+import { clientFor } from "../actions/clientFor";
 
 /** One table's columns keyed by logical name. Columns that only extend another (AttributeOf) are left out. */
 export const attributes = dataSource({
@@ -11,8 +12,8 @@ export const attributes = dataSource({
   },
   dataSourceType: "picklist",
   inputs: { connection: connectionInput, entityId: metadataEntityId },
-  perform: async (_context, params) => {
-    const client = createDataverseClient(params.connection);
+  perform: async (context, params) => {
+    const client = clientFor(context, params.connection);
     const definitions = await queryAttributes(client, params.entityId, { select: ["LogicalName", "DisplayName", "AttributeOf"] });
     return {
       result: definitions

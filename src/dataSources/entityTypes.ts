@@ -1,6 +1,8 @@
 import { dataSource } from "@prismatic-io/spectral";
-import { createDataverseClient, listEntityTypes } from "../client";
+import { listEntityTypes } from "../client";
 import { connectionInput } from "../inputs/entities";
+import { includeCustom, includeOnlyTopLevel } from "../inputs/tables";
+import { clientFor } from "../actions/clientFor";
 
 /** Entity set names, as the record actions' Entity Type takes them, labelled with display names. */
 export const entityTypes = dataSource({
@@ -9,10 +11,11 @@ export const entityTypes = dataSource({
     description: "Pick a table by its display name; the value is its entity set name.",
   },
   dataSourceType: "picklist",
-  inputs: { connection: connectionInput },
-  perform: async (_context, params) => {
-    const client = createDataverseClient(params.connection);
-    const tables = await listEntityTypes(client);
+  inputs: { connection: connectionInput, includeCustom, includeOnlyTopLevel },
+  perform: async (context, params) => {
+    const client = clientFor(context, params.connection);
+    const listed = await listEntityTypes(client, { onlyTopLevel: params.includeOnlyTopLevel });
+    const tables = params.includeCustom ? listed : listed.filter((table) => !table.isCustomEntity);
     return {
       result: tables
         .filter((table) => table.entitySetName)

@@ -15,21 +15,27 @@ const LABEL = "Batch Actions";
 const ACTIONS: BatchAction[] = ["create", "update", "upsert", "delete"];
 const PROPERTIES = ["collection", "action", "key", "data", "returnRepresentation", "impersonateUserId", "ifMatchEtag"];
 
+/**
+ * Prismatic's component defaults to Event Management's msevtmgt_events, which most orgs do not
+ * have. This one works on any org and leaves nothing behind: the create chooses the record's
+ * id, so the update and the delete can name it.
+ */
+const EXAMPLE_ID = "00000000-0000-0000-0000-000000000002";
 const exampleActions = [
   {
-    collection: "msevtmgt_events",
+    collection: "accounts",
     action: "create",
     returnRepresentation: true,
-    data: { msevtmgt_name: "Test Event 1", msevtmgt_eventtype: "100000002" },
+    data: { accountid: EXAMPLE_ID, name: "Test Account 1" },
   },
   {
-    collection: "msevtmgt_events",
+    collection: "accounts",
     action: "update",
-    key: "00000000-0000-0000-0000-000000000002",
+    key: EXAMPLE_ID,
     returnRepresentation: true,
-    data: { msevtmgt_name: "Test Event 2", msevtmgt_eventtype: "100000002" },
+    data: { name: "Test Account 2" },
   },
-  { collection: "msevtmgt_events", action: "delete", key: "00000000-0000-0000-0000-000000000002" },
+  { collection: "accounts", action: "delete", key: EXAMPLE_ID },
 ];
 
 const kindOf = (value: unknown): string => (value === null ? "null" : Array.isArray(value) ? "an array" : typeof value);

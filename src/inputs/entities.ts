@@ -2,7 +2,12 @@ import { input } from "@prismatic-io/spectral";
 import { InputError, parseRecordKey, requireName, requireNames } from "../client";
 import { toJsonObject, toStringList } from "./clean";
 
-export const connectionInput = input({ label: "Connection", type: "connection", required: true });
+export const connectionInput = input({
+  label: "Connection",
+  type: "connection",
+  required: true,
+  comments: "The Microsoft Dynamics 365 connection to use (Auth Code or Client Credentials).",
+});
 
 export const entityType = input({
   label: "Entity Type",
@@ -95,6 +100,8 @@ export const dynamicValues = input({
   label: "Dynamic Values",
   type: "data",
   required: false,
+  comments:
+    "A JSON object of column values, usually mapped from an earlier step; it wins over Field Value on a clash. Use it for numbers, booleans, null and lookups ('parentcustomerid_account@odata.bind': '/accounts(<id>)').",
   clean: (value: unknown) => checkBodyKeys(toJsonObject(value, "Dynamic Values") ?? {}, "Dynamic Values"),
 });
 

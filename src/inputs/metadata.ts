@@ -7,6 +7,7 @@ import {
   parseAttributeMetadataType,
   parseMetadataKey,
   requireName,
+  type AttributeMetadataType,
   type EntityDefinitionLookup,
   type EntityTypeSelection,
   type MetadataDefinition,
@@ -42,6 +43,8 @@ export const lookupField = input({
   type: "boolean",
   required: false,
   default: "true",
+  comments:
+    "When true, Entity Type is the table's logical name (account); when false, its entity set name (accounts). A MetadataId works either way.",
   clean: (value: unknown) => toBoolean(value, true),
 });
 
@@ -76,13 +79,51 @@ export const attributeType = input({
 export const attributeId = input({
   label: "Attribute ID",
   type: "string",
-  required: true,
+  required: false,
   placeholder: "name",
   example: "name",
-  comments: "The MetadataId or logical name of the attribute to retrieve.",
+  comments:
+    "The MetadataId or logical name of the attribute to retrieve. May be blank when Attribute Type holds the attribute's MetadataId, as Prismatic's component took it.",
   dataSource: "attributes",
-  clean: (value: unknown) => parseMetadataKey(value, "Attribute ID", "name"),
+  clean: (value: unknown) => (toOptionalString(value) ? parseMetadataKey(value, "Attribute ID", "name") : undefined),
 });
+
+/**
+ * Get Attribute's Attribute Type: a type to cast to, or, as Prismatic's component read the
+ * same input key ("Attribute Key"), the attribute's MetadataId. No type name is a GUID, so
+ * the two cannot be confused.
+ */
+export const attributeTypeOrKey = input({
+  label: "Attribute Type",
+  type: "string",
+  required: false,
+  example: "Picklist",
+  comments: "The type of Attribute to query",
+  clean: (value: unknown): { type?: AttributeMetadataType; key?: MetadataKey } => {
+    const text = toOptionalString(value);
+    if (!text) return {};
+    const id = normalizeGuid(text);
+    return id ? { key: { kind: "id", id } } : { type: parseAttributeMetadataType(text, "Attribute Type") };
+  },
+});
+
+/** The attribute Get Attribute reads: Attribute ID, else a MetadataId given as Attribute Type. */
+export const attributeToGet = (
+  attribute: MetadataKey | undefined,
+  typeOrKey: { type?: AttributeMetadataType; key?: MetadataKey },
+): { attribute: MetadataKey; type?: AttributeMetadataType } => {
+  if (attribute) {
+    if (typeOrKey.key) {
+      throw new InputError(
+        "Attribute Type",
+        "holds a MetadataId while Attribute ID names the attribute too: leave Attribute Type blank or give a type such as Picklist.",
+      );
+    }
+    return { attribute, type: typeOrKey.type };
+  }
+  if (typeOrKey.key) return { attribute: typeOrKey.key };
+  throw new InputError("Attribute ID", "is required: give the attribute's MetadataId or logical name, for example 'name'.");
+};
 
 export const attributeToUpdate = input({
   label: "Attribute ID",

@@ -37,7 +37,7 @@ export const webhookKey = input({
   type: "password",
   required: false,
   comments:
-    "Webhook Key authentication: the key Dynamics sends as the 'code' query parameter. Not used when Register Webhook is on: a key is generated then.",
+    "Webhook Key authentication: the key Dynamics sends as the 'code' query parameter ('Auth' or 'auth' work too). When blank (and Register Webhook is off) every request is accepted, as in Prismatic's component, with a warning in the logs. Not used when Register Webhook is on: a key is generated then.",
   clean: toOptionalString,
 });
 

@@ -32,6 +32,8 @@ export interface PollState extends Partial<WatermarkState> {
   nextLink?: string;
   /** While a restarted full read is continued: only records modified since this are reported. */
   restartedSince?: string;
+  /** The first poll of a flow with a Look-back Date: Change Tracking reads everything modified since. */
+  lookBack?: boolean;
 }
 
 export interface PollOptions {
@@ -57,6 +59,8 @@ type Poll = { result: PollResult; state: PollState };
 export const FIRST_POLL_NOTICE = "First poll: the starting point is set; changes from now on are reported.";
 export const EXPIRED_TOKEN_NOTICE =
   "Dataverse no longer accepted the delta link (change tracking tokens expire, after 7 days by default), so tracking started over: new and updated records since the last poll are reported, but deletions in that time cannot be.";
+export const LOOK_BACK_NOTICE =
+  "First poll from the Look-back Date: the records created or updated since then are reported; deletions before now cannot be.";
 export const OTHER_HOST_NOTICE =
   "The stored delta link belongs to another environment than the connection's, so tracking started over here: new and updated records since the last poll are reported, but deletions in that time cannot be.";
 
@@ -174,7 +178,7 @@ export const pollChangeTracking = async (
     return { result: empty("Change Tracking", FIRST_POLL_NOTICE), state: { ...start, deltaLink: snapshot.deltaLink } };
   }
   const link = state.nextLink ?? state.deltaLink;
-  if (!link) return startOver(client, query, previous, EXPIRED_TOKEN_NOTICE, options);
+  if (!link) return startOver(client, query, previous, state.lookBack ? LOOK_BACK_NOTICE : EXPIRED_TOKEN_NOTICE, options);
   if (!isOnHost(client, link)) return startOver(client, query, previous, OTHER_HOST_NOTICE, options);
   const keep = state.nextLink && state.restartedSince ? modifiedSinceFilter(state.restartedSince, previous, query) : undefined;
   try {

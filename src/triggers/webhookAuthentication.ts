@@ -8,7 +8,8 @@ import type { AuthenticationType } from "../inputs/webhooks";
 import { REDACTED } from "../client";
 
 export type ExpectedSecret =
-  | { type: "None" }
+  /** `keyless`: Webhook Key authentication with no key given, which Prismatic's component accepted as unauthenticated. */
+  | { type: "None"; keyless?: boolean }
   /** Only the key's SHA-256 is needed, so a generated key is never stored. */
   | { type: "WebhookKey"; keySha256: string }
   | { type: "HttpHeader" | "HttpQueryString"; name: string; value: string };
@@ -44,9 +45,17 @@ interface IncomingRequest {
 const where = (type: AuthenticationType, name: string): string =>
   type === "HttpHeader" ? `the '${name}' header` : `the '${name}' query parameter`;
 
+/** Dynamics sends a webhook key as `code`; Prismatic's component also took it as `Auth` (or `auth`). */
+const WEBHOOK_KEY_PARAMETERS = ["code", "auth"];
+
+const secretName = (expected: Exclude<ExpectedSecret, { type: "None" }>, request: IncomingRequest): string =>
+  expected.type !== "WebhookKey"
+    ? expected.name
+    : (WEBHOOK_KEY_PARAMETERS.find((name) => findIgnoringCase(request.queryParameters, name)?.[1]) ?? "code");
+
 export const checkWebhookRequest = (expected: ExpectedSecret, request: IncomingRequest): void => {
   if (expected.type === "None") return;
-  const name = expected.type === "WebhookKey" ? "code" : expected.name;
+  const name = secretName(expected, request);
   const source = expected.type === "HttpHeader" ? request.headers : request.queryParameters;
   const found = findIgnoringCase(source, name);
   const label = where(expected.type, name);
@@ -65,7 +74,7 @@ export const checkWebhookRequest = (expected: ExpectedSecret, request: IncomingR
  */
 export const redactSecret = <T extends IncomingRequest & { invokeUrl?: string }>(expected: ExpectedSecret, request: T): T => {
   if (expected.type === "None") return request;
-  const name = expected.type === "WebhookKey" ? "code" : expected.name;
+  const name = secretName(expected, request);
   const secret = expected.type === "WebhookKey" ? (findIgnoringCase(request.queryParameters, name)?.[1] ?? "") : expected.value;
   const redact = (values: Record<string, string> | undefined) =>
     Object.fromEntries(

@@ -8,7 +8,6 @@
 import { randomBytes } from "node:crypto";
 import type { ActionContext, Connection } from "@prismatic-io/spectral";
 import {
-  createDataverseClient,
   InputError,
   registerWebhook,
   unregisterWebhook,
@@ -16,6 +15,7 @@ import {
   type WebhookMessage,
   type WebhookRegistration,
 } from "../client";
+import { clientFor } from "../actions/clientFor";
 import type { AuthenticationType } from "../inputs/webhooks";
 import { hashSecret, WebhookRejectedError, type ExpectedSecret } from "./webhookAuthentication";
 
@@ -38,7 +38,7 @@ export interface WebhookParams {
   webhookName?: string;
 }
 
-type Context = Pick<ActionContext, "crossFlowState" | "flow" | "webhookUrls">;
+type Context = Pick<ActionContext, "crossFlowState" | "flow" | "webhookUrls" | "logger"> & Partial<Pick<ActionContext, "debug">>;
 
 const registrationKey = (context: Pick<Context, "flow">): string => `dynamicsWebhook:${context.flow.stableId}`;
 
@@ -77,10 +77,8 @@ export const expectedSecret = (params: WebhookParams, context: Context): Expecte
       if (params.registerWebhook) {
         throw new WebhookRejectedError("this flow has no registered webhook key yet; deploy the instance again to register the webhook.");
       }
-      throw new InputError(
-        "Webhook Key",
-        "is required for Webhook Key authentication: give the key set on the service endpoint in Dynamics.",
-      );
+      // Prismatic's component accepted every request when no key was set; flows switching to this one keep working.
+      return { type: "None", keyless: true };
     }
     default:
       return { type: params.authenticationType, ...requireAuthPair(params) };
@@ -122,7 +120,7 @@ export const createWebhook = async (context: Context, params: WebhookParams) => 
   const stored = storedRegistration(context);
   const authentication = authenticationFor(params);
   const registration = await registerWebhook(
-    createDataverseClient(connection),
+    clientFor(context, connection),
     {
       name: params.webhookName ?? `Prismatic: ${context.flow.name}`,
       url,
@@ -154,6 +152,6 @@ export const deleteWebhook = async (context: Context, params: WebhookParams) => 
       `is needed to remove the webhook this flow registered in Dynamics (service endpoint ${stored.serviceEndpointId} for ${stored.url}): choose the connection and delete again, or delete that service endpoint and its steps in Dynamics.`,
     );
   }
-  await unregisterWebhook(createDataverseClient(requireConnection(params)), stored?.url ?? flowUrl(context), stored);
+  await unregisterWebhook(clientFor(context, requireConnection(params)), stored?.url ?? flowUrl(context), stored);
   return { crossFlowState: { ...context.crossFlowState, [registrationKey(context)]: null } };
 };

@@ -33,20 +33,19 @@ const createOperation = (name: string, extra: Record<string, unknown> = {}) => (
 });
 
 describe("batchEntityActions", () => {
-  it("accepts the seed page's default example and sends it as one $batch", async () => {
+  it("runs its default example on any org as one $batch: create, update and delete of the same account", async () => {
     const operations = batchActions.clean!(batchActions.default);
     expect(operations.map((operation) => operation.action)).toEqual(["create", "update", "delete"]);
 
     const data = await runAction("batchEntityActions", { connection: fixture.connection, actions: batchActions.default });
-    // The emulator has no msevtmgt_events table, so each operation reports Dataverse's 404.
-    expect(data.results.map((result: { status: number }) => result.status)).toEqual([404, 404, 404]);
-    expect(data.results[0].error).toEqual({ code: "0x8006088a", message: "Resource not found for the segment 'msevtmgt_events'." });
+    expect(data.results.map((result: { status: number }) => result.status)).toEqual([201, 200, 204]);
+    expect(data.results[1].data.name).toBe("Test Account 2");
     const requests = fixture.emulator.takeRequests();
     expect(requests).toHaveLength(1);
     expect(requestLines(requests[0].body)).toEqual([
-      "POST /api/data/v9.2/msevtmgt_events HTTP/1.1",
-      "PATCH /api/data/v9.2/msevtmgt_events(00000000-0000-0000-0000-000000000002) HTTP/1.1",
-      "DELETE /api/data/v9.2/msevtmgt_events(00000000-0000-0000-0000-000000000002) HTTP/1.1",
+      "POST /api/data/v9.2/accounts HTTP/1.1",
+      "PATCH /api/data/v9.2/accounts(00000000-0000-0000-0000-000000000002) HTTP/1.1",
+      "DELETE /api/data/v9.2/accounts(00000000-0000-0000-0000-000000000002) HTTP/1.1",
     ]);
   });
 

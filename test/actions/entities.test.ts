@@ -14,9 +14,9 @@ describe("createEntity", () => {
       fieldValues: [{ key: "name", value: "Blue Yonder Airlines" }],
       dynamicValues: { revenue: 42000, "primarycontactid@odata.bind": `/contacts(${SEED.contacts.maria})` },
     });
-    expect(data.id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(data.record).toMatchObject({
-      accountid: data.id,
+    expect(data["@component.id"]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(data).toMatchObject({
+      accountid: data["@component.id"],
       name: "Blue Yonder Airlines",
       revenue: 42000,
       _primarycontactid_value: SEED.contacts.maria,
@@ -53,7 +53,7 @@ describe("createEntity", () => {
       ],
       dynamicValues: '{"lastname": "From Dynamic"}',
     });
-    expect(data.record).toMatchObject({ firstname: "Ann", lastname: "From Dynamic", fullname: "Ann From Dynamic" });
+    expect(data).toMatchObject({ firstname: "Ann", lastname: "From Dynamic", fullname: "Ann From Dynamic" });
   });
 
   it("refuses malformed JSON before sending anything", async () => {
@@ -143,7 +143,7 @@ describe("getEntity", () => {
       entityId: "accountnumber=007",
       dynamicValues: { telephone1: "007" },
     });
-    expect(padded.record).toMatchObject({ name: "Number 007", telephone1: "007" });
+    expect(padded).toMatchObject({ name: "Number 007", telephone1: "007" });
     const long = await runAction("getEntity", { connection, entityType: "accounts", entityId: "accountnumber=12345678901234567890" });
     expect(long.name).toBe("Number 12345678901234567890");
     expect(emulator.takeRequests().map((request) => request.path)).toEqual([
@@ -186,7 +186,7 @@ describe("updateEntity and upsertEntity", () => {
       entityId: SEED.accounts.litware,
       fieldValues: [{ key: "telephone1", value: "+1 206 555 0199" }],
     });
-    expect(data).toMatchObject({ id: SEED.accounts.litware, record: { telephone1: "+1 206 555 0199", name: "Litware, Inc." } });
+    expect(data).toMatchObject({ "@component.id": SEED.accounts.litware, telephone1: "+1 206 555 0199", name: "Litware, Inc." });
     expectSameShape(data, examples("updateEntity"));
     const [request] = emulator.takeRequests();
     expect(request).toMatchObject({ method: "PATCH", path: `accounts(${SEED.accounts.litware})` });
@@ -213,7 +213,7 @@ describe("updateEntity and upsertEntity", () => {
       entityId: "accountnumber='UP-1'",
       dynamicValues: { name: "Upserted" },
     });
-    expect(created).toMatchObject({ created: true, record: { name: "Upserted", accountnumber: "UP-1" } });
+    expect(created).toMatchObject({ "@component.created": true, name: "Upserted", accountnumber: "UP-1" });
     expectSameShape(created, examples("upsertEntity"));
     const updated = await runAction("upsertEntity", {
       connection,
@@ -221,7 +221,7 @@ describe("updateEntity and upsertEntity", () => {
       entityId: "accountnumber='UP-1'",
       dynamicValues: { name: "Upserted again" },
     });
-    expect(updated).toMatchObject({ created: false, id: created.id, record: { name: "Upserted again" } });
+    expect(updated).toMatchObject({ "@component.created": false, "@component.id": created["@component.id"], name: "Upserted again" });
     const requests = emulator.takeRequests();
     expect(
       requests.map((request) => [request.method, request.path, request.headers["if-match"], request.headers["if-none-match"]]),
@@ -240,7 +240,7 @@ describe("updateEntity and upsertEntity", () => {
       entityId: `accountnumber='${text}'`,
       dynamicValues: { name: "GUID-shaped number" },
     });
-    expect(created).toMatchObject({ created: true, record: { name: "GUID-shaped number", accountnumber: text } });
+    expect(created).toMatchObject({ "@component.created": true, name: "GUID-shaped number", accountnumber: text });
     const [request] = emulator.takeRequests();
     expect(request.path).toBe(`accounts(accountnumber='${text}')`);
   });
@@ -271,7 +271,7 @@ describe("updateEntity and upsertEntity", () => {
       entityId: "accountnumber='UP-204'",
       dynamicValues: { name: "No content" },
     });
-    expect(data).toEqual({ id, created: null, record: null });
+    expect(data).toEqual({ "@component.id": id, "@component.created": null });
     expectSameShape(data, examples("upsertEntity"));
     const byGuid = SEED.accounts.litware;
     emulator.inject({ method: "PATCH", path: `accounts(${byGuid})`, status: 204 });
@@ -281,7 +281,7 @@ describe("updateEntity and upsertEntity", () => {
       entityId: byGuid,
       dynamicValues: { name: "Litware, Inc." },
     });
-    expect(updated).toEqual({ id: byGuid, created: null, record: null });
+    expect(updated).toEqual({ "@component.id": byGuid, "@component.created": null });
   });
 
   it("requires at least one field", async () => {
@@ -297,7 +297,7 @@ describe("updateEntity and upsertEntity", () => {
 describe("deleteEntity", () => {
   it("deletes and returns the deleted id; a second delete is not found", async () => {
     const { connection } = fixture;
-    const { id } = await runAction("createEntity", {
+    const { "@component.id": id } = await runAction("createEntity", {
       connection,
       entityType: "leads",
       dynamicValues: { subject: "Delete me", lastname: "Temp" },
@@ -324,15 +324,17 @@ describe("queryEntities", () => {
       includeCount: true,
     };
     const first = await runAction("queryEntities", params);
-    expect(first.records.map((record: { name: string }) => record.name)).toEqual(["Northwind Traders", "Litware, Inc."]);
+    expect(first.value.map((record: { name: string }) => record.name)).toEqual(["Northwind Traders", "Litware, Inc."]);
     expect(first.count).toBe(5);
-    expect(first.nextPageId).toContain("$skiptoken=");
+    expect(first["@odata.nextLink"]).toContain("$skiptoken=");
+    expect(first.oDataNextLink).toBe(first["@odata.nextLink"]);
     expectSameShape(first, examples("queryEntities"));
-    const second = await runAction("queryEntities", { ...params, nextPageId: first.nextPageId });
-    expect(second.records.map((record: { name: string }) => record.name)).toEqual(["Fabrikam Inc", "Contoso Ltd"]);
-    const third = await runAction("queryEntities", { ...params, nextPageId: second.nextPageId });
-    expect(third.records.map((record: { name: string }) => record.name)).toEqual(["Adventure Works"]);
-    expect(third.nextPageId).toBeUndefined();
+    const second = await runAction("queryEntities", { ...params, nextPageId: first.oDataNextLink });
+    expect(second.value.map((record: { name: string }) => record.name)).toEqual(["Fabrikam Inc", "Contoso Ltd"]);
+    const third = await runAction("queryEntities", { ...params, nextPageId: second["@odata.nextLink"] });
+    expect(third.value.map((record: { name: string }) => record.name)).toEqual(["Adventure Works"]);
+    expect(third["@odata.nextLink"]).toBeUndefined();
+    expect(third).not.toHaveProperty("oDataNextLink");
     expectSameShape(third, examples("queryEntities"), LAST_PAGE);
 
     const [request, next] = emulator.takeRequests();
@@ -356,15 +358,15 @@ describe("queryEntities", () => {
     const { connection } = fixture;
     const params = { connection, entityType: "contacts", orderByFieldNames: ["lastname"], recordsPerPage: "2" };
     const first = await runAction("queryEntities", params);
-    const skipToken = new URL(first.nextPageId).searchParams.get("$skiptoken");
+    const skipToken = new URL(first["@odata.nextLink"]).searchParams.get("$skiptoken");
     const second = await runAction("queryEntities", { ...params, nextPageId: skipToken });
-    expect(second.records[0].lastname > first.records[1].lastname).toBe(true);
+    expect(second.value[0].lastname > first.value[1].lastname).toBe(true);
   });
 
   it("fetches all pages when asked", async () => {
     const data = await runAction("queryEntities", { connection: fixture.connection, entityType: "contacts", fetchAll: true });
-    expect(data.records.length).toBeGreaterThanOrEqual(4);
-    expect(data.nextPageId).toBeUndefined();
+    expect(data.value.length).toBeGreaterThanOrEqual(4);
+    expect(data["@odata.nextLink"]).toBeUndefined();
   });
 
   it("stops with an error when an empty page still links to a next page", async () => {

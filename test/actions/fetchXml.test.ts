@@ -30,17 +30,19 @@ describe("fetchXml: one page at a time", () => {
     const params = { connection, entityType: "accounts", xmlQuery: ACCOUNTS_BY_CITY };
     const first = await runAction("fetchXml", params);
     expect(first).toMatchObject({ pageNumber: 1, moreRecords: true });
-    expect(names(first.records)).toEqual(["Adventure Works", "Contoso Ltd"]);
+    expect(names(first.value)).toEqual(["Adventure Works", "Contoso Ltd"]);
     expect(first.nextPageId).toMatch(
       /^<cookie page="1"><address1_city last="Redmond" first="Bothell" \/><accountid last="\{00000ACC-0000-4000-8000-000000000001\}"/,
     );
     expectSameShape(first, example, UNCOUNTED);
 
-    const second = await runAction("fetchXml", { ...params, nextPageId: first.nextPageId });
-    expect(second).toMatchObject({ pageNumber: 2, moreRecords: true });
-    expect(names(second.records)).toEqual(["Litware, Inc.", "Fabrikam Inc"]);
+    // Prismatic's component gives the cookie as PagingInfo.cookie; flows pass that back as Next Page ID.
+    expect(first.PagingInfo).toEqual({ cookie: first.nextPageId, page: 1, nextPage: 2 });
+    const second = await runAction("fetchXml", { ...params, nextPageId: first.PagingInfo.cookie });
+    expect(second).toMatchObject({ pageNumber: 2, moreRecords: true, PagingInfo: { page: 2, nextPage: 3 } });
+    expect(names(second.value)).toEqual(["Litware, Inc.", "Fabrikam Inc"]);
     const third = await runAction("fetchXml", { ...params, nextPageId: second.nextPageId, pageNumber: "3" });
-    expect(third).toEqual({ records: [expect.objectContaining({ name: "Northwind Traders" })], pageNumber: 3, moreRecords: false });
+    expect(third).toEqual({ value: [expect.objectContaining({ name: "Northwind Traders" })], pageNumber: 3, moreRecords: false });
     expectSameShape(third, example, UNCOUNTED_LAST_PAGE);
 
     const requests = emulator.takeRequests();
@@ -77,7 +79,7 @@ describe("fetchXml: one page at a time", () => {
         </entity>
       </fetch>`,
     });
-    expect(data.records).toEqual([
+    expect(data.value).toEqual([
       { "@odata.etag": expect.any(String), accountid: SEED.accounts.adventureWorks, name: "Adventure Works", revenue: 800000 },
       {
         "@odata.etag": expect.any(String),
@@ -103,7 +105,7 @@ describe("fetchXml: one page at a time", () => {
       impersonateUserId: `{${callerObjectId}}`,
       impersonateBy: "CallerObjectId",
     });
-    expect(data.records[0]["_parentaccountid_value@OData.Community.Display.V1.FormattedValue"]).toBe("Contoso Ltd");
+    expect(data.value[0]["_parentaccountid_value@OData.Community.Display.V1.FormattedValue"]).toBe("Contoso Ltd");
     await runAction("fetchXml", { connection, entityType: "accounts", xmlQuery: ACCOUNTS_BY_CITY, includeAnnotations: "*" });
     const [request, star] = emulator.takeRequests();
     expect(request.headers.prefer).toBe(
@@ -144,7 +146,7 @@ describe("fetchXml: one page at a time", () => {
       pageNumber: "2",
     });
     expect(data).toMatchObject({ pageNumber: 2, moreRecords: true });
-    expect(names(data.records)).toEqual(["Litware, Inc.", "Fabrikam Inc"]);
+    expect(names(data.value)).toEqual(["Litware, Inc.", "Fabrikam Inc"]);
     const [request] = fixture.emulator.takeRequests();
     expect(fetchAttributes(request.query.fetchXml)["paging-cookie"]).toBeUndefined();
   });
@@ -157,10 +159,10 @@ describe("fetchXml: one page at a time", () => {
       xmlQuery: ACCOUNTS_BY_CITY.replace('count="2"', 'count="2" page="2"'),
     });
     expect(ownPage.pageNumber).toBe(2);
-    expect(names(ownPage.records)).toEqual(["Litware, Inc.", "Fabrikam Inc"]);
+    expect(names(ownPage.value)).toEqual(["Litware, Inc.", "Fabrikam Inc"]);
     const annotation = `<cookie pagenumber="3" pagingcookie="${encodeURIComponent(encodeURIComponent(ownPage.nextPageId))}" istracking="False" />`;
     const third = await runAction("fetchXml", { connection, entityType: "accounts", xmlQuery: ACCOUNTS_BY_CITY, nextPageId: annotation });
-    expect(third).toMatchObject({ pageNumber: 3, moreRecords: false, records: [expect.objectContaining({ name: "Northwind Traders" })] });
+    expect(third).toMatchObject({ pageNumber: 3, moreRecords: false, value: [expect.objectContaining({ name: "Northwind Traders" })] });
     const [, request] = emulator.takeRequests();
     expect(fetchAttributes(request.query.fetchXml)).toMatchObject({ page: "3", "paging-cookie": ownPage.nextPageId });
   });
@@ -171,7 +173,7 @@ describe("fetchXml: one page at a time", () => {
     const escaped = first.nextPageId.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
     const second = await runAction("fetchXml", { connection, entityType: "accounts", xmlQuery: ACCOUNTS_BY_CITY, nextPageId: escaped });
     expect(second).toMatchObject({ pageNumber: 2, moreRecords: true });
-    expect(names(second.records)).toEqual(["Litware, Inc.", "Fabrikam Inc"]);
+    expect(names(second.value)).toEqual(["Litware, Inc.", "Fabrikam Inc"]);
     const [, request] = emulator.takeRequests();
     expect(fetchAttributes(request.query.fetchXml)).toMatchObject({ page: "2", "paging-cookie": first.nextPageId });
   });
@@ -231,7 +233,7 @@ describe("fetchXml: top and aggregate queries are not paged", () => {
       '<fetch top="2"><entity name="account"><attribute name="name" /><order attribute="revenue" descending="true" /></entity></fetch>';
     const data = await runAction("fetchXml", { connection, entityType: "accounts", xmlQuery, fetchAll: true });
     expect(data).toEqual({
-      records: [expect.objectContaining({ name: "Contoso Ltd" }), expect.objectContaining({ name: "Northwind Traders" })],
+      value: [expect.objectContaining({ name: "Contoso Ltd" }), expect.objectContaining({ name: "Northwind Traders" })],
       pageNumber: 1,
       moreRecords: false,
     });
@@ -248,7 +250,7 @@ describe("fetchXml: top and aggregate queries are not paged", () => {
       <order alias="city" />
     </entity></fetch>`;
     const data = await runAction("fetchXml", { connection: fixture.connection, entityType: "accounts", xmlQuery, fetchAll: true });
-    expect(data.records).toEqual([
+    expect(data.value).toEqual([
       { city: "Bothell", total: 800000, accounts: 1 },
       { city: "Redmond", total: 5120000, accounts: 2 },
       { city: "Seattle", total: 2500000, accounts: 1 },
@@ -301,10 +303,10 @@ describe("fetchXml: Fetch All", () => {
       </fetch>`;
     // Fetch All starts from the first page whatever Page Number and Next Page Id say.
     const data = await runAction("fetchXml", { connection, entityType: "leads", xmlQuery, fetchAll: true, pageNumber: "7" });
-    expect(data.records).toHaveLength(ROWS);
-    const subjects = new Set(data.records.map((record: { subject: string }) => record.subject));
+    expect(data.value).toHaveLength(ROWS);
+    const subjects = new Set(data.value.map((record: { subject: string }) => record.subject));
     expect(subjects.size).toBe(ROWS);
-    const ratings = data.records.map((record: { leadqualitycode: number }) => record.leadqualitycode);
+    const ratings = data.value.map((record: { leadqualitycode: number }) => record.leadqualitycode);
     expect(ratings).toEqual([...ratings].sort((a, b) => b - a));
     expect(data).toMatchObject({ pageNumber: 3, moreRecords: false });
     expect(data.nextPageId).toBeUndefined();
@@ -330,7 +332,7 @@ describe("fetchXml: Fetch All", () => {
       includeAnnotations,
       fetchAll: true,
     });
-    expect(data.records).toHaveLength(ROWS);
+    expect(data.value).toHaveLength(ROWS);
     expect(data).toMatchObject({ pageNumber: 3, moreRecords: false, totalRecordCount: 5000, totalRecordCountLimitExceeded: true });
     expectSameShape(data, example, LAST_PAGE);
   });
@@ -338,7 +340,7 @@ describe("fetchXml: Fetch All", () => {
   it("pages with 5000 when the query gives no count", async () => {
     const xmlQuery = '<fetch><entity name="lead"><attribute name="subject" /></entity></fetch>';
     const data = await runAction("fetchXml", { connection: fixture.connection, entityType: "leads", xmlQuery, fetchAll: true });
-    expect(data.records.length).toBe(ROWS + 4);
+    expect(data.value.length).toBe(ROWS + 4);
     expect(fixture.emulator.takeRequests().map((request) => fetchAttributes(request.query.fetchXml).count)).toEqual([
       "5000",
       "5000",

@@ -20,7 +20,7 @@ const namesMatching = async (value: string): Promise<{ names: string[]; sent: st
     xmlQuery: `<fetch><entity name="account"><attribute name="name" /><filter><condition attribute="name" operator="like" value="${value}" /></filter></entity></fetch>`,
   });
   const [request] = fixture.emulator.takeRequests();
-  return { names: data.records.map((record: { name: string }) => record.name), sent: request.query.fetchXml };
+  return { names: data.value.map((record: { name: string }) => record.name), sent: request.query.fetchXml };
 };
 
 describe("fetchXml: character references in the query", () => {

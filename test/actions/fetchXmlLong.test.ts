@@ -80,7 +80,7 @@ describe("fetchXml: a query too long for a URL goes through $batch", () => {
     };
     const data = await runAction("fetchXml", { ...params, xmlQuery: LONG_QUERY });
     // Past page 1 only with the paging annotations, which the emulator sends only when the part's own Prefer asks.
-    expect(data.records.map((record: { subject: string }) => record.subject)).toEqual(subjects);
+    expect(data.value.map((record: { subject: string }) => record.subject)).toEqual(subjects);
     expect(data).toMatchObject({ pageNumber: 3, moreRecords: false });
     expectSameShape(data, example, { optional: [...(LAST_PAGE.optional ?? []), ...COUNTS] });
 
@@ -110,7 +110,7 @@ describe("fetchXml: a query too long for a URL goes through $batch", () => {
     expect(first.nextPageId).toMatch(/^<cookie page="1"><subject last="Long 09" first="Long 00" \/><leadid last="\{/);
     expectSameShape(first, example, { optional: COUNTS });
     const second = await runAction("fetchXml", { connection, entityType: "leads", xmlQuery: LONG_QUERY, nextPageId: first.nextPageId });
-    expect(second.records.map((record: { subject: string }) => record.subject)).toEqual(subjects.slice(10, 20));
+    expect(second.value.map((record: { subject: string }) => record.subject)).toEqual(subjects.slice(10, 20));
     expect(second).toMatchObject({ pageNumber: 2, moreRecords: true });
     expectBatchesOnly(emulator.takeRequests(), 2);
 
@@ -121,7 +121,7 @@ describe("fetchXml: a query too long for a URL goes through $batch", () => {
   it("sends a short query as one plain GET, exactly as before", async () => {
     const { emulator, connection } = fixture;
     const data = await runAction("fetchXml", { connection, entityType: "leads", xmlQuery: SHORT_QUERY });
-    expect(data.records).toHaveLength(10);
+    expect(data.value).toHaveLength(10);
     const requests = emulator.takeRequests();
     expect(requests.map((request) => [request.method, request.path])).toEqual([["GET", "leads"]]);
     expect(fetchAttributes(requests[0].query.fetchXml)).toMatchObject({ count: "10", page: "1" });
@@ -169,7 +169,7 @@ describe("fetchXml: a query too long for a URL goes through $batch", () => {
     const { emulator, connection } = fixture;
     emulator.inject({ path: "$batch", status: 503, headers: { "Retry-After": "0" }, body: "<html>Service Unavailable</html>" });
     const data = await runAction("fetchXml", { connection, entityType: "leads", xmlQuery: LONG_QUERY });
-    expect(data.records).toHaveLength(10);
+    expect(data.value).toHaveLength(10);
     expectBatchesOnly(emulator.takeRequests(), 2);
   });
 

@@ -38,7 +38,7 @@ describe("fetchXml: Fetch All when Dataverse returns no paging cookie", () => {
     const { emulator, connection } = fixture;
     const data = await runAction("fetchXml", { connection, entityType: "leads", xmlQuery: byParentAccount(2, "Small Co"), fetchAll: true });
     expect(data).toMatchObject({ pageNumber: 4, moreRecords: false });
-    const subjects = data.records.map((record: { subject: string }) => record.subject);
+    const subjects = data.value.map((record: { subject: string }) => record.subject);
     expect(new Set(subjects)).toEqual(new Set(Array.from({ length: SMALL }, (_, row) => `Small ${row}`)));
     expect(subjects).toHaveLength(SMALL);
     const sent = emulator.takeRequests().map((request) => fetchAttributes(request.query.fetchXml));

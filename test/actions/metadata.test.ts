@@ -1,7 +1,7 @@
 import component from "../../src";
 import { mergeAttributeDefinition } from "../../src/client";
 import { defineAttribute, defineTable, type TableDefinition } from "../emulator/schema";
-import { actionError, expectSameShape, runAction, useEmulator } from "../support";
+import { actionError, expectSameShape, harness, runAction, useEmulator } from "../support";
 
 const fixture = useEmulator();
 const examples = (key: string) => (component.actions[key].examplePayload as { data: unknown }).data;
@@ -44,9 +44,9 @@ beforeAll(() => {
 
 describe("getEntitiesMetaData", () => {
   const run = (params: Record<string, unknown> = {}) => runAction("getEntitiesMetaData", { connection: fixture.connection, ...params });
-  const names = (data: { entityTypes: { logicalName: string }[] }) => data.entityTypes.map((entityType) => entityType.logicalName);
+  const names = (data: { logicalName: string }[]) => data.map((entityType) => entityType.logicalName);
 
-  it("lists every table with what a picker needs, in one request, sorted by display name", async () => {
+  it("lists every table as Prismatic's component does, with its columns, sorted by display name", async () => {
     const data = await run();
     expect(names(data)).toEqual([
       "account",
@@ -63,8 +63,15 @@ describe("getEntitiesMetaData", () => {
       "serviceendpoint",
       "systemuser",
     ]);
-    expect(data.entityTypes[0]).toEqual({
+    const account = table("account");
+    expect(data[0]).toEqual({
+      object: { key: account.metadataId, label: "Account" },
+      fields: expect.arrayContaining([
+        { key: "accountid", label: "Account" },
+        { key: "name", label: "Account Name" },
+      ]),
       logicalName: "account",
+      schemaName: "Account",
       entitySetName: "accounts",
       displayName: "Account",
       isCustomEntity: false,
@@ -73,20 +80,27 @@ describe("getEntitiesMetaData", () => {
       defaultSelected: false,
     });
     expectSameShape(data, examples("getEntitiesMetaData"));
+    expect(data[0].fields.map((field: { key: string }) => field.key)).toEqual(
+      account.attributes.map((attribute) => attribute.logicalName).sort(),
+    );
+    // One request for the tables, then one per table for its columns: metadata has no request for many tables' columns.
     const requests = fixture.emulator.takeRequests();
-    expect(requests).toHaveLength(1);
+    expect(requests).toHaveLength(1 + data.length);
     expect(requests[0]).toMatchObject({
       method: "GET",
       path: "EntityDefinitions",
-      query: { $select: "LogicalName,EntitySetName,DisplayName,IsCustomEntity,IsChildEntity" },
+      query: { $select: "LogicalName,SchemaName,EntitySetName,DisplayName,IsCustomEntity,IsChildEntity" },
     });
+    expect(requests.slice(1).map((request) => request.path)).toEqual(
+      expect.arrayContaining([`EntityDefinitions(${account.metadataId})/Attributes`]),
+    );
   });
 
   it("matches names or labels without regard to case, keeps custom tables, and marks the default selection", async () => {
     const data = await run({ recordTypeFilter: ["ACCOUNT", "Contacts", "lEaD"], defaultSelectedRecordTypes: ["contacts", "Lead"] });
     expect(names(data)).toEqual(["account", "contact", "lead", "new_project"]);
     expect(
-      data.entityTypes
+      data
         .filter((entityType: { defaultSelected: boolean }) => entityType.defaultSelected)
         .map((entityType: { logicalName: string }) => entityType.logicalName),
     ).toEqual(["contact", "lead"]);
@@ -112,13 +126,13 @@ describe("getEntitiesMetaData", () => {
 describe("getEntityMetaData", () => {
   it("gets a table by logical name with one request", async () => {
     const data = await runAction("getEntityMetaData", { connection: fixture.connection, entityType: "account" });
-    expect(data).toMatchObject({
+    expect(data.result).toMatchObject({
       LogicalName: "account",
       EntitySetName: "accounts",
       PrimaryIdAttribute: "accountid",
       MetadataId: table("account").metadataId,
     });
-    expect(labelOf(data.DisplayName)).toBe("Account");
+    expect(labelOf(data.result.DisplayName)).toBe("Account");
     expectSameShape(data, examples("getEntityMetaData"));
     const requests = fixture.emulator.takeRequests();
     expect(requests.map((request) => `${request.method} ${request.path}`)).toEqual(["GET EntityDefinitions(LogicalName='account')"]);
@@ -126,7 +140,7 @@ describe("getEntityMetaData", () => {
 
   it("finds a table by entity set name when Use Logical Name for Lookup is off", async () => {
     const data = await runAction("getEntityMetaData", { connection: fixture.connection, entityType: "opportunities", lookupField: false });
-    expect(data).toMatchObject({ LogicalName: "opportunity", EntitySetName: "opportunities" });
+    expect(data.result).toMatchObject({ LogicalName: "opportunity", EntitySetName: "opportunities" });
     const [request] = fixture.emulator.takeRequests();
     expect(request).toMatchObject({ path: "EntityDefinitions", query: { $filter: "EntitySetName eq 'opportunities'" } });
   });
@@ -136,7 +150,7 @@ describe("getEntityMetaData", () => {
       connection: fixture.connection,
       entityType: table("contact").metadataId.toUpperCase(),
     });
-    expect(data.LogicalName).toBe("contact");
+    expect(data.result.LogicalName).toBe("contact");
     expect(fixture.emulator.takeRequests()[0].path).toBe(`EntityDefinitions(${table("contact").metadataId})`);
   });
 
@@ -166,13 +180,13 @@ describe("queryAttributes", () => {
   it("lists a table's columns with their types and stable MetadataIds", async () => {
     const data = await query({ entityId: table("account").metadataId });
     const account = table("account");
-    expect(data.attributes.map((attribute: { LogicalName: string }) => attribute.LogicalName)).toEqual(
+    expect(data.value.map((attribute: { LogicalName: string }) => attribute.LogicalName)).toEqual(
       account.attributes.map((attribute) => attribute.logicalName),
     );
-    expect(data.attributes.map((attribute: { MetadataId: string }) => attribute.MetadataId)).toEqual(
+    expect(data.value.map((attribute: { MetadataId: string }) => attribute.MetadataId)).toEqual(
       account.attributes.map((attribute) => attribute.metadataId),
     );
-    expect(data.attributes.find((attribute: { LogicalName: string }) => attribute.LogicalName === "name")).toMatchObject({
+    expect(data.value.find((attribute: { LogicalName: string }) => attribute.LogicalName === "name")).toMatchObject({
       "@odata.type": "#Microsoft.Dynamics.CRM.StringAttributeMetadata",
       AttributeType: "String",
       MaxLength: 160,
@@ -190,7 +204,7 @@ describe("queryAttributes", () => {
       fieldNames: ["LogicalName", "AttributeType"],
       filterExpression: "AttributeType eq Microsoft.Dynamics.CRM.AttributeTypeCode'Money'",
     });
-    expect(money.attributes).toEqual([
+    expect(money.value).toEqual([
       {
         "@odata.type": "#Microsoft.Dynamics.CRM.MoneyAttributeMetadata",
         LogicalName: "revenue",
@@ -202,7 +216,7 @@ describe("queryAttributes", () => {
       fieldNames: ["LogicalName"],
       filterExpression: "RequiredLevel/Value eq Microsoft.Dynamics.CRM.AttributeRequiredLevel'SystemRequired'",
     });
-    expect(required.attributes.map((attribute: { LogicalName: string }) => attribute.LogicalName)).toEqual(["accountid"]);
+    expect(required.value.map((attribute: { LogicalName: string }) => attribute.LogicalName)).toEqual(["accountid"]);
     const [request] = fixture.emulator.takeRequests();
     expect(request).toMatchObject({
       path: "EntityDefinitions(LogicalName='account')/Attributes",
@@ -212,9 +226,9 @@ describe("queryAttributes", () => {
 
   it("casts to a type and expands the choices of a choice column", async () => {
     const data = await query({ attributeType: "Picklist" });
-    expect(data.attributes.map((attribute: { LogicalName: string }) => attribute.LogicalName)).toEqual(["industrycode"]);
+    expect(data.value.map((attribute: { LogicalName: string }) => attribute.LogicalName)).toEqual(["industrycode"]);
     expect(
-      data.attributes[0].OptionSet.Options.map((option: { Value: number; Label: unknown }) => [option.Value, labelOf(option.Label)]),
+      data.value[0].OptionSet.Options.map((option: { Value: number; Label: unknown }) => [option.Value, labelOf(option.Label)]),
     ).toEqual([
       [1, "Accounting"],
       [7, "Consulting"],
@@ -232,14 +246,14 @@ describe("queryAttributes", () => {
       fieldNames: ["LogicalName", "MaxLength"],
       filterExpression: "MaxLength gt 90",
     });
-    expect(
-      data.attributes.map((attribute: { LogicalName: string; MaxLength: number }) => [attribute.LogicalName, attribute.MaxLength]),
-    ).toEqual([
-      ["name", 160],
-      ["emailaddress1", 100],
-      ["new_contract_name", 255],
-      ["entityimage_url", 200],
-    ]);
+    expect(data.value.map((attribute: { LogicalName: string; MaxLength: number }) => [attribute.LogicalName, attribute.MaxLength])).toEqual(
+      [
+        ["name", 160],
+        ["emailaddress1", 100],
+        ["new_contract_name", 255],
+        ["entityimage_url", 200],
+      ],
+    );
     const error = await actionError("queryAttributes", { connection: fixture.connection, entityId: "account", fieldNames: ["MaxLength"] });
     expect(error.message).toContain("Could not find a property named 'MaxLength' on type 'Microsoft.Dynamics.CRM.AttributeMetadata'");
   });
@@ -319,7 +333,7 @@ describe("createAttribute", () => {
       solutionUniqueName: "mysolution",
     });
     const created = table("account").attributes.find((attribute) => attribute.logicalName === "new_balance");
-    expect(data).toEqual({ id: created?.metadataId });
+    expect(data).toBe(created?.metadataId);
     expectSameShape(data, examples("createAttribute"));
     const [request] = emulator.takeRequests();
     expect(request).toMatchObject({ method: "POST", path: "EntityDefinitions(LogicalName='account')/Attributes" });
@@ -331,7 +345,7 @@ describe("createAttribute", () => {
       entityType: "accounts",
       dynamicValues: { name: "Balance Co", new_balance: 125.5 },
     });
-    expect(record.record.new_balance).toBe(125.5);
+    expect(record.new_balance).toBe(125.5);
     const definition = await runAction("getAttribute", {
       connection,
       entityId: "account",
@@ -577,7 +591,7 @@ describe("requests per metadata action", () => {
     ["getEntityMetaData", 1, { entityType: "lead" }],
     ["getAttribute", 1, { entityId: "lead", attributeId: "subject" }],
     ["queryAttributes", 1, { entityId: "lead" }],
-    ["getEntitiesMetaData", 1, {}],
+    ["getEntitiesMetaData", 2, { recordTypeFilter: ["lead"], includeAllCustomRecordTypes: false }],
     ["updateAttribute", 2, { entityId: "lead", attributeId: "subject", attributeBody: { MaxLength: 400 } }],
   ])("%s sends %i request(s)", async (key, count, params) => {
     await runAction(key as string, { connection: fixture.connection, ...(params as object) });
@@ -634,5 +648,177 @@ describe("the emulator's column PUT", () => {
       body: "{}",
     });
     expect(patch.status).toBe(405);
+  });
+});
+
+describe("the table pickers' include switches", () => {
+  it("leave custom and child tables out when asked, as Prismatic's component does", async () => {
+    const labels = async (params: Record<string, unknown>) =>
+      ((await harness.dataSource("entities", { connection: fixture.connection, ...params })).result as { label: string }[]).map(
+        (item) => item.label,
+      );
+    expect(await labels({})).toEqual(expect.arrayContaining(["Project (new_project)", "Activity Party (activityparty)"]));
+    const narrowed = await labels({ includeCustom: false, includeOnlyTopLevel: true });
+    expect(narrowed).not.toContain("Project (new_project)");
+    expect(narrowed).not.toContain("Activity Party (activityparty)");
+    expect(narrowed).toContain("Account (account)");
+    expect(fixture.emulator.takeRequests().map((request) => request.query.$filter)).toEqual([undefined, "IsChildEntity eq false"]);
+  });
+});
+
+describe("listEntities (List Entity Types)", () => {
+  it("returns the service document's entity sets, with Prismatic's paging keys", async () => {
+    const data = await runAction("listEntities", { connection: fixture.connection });
+    expect(data.entities).toContainEqual({ name: "accounts", kind: "EntitySet", url: "accounts" });
+    expect(data).toMatchObject({ totalCount: data.entities.length, nextLink: null, hasMore: false });
+    expectSameShape(data, examples("listEntities"));
+    const [request] = fixture.emulator.takeRequests();
+    expect(request).toMatchObject({ method: "GET", path: "" });
+    expect(request.headers.prefer).toBe("odata.maxpagesize=5000");
+  });
+
+  it("follows next links with Fetch All, and gives one page with its next link otherwise", async () => {
+    const { emulator } = fixture;
+    const nextLink = `${emulator.apiRoot}?$skiptoken=2`;
+    const first = { value: [{ name: "accounts", kind: "EntitySet", url: "accounts" }], "@odata.nextLink": nextLink };
+    emulator.inject({ method: "GET", path: "", status: 200, body: first });
+    const page = await runAction("listEntities", { connection: fixture.connection, maxPageSize: "1" });
+    expect(page).toEqual({ entities: first.value, totalCount: 1, nextLink, hasMore: true });
+    expect(emulator.takeRequests()[0].headers.prefer).toBe("odata.maxpagesize=1");
+
+    emulator.inject({ method: "GET", path: "", status: 200, body: first });
+    const all = await runAction("listEntities", { connection: fixture.connection, fetchAll: true });
+    expect(all.entities[0]).toEqual(first.value[0]);
+    expect(all.entities.length).toBeGreaterThan(1);
+    expect(all).toMatchObject({ totalCount: all.entities.length, nextLink: null, hasMore: false });
+    expect(emulator.takeRequests()).toHaveLength(2);
+  });
+
+  it("refuses a next link to another host before sending anything", async () => {
+    const error = await actionError("listEntities", {
+      connection: fixture.connection,
+      nextLink: "https://attacker.example.com/api/data/v9.2/",
+    });
+    expect(error.message).toMatch(/refused to send the connection's token/);
+    expect(fixture.emulator.takeRequests()).toHaveLength(0);
+  });
+});
+
+describe("listEntitiesAction (List Entities)", () => {
+  it("lists table definitions sorted by schema name, with counts", async () => {
+    const data = await runAction("listEntitiesAction", { connection: fixture.connection });
+    const account = data.entities.find((entity: { logicalName: string }) => entity.logicalName === "account");
+    expect(account).toEqual({
+      entityId: table("account").metadataId,
+      logicalName: "account",
+      schemaName: "Account",
+      entitySetName: "accounts",
+      displayName: "Account",
+      pluralDisplayName: "Accounts",
+      isCustomEntity: false,
+      isChildEntity: false,
+    });
+    const schemaNames = data.entities.map((entity: { schemaName: string }) => entity.schemaName);
+    expect(schemaNames).toEqual([...schemaNames].sort((a, b) => a.localeCompare(b, "en")));
+    expect(data).toMatchObject({ totalCount: data.entities.length, customEntitiesCount: 1, systemEntitiesCount: data.entities.length - 1 });
+    expectSameShape(data, examples("listEntitiesAction"));
+  });
+
+  it("lets Dataverse leave out custom and child tables, and adds the details when asked", async () => {
+    const data = await runAction("listEntitiesAction", {
+      connection: fixture.connection,
+      includeCustom: false,
+      includeOnlyTopLevel: true,
+      includeDetails: true,
+    });
+    const names = data.entities.map((entity: { logicalName: string }) => entity.logicalName);
+    expect(names).not.toContain("new_project");
+    expect(names).not.toContain("activityparty");
+    expect(data.customEntitiesCount).toBe(0);
+    expect(data.entities.find((entity: { logicalName: string }) => entity.logicalName === "account")).toMatchObject({
+      ownershipType: "UserOwned",
+      isActivity: false,
+      isValidForAdvancedFind: true,
+    });
+    const [request] = fixture.emulator.takeRequests();
+    expect(request.query.$filter).toBe("IsCustomEntity eq false and IsChildEntity eq false");
+  });
+});
+
+describe("listAttributesAction (List Attributes)", () => {
+  it("lists a table's columns by logical name, with counts by type and the primary columns", async () => {
+    const data = await runAction("listAttributesAction", { connection: fixture.connection, entityId: "opportunity" });
+    const opportunity = table("opportunity");
+    expect(data.entityId).toBe("opportunity");
+    expect(data.attributes.map((attribute: { logicalName: string }) => attribute.logicalName)).toEqual(
+      opportunity.attributes.map((attribute) => attribute.logicalName).sort(),
+    );
+    expect(data.attributes.find((attribute: { logicalName: string }) => attribute.logicalName === "name")).toEqual({
+      logicalName: "name",
+      displayName: "Topic",
+      attributeType: "String",
+      description: "",
+      isCustomAttribute: false,
+      isPrimaryId: false,
+      isPrimaryName: true,
+      requiredLevel: "None",
+      isValidForRead: true,
+      isValidForCreate: true,
+      isValidForUpdate: true,
+    });
+    const counted = Object.values(data.attributesByType as Record<string, number>).reduce((sum, count) => sum + count, 0);
+    expect(counted).toBe(data.totalCount);
+    expect(data).toMatchObject({ primaryIdAttribute: "opportunityid", primaryNameAttribute: "name", customAttributesCount: 0 });
+    // attributesByType is keyed by the types found, so its shape is checked above, by its counts.
+    const example = examples("listAttributesAction") as Record<string, unknown>;
+    expectSameShape({ ...data, attributesByType: {} }, { ...example, attributesByType: {} });
+  });
+
+  it("casts to a type and adds the details when asked", async () => {
+    const data = await runAction("listAttributesAction", {
+      connection: fixture.connection,
+      entityId: "opportunity",
+      attributeType: "Money",
+      includeDetails: true,
+    });
+    expect(data.attributes.map((attribute: { logicalName: string }) => attribute.logicalName)).toEqual(["estimatedvalue"]);
+    expect(data.attributesByType).toEqual({ Money: 1 });
+    expect(data.attributes[0]).toMatchObject({
+      schemaName: "Estimatedvalue",
+      isSecured: false,
+      isAuditEnabled: { Value: true, CanBeChanged: true, ManagedPropertyLogicalName: "canmodifyauditsettings" },
+    });
+    expect(data).not.toHaveProperty("primaryIdAttribute");
+    const [request] = fixture.emulator.takeRequests();
+    expect(request.path).toBe("EntityDefinitions(LogicalName='opportunity')/Attributes/Microsoft.Dynamics.CRM.MoneyAttributeMetadata");
+  });
+});
+
+describe("getAttribute's Attribute Type as Prismatic's Attribute Key", () => {
+  it("reads a MetadataId given as Attribute Type when Attribute ID is blank", async () => {
+    const revenue = table("account").attributes.find((attribute) => attribute.logicalName === "revenue");
+    const data = await runAction("getAttribute", {
+      connection: fixture.connection,
+      entityId: table("account").metadataId,
+      attributeType: revenue?.metadataId.toUpperCase(),
+      fieldNames: ["LogicalName"],
+    });
+    expect(data).toMatchObject({ LogicalName: "revenue", MetadataId: revenue?.metadataId });
+    expect(fixture.emulator.takeRequests()[0].path).toBe(
+      `EntityDefinitions(${table("account").metadataId})/Attributes(${revenue?.metadataId})`,
+    );
+  });
+
+  it("needs one of the two, and refuses both naming the column", async () => {
+    const neither = await actionError("getAttribute", { connection: fixture.connection, entityId: "account" });
+    expect(neither.message).toMatch(/^Attribute ID: is required/);
+    const both = await actionError("getAttribute", {
+      connection: fixture.connection,
+      entityId: "account",
+      attributeId: "name",
+      attributeType: table("account").attributes[0].metadataId,
+    });
+    expect(both.message).toMatch(/^Attribute Type: holds a MetadataId/);
+    expect(fixture.emulator.takeRequests()).toHaveLength(0);
   });
 });

@@ -218,7 +218,7 @@ describe("redirects, retries and request ids", () => {
       expect(error.message).toMatch(/^The outcome of POST \/api\/data\/v9\.2\/accounts is unknown/);
       expect(emulator.takeRequests().map((request) => request.method)).toEqual(["POST"]);
       const found = await runAction("queryEntities", { connection, entityType: "accounts", filterExpression: `name eq '${name}'` });
-      expect(found.records).toHaveLength(1);
+      expect(found.value).toHaveLength(1);
     },
   );
 

@@ -175,7 +175,7 @@ describe("formatted values", () => {
     );
     expect(request.headers.mscrmcallerid).toBe(SALES);
     expect(
-      data.records.some((row: Record<string, unknown>) => row["industrycode@OData.Community.Display.V1.FormattedValue"] === "Software"),
+      data.value.some((row: Record<string, unknown>) => row["industrycode@OData.Community.Display.V1.FormattedValue"] === "Software"),
     ).toBe(true);
   });
 });

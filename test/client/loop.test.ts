@@ -19,7 +19,7 @@ const named = async (entitySetName: string, name: string, column = "name"): Prom
     entityType: entitySetName,
     filterExpression: `${column} eq '${name}'`,
   });
-  return data.records.length;
+  return data.value.length;
 };
 
 const create = (name: string) =>
@@ -37,7 +37,7 @@ describe("throttling", () => {
   it("waits the Retry-After in seconds and creates the record once", async () => {
     fixture.emulator.inject({ method: "POST", path: "accounts", status: 429, headers: { "Retry-After": "3" }, body: THROTTLED });
     const data = await create("Throttled once");
-    expect(data.record.name).toBe("Throttled once");
+    expect(data.name).toBe("Throttled once");
     expect(methods()).toEqual(["POST", "POST"]);
     expect(clock.slept).toHaveLength(1);
     expect(clock.slept[0]).toBeGreaterThanOrEqual(3000);
@@ -81,14 +81,14 @@ describe("throttling", () => {
     fixture.emulator.inject({ method: "POST", path: "accounts", status: 429, times: 17, headers: { "Retry-After": "1" }, body: THROTTLED });
     const names = Array.from({ length: 50 }, (_, index) => `Crowd ${index}`);
     const results = await Promise.all(names.map((name) => create(name)));
-    expect(new Set(results.map((result) => result.id)).size).toBe(50);
+    expect(new Set(results.map((result) => result["@component.id"])).size).toBe(50);
     expect(methods()).toHaveLength(67);
     const data = await runAction("queryEntities", {
       connection: fixture.connection,
       entityType: "accounts",
       filterExpression: "startswith(name,'Crowd ')",
     });
-    expect(data.records).toHaveLength(50);
+    expect(data.value).toHaveLength(50);
   });
 });
 
@@ -96,7 +96,7 @@ describe("answers lost or cut off", () => {
   it("retries a read whose body was cut off short of its Content-Length", async () => {
     fixture.emulator.inject({ method: "GET", path: "accounts", cutOff: true, afterHandling: true });
     const data = await runAction("queryEntities", { connection: fixture.connection, entityType: "accounts", recordsPerPage: "2" });
-    expect(data.records).toHaveLength(2);
+    expect(data.value).toHaveLength(2);
     expect(methods()).toEqual(["GET", "GET"]);
   });
 
@@ -112,7 +112,7 @@ describe("answers lost or cut off", () => {
   });
 
   it("succeeds on a DELETE whose first answer was lost, saying the record was already gone", async () => {
-    const { id } = await create("Deleted twice");
+    const { "@component.id": id } = await create("Deleted twice");
     fixture.emulator.takeRequests();
     fixture.emulator.inject({ method: "DELETE", path: "accounts", drop: true, afterHandling: true });
     const data = await runAction("deleteEntity", { connection: fixture.connection, entityType: "accounts", entityId: id });
@@ -139,7 +139,7 @@ describe("answers lost or cut off", () => {
       entityId: id,
       dynamicValues: { name: "Upserted after loss" },
     });
-    expect(data).toMatchObject({ id, created: null });
+    expect(data).toMatchObject({ "@component.id": id, "@component.created": null });
     expect(methods()).toEqual(["PATCH", "PATCH"]);
     expect(await named("accounts", "Upserted after loss")).toBe(1);
   });
@@ -153,7 +153,7 @@ describe("answers lost or cut off", () => {
       entityId: id,
       dynamicValues: { name: "Upserted after 429" },
     });
-    expect(data).toMatchObject({ id, created: true });
+    expect(data).toMatchObject({ "@component.id": id, "@component.created": true });
   });
 
   it("reports a create whose connection was reset after it was applied as of unknown outcome, never repeated", async () => {
@@ -194,7 +194,7 @@ describe("answers that cannot be read", () => {
       afterHandling: true,
     });
     const data = await create("Cut JSON Co");
-    expect(data).toEqual({ id });
+    expect(data).toEqual({ "@component.id": id });
     expect(await named("accounts", "Cut JSON Co")).toBe(1);
   });
 

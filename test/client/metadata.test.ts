@@ -60,6 +60,7 @@ describe("toEntityDefinitionLookup", () => {
 describe("selectEntityTypes", () => {
   const entityType = (logicalName: string, displayName: string, extra: Partial<EntityType> = {}): EntityType => ({
     logicalName,
+    schemaName: logicalName,
     entitySetName: `${logicalName}s`,
     displayName,
     isCustomEntity: false,

@@ -14,7 +14,7 @@ const accountsNamed = async (name: string): Promise<number> => {
     entityType: "accounts",
     filterExpression: `name eq '${name}'`,
   });
-  return data.records.length;
+  return data.value.length;
 };
 
 describe("throttling and transient faults", () => {
@@ -22,7 +22,7 @@ describe("throttling and transient faults", () => {
     const { emulator, connection } = fixture;
     emulator.inject({ method: "POST", path: "accounts", status: 429, headers: { "Retry-After": "1" }, body: THROTTLED });
     const data = await runAction("createEntity", { connection, entityType: "accounts", dynamicValues: { name: "Throttled Co" } });
-    expect(data.record.name).toBe("Throttled Co");
+    expect(data.name).toBe("Throttled Co");
     const requests = emulator.takeRequests();
     expect(requests.map((request) => request.method)).toEqual(["POST", "POST"]);
     expect(await accountsNamed("Throttled Co")).toBe(1);
@@ -32,7 +32,7 @@ describe("throttling and transient faults", () => {
     const { emulator, connection } = fixture;
     emulator.inject({ method: "GET", path: "accounts", status: 502, body: "<html><body><h1>502 Bad Gateway</h1></body></html>" });
     const data = await runAction("queryEntities", { connection, entityType: "accounts", recordsPerPage: "1" });
-    expect(data.records).toHaveLength(1);
+    expect(data.value).toHaveLength(1);
     expect(emulator.takeRequests()).toHaveLength(2);
   });
 
@@ -40,7 +40,7 @@ describe("throttling and transient faults", () => {
     const { emulator, connection } = fixture;
     emulator.inject({ method: "GET", path: "contacts", drop: true });
     const data = await runAction("queryEntities", { connection, entityType: "contacts", recordsPerPage: "1" });
-    expect(data.records).toHaveLength(1);
+    expect(data.value).toHaveLength(1);
     expect(emulator.takeRequests()).toHaveLength(2);
   });
 

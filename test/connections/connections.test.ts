@@ -95,7 +95,7 @@ describe("OAuth 2.0 flows against the emulator's token endpoint", () => {
     expect(body).toMatchObject({ token_type: "Bearer", expires_in: 3599 });
     const connection = { ...fixture.connection, token: { access_token: body.access_token } };
     const data = await runAction("queryEntities", { connection, entityType: "systemusers", fieldNames: ["fullname"] });
-    expect(data.records.length).toBeGreaterThan(0);
+    expect(data.value.length).toBeGreaterThan(0);
   });
 
   it("client credentials: a wrong secret or scope is refused as Entra does", async () => {

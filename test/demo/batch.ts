@@ -57,7 +57,7 @@ export const fetchXmlQuery = (demo: Demo): Promise<unknown> => {
     "fetchXml",
     { connection: demo.connection, entityType: "accounts", xmlQuery, fetchAll: true },
     (data) =>
-      `${data.records.length} records in ${data.pageNumber} pages of 2 (Fetch All): ${data.records.map((record: any) => `"${record.name}"`).join(", ")}`,
+      `${data.value.length} records in ${data.pageNumber} pages of 2 (Fetch All): ${data.value.map((record: any) => `"${record.name}"`).join(", ")}`,
   );
 };
 

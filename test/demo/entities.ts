@@ -12,9 +12,10 @@ export const entityActions = async (demo: Demo): Promise<void> => {
       fieldValues: [{ key: "name", value: `Demo Account ${suffix}` }],
       dynamicValues: { accountnumber: `DEMO-${suffix}`, revenue: 125000 },
     },
-    (data) => `accounts(${data.id}) "${data.record.name}"`,
+    (data) => `accounts(${data["@component.id"]}) "${data.name}"`,
   );
-  created(demo, "accounts", account.id);
+  const accountId = account["@component.id"];
+  created(demo, "accounts", accountId);
   const contact = await step(
     "[CRM] Create Entity",
     "createEntity",
@@ -25,11 +26,12 @@ export const entityActions = async (demo: Demo): Promise<void> => {
         { key: "firstname", value: "Dana" },
         { key: "lastname", value: `Demo ${suffix}` },
       ],
-      dynamicValues: { "parentcustomerid_account@odata.bind": `/accounts(${account.id})` },
+      dynamicValues: { "parentcustomerid_account@odata.bind": `/accounts(${accountId})` },
     },
-    (data) => `contacts(${data.id}) "${data.record.fullname}", linked to the account`,
+    (data) => `contacts(${data["@component.id"]}) "${data.fullname}", linked to the account`,
   );
-  created(demo, "contacts", contact.id);
+  const contactId = contact["@component.id"];
+  created(demo, "contacts", contactId);
   await step(
     "[CRM] Query Entities",
     "queryEntities",
@@ -37,10 +39,10 @@ export const entityActions = async (demo: Demo): Promise<void> => {
       connection,
       entityType: "contacts",
       fieldNames: ["fullname"],
-      filterExpression: `_parentcustomerid_value eq ${account.id}`,
+      filterExpression: `_parentcustomerid_value eq ${accountId}`,
       expandPropertyNames: ["parentcustomerid_account($select=name)"],
     },
-    (data) => data.records.map((record: any) => `"${record.fullname}" at "${record.parentcustomerid_account?.name}"`).join(", "),
+    (data) => data.value.map((record: any) => `"${record.fullname}" at "${record.parentcustomerid_account?.name}"`).join(", "),
   );
   await step(
     "[CRM] Get Entity",
@@ -62,7 +64,7 @@ export const entityActions = async (demo: Demo): Promise<void> => {
       entityId: `accountnumber='DEMO-${suffix}'`,
       dynamicValues: { revenue: 150000 },
     },
-    (data) => `${data.created ? "created" : "updated"} accounts(${data.id}), revenue ${data.record.revenue}`,
+    (data) => `${data["@component.created"] ? "created" : "updated"} accounts(${data["@component.id"]}), revenue ${data.revenue}`,
   );
   await step(
     "[CRM] Update Entity",
@@ -70,23 +72,23 @@ export const entityActions = async (demo: Demo): Promise<void> => {
     {
       connection,
       entityType: "contacts",
-      entityId: contact.id,
+      entityId: contactId,
       fieldValues: [{ key: "jobtitle", value: "Demo Buyer" }],
     },
-    (data) => `contacts(${data.id}) job title "${data.record.jobtitle}"`,
+    (data) => `contacts(${data["@component.id"]}) job title "${data.jobtitle}"`,
   );
   await step(
     "[CRM] Delete Entity",
     "deleteEntity",
-    { connection, entityType: "contacts", entityId: contact.id },
+    { connection, entityType: "contacts", entityId: contactId },
     (data) => `contacts(${data.id}) deleted`,
   );
-  deleted(demo, "contacts", contact.id);
+  deleted(demo, "contacts", contactId);
   await step(
     "[CRM] Delete Entity",
     "deleteEntity",
-    { connection, entityType: "accounts", entityId: account.id },
+    { connection, entityType: "accounts", entityId: accountId },
     (data) => `accounts(${data.id}) deleted`,
   );
-  deleted(demo, "accounts", account.id);
+  deleted(demo, "accounts", accountId);
 };

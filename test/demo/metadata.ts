@@ -20,26 +20,26 @@ export const currentUser = (demo: Demo): Promise<unknown> =>
 export const tableDefinitions = async (demo: Demo): Promise<void> => {
   const { connection } = demo;
   await step("[CRM] Get Entities Metadata", "getEntitiesMetaData", { connection, defaultSelectedRecordTypes: ["accounts"] }, (data) => {
-    const selected = data.entityTypes
-      .filter((entityType: any) => entityType.defaultSelected)
-      .map((entityType: any) => entityType.entitySetName);
-    return `${data.entityTypes.length} tables, selected by default: ${selected.join(", ")}`;
+    const selected = data.filter((entityType: any) => entityType.defaultSelected).map((entityType: any) => entityType.entitySetName);
+    const columns = data.reduce((sum: number, entityType: any) => sum + entityType.fields.length, 0);
+    return `${data.length} tables (${columns} columns), selected by default: ${selected.join(", ")}`;
   });
   await step(
     "[CRM] Get Entity Metadata",
     "getEntityMetaData",
     { connection, entityType: "account", lookupField: true },
-    (data) => `${data.LogicalName} ("${label(data.DisplayName)}"): entity set ${data.EntitySetName}, id column ${data.PrimaryIdAttribute}`,
+    ({ result }) =>
+      `${result.LogicalName} ("${label(result.DisplayName)}"): entity set ${result.EntitySetName}, id column ${result.PrimaryIdAttribute}`,
   );
   await step(
     "[CRM] Query Attributes",
     "queryAttributes",
     { connection, entityId: "account", attributeType: "Money", fieldNames: ["LogicalName"] },
     (data) =>
-      `Money columns on account (${data.attributes.length}): ${data.attributes
+      `Money columns on account (${data.value.length}): ${data.value
         .slice(0, 3)
         .map((attribute: any) => attribute.LogicalName)
-        .join(", ")}${data.attributes.length > 3 ? ", …" : ""}`,
+        .join(", ")}${data.value.length > 3 ? ", …" : ""}`,
   );
   await step(
     "[CRM] Get Attribute",
@@ -53,6 +53,20 @@ export const tableDefinitions = async (demo: Demo): Promise<void> => {
     },
     (data) => `account.${data.LogicalName}: ${data.AttributeType}, MaxLength ${data.MaxLength}`,
   );
+  await step("[CRM] List Entity Types", "listEntities", { connection }, (data) => {
+    const names = data.entities.slice(0, 3).map((entity: any) => entity.name);
+    return `${data.totalCount} entity sets in the service document, e.g. ${names.join(", ")}; more pages: ${data.hasMore}`;
+  });
+  await step(
+    "[CRM] List Entities",
+    "listEntitiesAction",
+    { connection, includeOnlyTopLevel: true },
+    (data) => `${data.totalCount} top-level tables: ${data.systemEntitiesCount} system, ${data.customEntitiesCount} custom`,
+  );
+  await step("[CRM] List Attributes", "listAttributesAction", { connection, entityId: "account" }, (data) => {
+    const types = Object.entries(data.attributesByType as Record<string, number>).map(([type, count]) => `${count} ${type}`);
+    return `${data.totalCount} columns on account (${types.join(", ")}), primary name ${data.primaryNameAttribute}`;
+  });
   await attempt(
     "Select Entity Type",
     () => harness.dataSource("entityTypes", { connection }),
@@ -85,7 +99,7 @@ export const columnChanges = async (demo: Demo): Promise<void> => {
     "[CRM] Create Attribute",
     "createAttribute",
     { connection, entityId: "account", attributeBody: attributeBodyFor(schemaName) },
-    (data) => `Money column ${schemaName} on account, MetadataId ${data.id}`,
+    (id) => `Money column ${schemaName} on account, MetadataId ${id}`,
   );
   const changes = { DisplayName: { LocalizedLabels: [{ Label: "Demo Balance (renamed)", LanguageCode: 1033 }] } };
   await step(

@@ -8,8 +8,8 @@ const createRecord = async (
   describe: (data: any) => string,
 ): Promise<string> => {
   const record = await step("[CRM] Create Entity", "createEntity", { connection: demo.connection, entityType, dynamicValues }, describe);
-  created(demo, entityType, record.id);
-  return record.id;
+  created(demo, entityType, record["@component.id"]);
+  return record["@component.id"];
 };
 
 const deleteRecord = async (demo: Demo, entityType: string, entityId: string): Promise<void> => {
@@ -24,8 +24,18 @@ const deleteRecord = async (demo: Demo, entityType: string, entityId: string): P
 
 export const relationships = async (demo: Demo): Promise<void> => {
   const { connection, suffix } = demo;
-  const account = await createRecord(demo, "accounts", { name: `Demo Relations ${suffix}` }, (data) => `accounts(${data.id})`);
-  const contact = await createRecord(demo, "contacts", { lastname: `Related ${suffix}` }, (data) => `contacts(${data.id}), not linked yet`);
+  const account = await createRecord(
+    demo,
+    "accounts",
+    { name: `Demo Relations ${suffix}` },
+    (data) => `accounts(${data["@component.id"]})`,
+  );
+  const contact = await createRecord(
+    demo,
+    "contacts",
+    { lastname: `Related ${suffix}` },
+    (data) => `contacts(${data["@component.id"]}), not linked yet`,
+  );
   const link = { connection, entityType: "accounts", entityId: account, navigationProperty: "contact_customer_accounts" };
   await step(
     "[CRM] Associate Entities",
@@ -64,7 +74,12 @@ export const operations = async (demo: Demo): Promise<void> => {
     },
     (data) => `RetrieveCurrentOrganization: "${data.result.Detail.FriendlyName}"`,
   );
-  const opportunity = await createRecord(demo, "opportunities", { name: `Demo Deal ${suffix}` }, (data) => `opportunities(${data.id})`);
+  const opportunity = await createRecord(
+    demo,
+    "opportunities",
+    { name: `Demo Deal ${suffix}` },
+    (data) => `opportunities(${data["@component.id"]})`,
+  );
   await step(
     "[CRM] Execute Action",
     "executeAction",

@@ -81,9 +81,10 @@ export const webhookTrigger = async (demo: Demo): Promise<void> => {
       "[CRM] Create Entity",
       "createEntity",
       { connection: demo.connection, entityType: "accounts", fieldValues: [{ key: "name", value: `Demo Webhook ${demo.suffix}` }] },
-      (data) => `accounts(${data.id}) "${data.record.name}"`,
+      (data) => `accounts(${data["@component.id"]}) "${data.name}"`,
     );
-    created(demo, "accounts", account.id);
+    const accountId = account["@component.id"];
+    created(demo, "accounts", accountId);
     await attempt(
       "Webhook trigger",
       async () => {
@@ -91,8 +92,8 @@ export const webhookTrigger = async (demo: Demo): Promise<void> => {
         return ((await harness.trigger("dynamicsWebhookTrigger", payloadFor(delivery), params, { crossFlowState })) as any).payload.event;
       },
       (event) => {
-        if (event.messageName !== "Create" || event.entityId !== account.id)
-          throw new Error(`expected the Create of accounts(${account.id}), got ${event.messageName} of ${event.entityId}`);
+        if (event.messageName !== "Create" || event.entityId !== accountId)
+          throw new Error(`expected the Create of accounts(${accountId}), got ${event.messageName} of ${event.entityId}`);
         return `key checked; ${event.messageName} of ${event.entityName}(${event.entityId}), name "${event.target?.name}"`;
       },
     );
@@ -107,10 +108,10 @@ export const webhookTrigger = async (demo: Demo): Promise<void> => {
     await step(
       "[CRM] Delete Entity",
       "deleteEntity",
-      { connection: demo.connection, entityType: "accounts", entityId: account.id },
+      { connection: demo.connection, entityType: "accounts", entityId: accountId },
       (data) => `accounts(${data.id}) deleted`,
     );
-    deleted(demo, "accounts", account.id);
+    deleted(demo, "accounts", accountId);
   } finally {
     await listener.stop();
   }
@@ -136,19 +137,19 @@ export const pollingTrigger = async (demo: Demo): Promise<void> => {
     "[CRM] Create Entity",
     "createEntity",
     { connection: demo.connection, entityType: "accounts", fieldValues: [{ key: "name", value: `Demo Poll ${demo.suffix}` }] },
-    (data) => `accounts(${data.id}) "${data.record.name}"`,
+    (data) => `accounts(${data["@component.id"]}) "${data.name}"`,
   );
-  created(demo, "accounts", account.id);
+  const accountId = account["@component.id"];
+  created(demo, "accounts", accountId);
   await attempt("Polling trigger: second poll", poll, (data) => {
-    if (!data.created.some((record: any) => record.accountid === account.id))
-      throw new Error("the new account was not reported as created");
+    if (!data.created.some((record: any) => record.accountid === accountId)) throw new Error("the new account was not reported as created");
     return `${data.created.length} created: ${data.created.map((record: any) => `"${record.name}"`).join(", ")}; ${data.updated.length} updated`;
   });
   await step(
     "[CRM] Delete Entity",
     "deleteEntity",
-    { connection: demo.connection, entityType: "accounts", entityId: account.id },
+    { connection: demo.connection, entityType: "accounts", entityId: accountId },
     (data) => `accounts(${data.id}) deleted`,
   );
-  deleted(demo, "accounts", account.id);
+  deleted(demo, "accounts", accountId);
 };

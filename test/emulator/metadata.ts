@@ -87,6 +87,9 @@ const BASE_ATTRIBUTE_PROPERTIES = [
   "IsValidForCreate",
   "IsValidForUpdate",
   "IsValidForRead",
+  "IsSecured",
+  "IsAuditEnabled",
+  "IsValidForAdvancedFind",
 ];
 
 const CLASS_PROPERTIES: Record<string, string[]> = {
@@ -150,6 +153,14 @@ const entityDefinition = (table: TableDefinition): Definition => ({
   IsCustomEntity: table.isCustomEntity,
   IsChildEntity: table.isChildEntity,
   IsActivity: false,
+  Description: label(undefined, table.metadataId, "Description"),
+  IsBusinessProcessEnabled: false,
+  IsValidForAdvancedFind: true,
+  IsValidForQueue: managed(false, "canmodifyqueuesettings"),
+  EntityColor: "#1160B7",
+  IconLargeName: null,
+  IconMediumName: null,
+  IconSmallName: null,
   ChangeTrackingEnabled: table.changeTrackingEnabled,
   IsCustomizable: managed(true, "iscustomizable"),
 });
@@ -231,6 +242,9 @@ const generatedAttribute = (table: TableDefinition, attribute: AttributeDefiniti
     IsValidForCreate: writable || isPrimaryId,
     IsValidForUpdate: writable,
     IsValidForRead: true,
+    IsSecured: false,
+    IsAuditEnabled: managed(true, "canmodifyauditsettings"),
+    IsValidForAdvancedFind: managed(true, "canmodifysearchsettings"),
     ...typeProperties(attribute),
   };
 };

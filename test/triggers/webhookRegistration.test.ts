@@ -169,7 +169,7 @@ describe("Webhook trigger: automatic registration", () => {
   });
 
   it("a record created through the component reaches the flow as a validated Create event", async () => {
-    const { id } = await runAction("createEntity", {
+    const { "@component.id": id } = await runAction("createEntity", {
       connection: fixture.connection,
       entityType: "accounts",
       fieldValues: [
@@ -220,7 +220,7 @@ describe("Webhook trigger: automatic registration", () => {
   });
 
   it("an Update sends only the changed columns, only for the filtering attributes, with the images registered for the step", async () => {
-    const { id } = await runAction("createEntity", {
+    const { "@component.id": id } = await runAction("createEntity", {
       connection: fixture.connection,
       entityType: "accounts",
       fieldValues: [{ key: "name", value: "Before" }],

@@ -1,6 +1,6 @@
 import { exampleRemoteExecutionContext } from "../../src/triggers/examples";
 import { hashSecret, secretsEqual } from "../../src/triggers/webhookAuthentication";
-import { expectSameShape, harness } from "../support";
+import { expectSameShape, harness, recordingLogger } from "../support";
 import { payloadFor } from "./support";
 
 const KEY = "k3y-with/odd+chars=";
@@ -82,8 +82,27 @@ describe("Webhook trigger: validation", () => {
     await expect(run(request(), params, { isSimulatedTestExecution: false })).rejects.toThrow("Webhook request refused");
   });
 
+  it("accepts every request when no key is set, as Prismatic's component did, and warns that it is unauthenticated", async () => {
+    const logger = recordingLogger();
+    const result = await run(request(), { authenticationType: "WebhookKey" }, { logger });
+    expect(result.branch).toBe("Event");
+    expect(logger.warn).toHaveBeenCalledWith(expect.stringMatching(/^The webhook is unauthenticated: .*Webhook Key/));
+    const keyed = recordingLogger();
+    await run(request({ query: { code: KEY } }), { authenticationType: "WebhookKey", webhookKey: KEY }, { logger: keyed });
+    expect(keyed.warn).not.toHaveBeenCalled();
+  });
+
+  it("takes the key as Auth or auth too, as Prismatic's component did, and hides it there as well", async () => {
+    const params = { webhookKey: KEY };
+    for (const name of ["Auth", "auth"]) {
+      const result = await run(request({ query: { [name]: KEY } }), params);
+      expect(result.payload.queryParameters[name]).toBe("[REDACTED]");
+      expect(JSON.stringify(result.payload)).not.toContain(KEY);
+      await expect(run(request({ query: { [name]: "wrong" } }), params)).rejects.toThrow("'auth' query parameter does not match");
+    }
+  });
+
   it("asks for the settings a mode needs before looking at the request", async () => {
-    await expect(run(request(), { authenticationType: "WebhookKey" })).rejects.toThrow("Webhook Key: is required");
     await expect(run(request(), { authenticationType: "HttpHeader", authValue: KEY })).rejects.toThrow("Auth Name: is required");
     await expect(run(request(), { authenticationType: "Basic" })).rejects.toThrow("Authentication Type: 'Basic' is not one of");
   });
@@ -121,8 +140,11 @@ describe("Webhook trigger: body and event", () => {
   const params = { authenticationType: "None" };
 
   it.each(["string", "buffer", "object"] as const)("reads a body that arrives as %s", async (form) => {
-    const result = await run(payloadFor({ headers: dynamicsHeaders, query: {}, body }, form), params);
-    expect(result.payload.body.data).toEqual(exampleRemoteExecutionContext);
+    const payload = payloadFor({ headers: dynamicsHeaders, query: {}, body }, form);
+    const result = await run(payload, params);
+    // The body stays as Dynamics sent it; the parsed context is bodyData (as in Prismatic's component) and our event.
+    expect(result.payload.body.data).toEqual(payload.body.data);
+    expect(result.payload.bodyData).toEqual(exampleRemoteExecutionContext);
     expect(result.payload.event.target).toEqual({
       accountid: exampleRemoteExecutionContext.PrimaryEntityId,
       name: "Contoso Pharmaceuticals",
@@ -181,5 +203,45 @@ describe("Webhook trigger: body and event", () => {
   it("returns what its example payload shows", async () => {
     const result = await run(request({ query: { code: KEY } }), { authenticationType: "WebhookKey", webhookKey: KEY });
     expectSameShape(result, harness.component.triggers.dynamicsWebhookTrigger.examplePayload);
+  });
+});
+
+describe("Webhook trigger: the branches of Prismatic's component", () => {
+  it("declares them", () => {
+    const trigger = harness.component.triggers.dynamicsWebhookTrigger as unknown as {
+      allowsBranching: boolean;
+      staticBranchNames: string[];
+    };
+    expect(trigger.allowsBranching).toBe(true);
+    expect(trigger.staticBranchNames).toEqual(["URL Validation / Heartbeat", "Event"]);
+  });
+
+  it("sends a URL validation request, whatever its body, to URL Validation / Heartbeat, after the key check", async () => {
+    const params = { webhookKey: KEY };
+    for (const data of [Buffer.from(""), Buffer.from("not json"), body]) {
+      const payload = payloadFor({ headers: { "x-ms-dynamics-request-name": "URL_VALIDATION" }, query: { code: KEY }, body: data });
+      const result = await run(payload, params);
+      expect(result.branch).toBe("URL Validation / Heartbeat");
+      expect(result.response).toEqual({ statusCode: 200, contentType: "text/plain", body: "" });
+      expect(result.payload.body).toEqual(payload.body);
+      expect(result.payload.queryParameters.code).toBe("[REDACTED]");
+      expect(result.payload).not.toHaveProperty("event");
+    }
+    const unkeyed = payloadFor({ headers: { "x-ms-dynamics-request-name": "URL_VALIDATION" }, query: {}, body });
+    await expect(run(unkeyed, params)).rejects.toThrow("Webhook request refused");
+  });
+
+  it("sends every other request to Event, with the old payload keys beside ours", async () => {
+    const result = await run(request(), { authenticationType: "None" });
+    expect(result.branch).toBe("Event");
+    expect(result.payload).toMatchObject({
+      requestId: "4f3c2b1a-0e9d-4c8b-a7f6-5e4d3c2b1a09",
+      organization: "contoso.crm.dynamics.com",
+      entityName: "account",
+      inputParameters: exampleRemoteExecutionContext.InputParameters,
+      initiatingUserId: exampleRemoteExecutionContext.InitiatingUserId,
+      messageName: "Update",
+    });
+    expect(result.payload.event.messageName).toBe("Update");
   });
 });

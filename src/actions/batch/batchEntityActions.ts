@@ -1,9 +1,10 @@
 import { action } from "@prismatic-io/spectral";
-import { createDataverseClient, executeBatch } from "../../client";
+import { executeBatch } from "../../client";
 import { atomic, batchActions, continueOnError } from "../../inputs/batch";
 import { connectionInput } from "../../inputs/entities";
 import { createOptionInputs, requestOptionsOf } from "../../inputs/requestOptions";
 import { exampleAccount, EXAMPLE_ACCOUNT_ID } from "../examples";
+import { clientFor } from "../clientFor";
 
 const MISSING_ACCOUNT_ID = "00000000-0000-0000-0000-000000000002";
 
@@ -13,8 +14,8 @@ export const batchEntityActions = action({
     description: "Perform multiple create/update/delete actions on Microsoft Dynamics 365 CRM entity records.",
   },
   inputs: { connection: connectionInput, actions: batchActions, atomic, continueOnError, ...createOptionInputs },
-  perform: async (_context, params) => {
-    const client = createDataverseClient(params.connection);
+  perform: async (context, params) => {
+    const client = clientFor(context, params.connection);
     const results = await executeBatch(client, params.actions, {
       atomic: params.atomic,
       continueOnError: params.continueOnError,

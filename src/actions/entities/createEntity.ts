@@ -1,8 +1,10 @@
 import { action } from "@prismatic-io/spectral";
-import { createDataverseClient, createRecord } from "../../client";
+import { createRecord } from "../../client";
 import { connectionInput, dynamicValues, entityType, fieldValues, mergeRecordValues } from "../../inputs/entities";
 import { createOptionInputs, requestOptionsOf } from "../../inputs/requestOptions";
 import { exampleAccount, EXAMPLE_ACCOUNT_ID } from "../examples";
+import { RECORD_ID, withRecordId } from "./addedKeys";
+import { clientFor } from "../clientFor";
 
 export const createEntity = action({
   display: {
@@ -10,8 +12,8 @@ export const createEntity = action({
     description: "Create a new Microsoft Dynamics 365 CRM entity record.",
   },
   inputs: { entityType, dynamicValues, fieldValues, connection: connectionInput, ...createOptionInputs },
-  perform: async (_context, params) => {
-    const client = createDataverseClient(params.connection);
+  perform: async (context, params) => {
+    const client = clientFor(context, params.connection);
     const { id, record } = await createRecord(
       client,
       params.entityType,
@@ -19,7 +21,7 @@ export const createEntity = action({
       {},
       requestOptionsOf(params),
     );
-    return { data: { id, record } };
+    return { data: withRecordId(record, id) };
   },
-  examplePayload: { data: { id: EXAMPLE_ACCOUNT_ID, record: exampleAccount } },
+  examplePayload: { data: { ...exampleAccount, [RECORD_ID]: EXAMPLE_ACCOUNT_ID } },
 });

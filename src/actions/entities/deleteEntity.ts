@@ -1,8 +1,9 @@
 import { action } from "@prismatic-io/spectral";
-import { createDataverseClient, deleteRecord, describeRecordKey } from "../../client";
+import { deleteRecord, describeRecordKey } from "../../client";
 import { connectionInput, entityId, entityType } from "../../inputs/entities";
 import { deleteOptionInputs, requestOptionsOf } from "../../inputs/requestOptions";
 import { EXAMPLE_ACCOUNT_ID } from "../examples";
+import { clientFor } from "../clientFor";
 
 export const deleteEntity = action({
   display: {
@@ -10,8 +11,8 @@ export const deleteEntity = action({
     description: "Delete the specified Microsoft Dynamics 365 CRM entity record.",
   },
   inputs: { entityType, entityId, connection: connectionInput, ...deleteOptionInputs },
-  perform: async (_context, params) => {
-    const client = createDataverseClient(params.connection);
+  perform: async (context, params) => {
+    const client = clientFor(context, params.connection);
     const { alreadyGone } = await deleteRecord(client, params.entityType, params.entityId, requestOptionsOf(params));
     return { data: { id: describeRecordKey(params.entityId), deleted: true, alreadyGone } };
   },

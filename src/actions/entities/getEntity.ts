@@ -1,8 +1,9 @@
 import { action } from "@prismatic-io/spectral";
-import { createDataverseClient, retrieveRecord } from "../../client";
+import { retrieveRecord } from "../../client";
 import { connectionInput, entityId, entityType, expandPropertyNames, fieldNames } from "../../inputs/entities";
 import { readOptionInputs, requestOptionsOf } from "../../inputs/requestOptions";
 import { exampleAccount } from "../examples";
+import { clientFor } from "../clientFor";
 
 export const getEntity = action({
   display: {
@@ -10,8 +11,8 @@ export const getEntity = action({
     description: "Retrieve a single Microsoft Dynamics 365 CRM entity record.",
   },
   inputs: { entityType, entityId, fieldNames, expandPropertyNames, connection: connectionInput, ...readOptionInputs },
-  perform: async (_context, params) => {
-    const client = createDataverseClient(params.connection);
+  perform: async (context, params) => {
+    const client = clientFor(context, params.connection);
     const record = await retrieveRecord(
       client,
       params.entityType,

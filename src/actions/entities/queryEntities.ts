@@ -1,5 +1,5 @@
 import { action } from "@prismatic-io/spectral";
-import { createDataverseClient, FETCH_ALL_LIMIT, MAX_PAGE_SIZE, queryAllRecords, queryRecords, type RecordQuery } from "../../client";
+import { FETCH_ALL_LIMIT, MAX_PAGE_SIZE, queryAllRecords, queryRecords, type EntityRecord, type RecordQuery } from "../../client";
 import { connectionInput, entityType, expandPropertyNames, fieldNames } from "../../inputs/entities";
 import {
   fetchAll,
@@ -11,7 +11,19 @@ import {
   recordsPerPage,
 } from "../../inputs/queries";
 import { queryOptionInputs, requestOptionsOf } from "../../inputs/requestOptions";
-import { exampleAccount } from "../examples";
+import { exampleNamedAccountRow } from "../examples";
+import { clientFor } from "../clientFor";
+
+const EXAMPLE_NEXT_LINK =
+  "https://my-org.crm.dynamics.com/api/data/v9.2/accounts?$select=name&$skiptoken=%3Ccookie%20pagenumber=%222%22%20pagingcookie=%22%253ccookie%2520page%253d%25221%2522%253e%253c%252fcookie%253e%22%20istracking=%22False%22%20/%3E";
+
+/** The next-page link is absent on the last page; the count only comes when asked for. */
+interface QueryEntitiesOutput {
+  value: EntityRecord[];
+  "@odata.nextLink"?: string;
+  oDataNextLink?: string;
+  count?: number;
+}
 
 export const queryEntities = action({
   display: {
@@ -31,8 +43,8 @@ export const queryEntities = action({
     connection: connectionInput,
     ...queryOptionInputs,
   },
-  perform: async (_context, params) => {
-    const client = createDataverseClient(params.connection);
+  perform: async (context, params) => {
+    const client = clientFor(context, params.connection);
     const query: RecordQuery = {
       select: params.fieldNames,
       filter: params.filterExpression,
@@ -53,14 +65,21 @@ export const queryEntities = action({
           fetchAllTooMany("Next Page Id"),
         )
       : await queryRecords(client, params.entityType, query);
-    return { data: page };
+    // Prismatic's component gives the next page's link under both names; both are absent on the last page.
+    const data: QueryEntitiesOutput = { value: page.records };
+    if (page.nextPageId) {
+      data["@odata.nextLink"] = page.nextPageId;
+      data.oDataNextLink = page.nextPageId;
+    }
+    if (page.count !== undefined) data.count = page.count;
+    return { data };
   },
   examplePayload: {
     data: {
-      records: [exampleAccount],
-      nextPageId:
-        "https://my-org.crm.dynamics.com/api/data/v9.2/accounts?$select=name&$skiptoken=%3Ccookie%20pagenumber=%222%22%20pagingcookie=%22%253ccookie%2520page%253d%25221%2522%253e%253c%252fcookie%253e%22%20istracking=%22False%22%20/%3E",
-      count: 1,
-    },
+      value: [exampleNamedAccountRow],
+      "@odata.nextLink": EXAMPLE_NEXT_LINK,
+      oDataNextLink: EXAMPLE_NEXT_LINK,
+      count: 2,
+    } as QueryEntitiesOutput,
   },
 });

@@ -1,8 +1,10 @@
 import { action } from "@prismatic-io/spectral";
-import { createDataverseClient, updateRecord } from "../../client";
+import { updateRecord } from "../../client";
 import { connectionInput, dynamicValues, entityId, entityType, fieldValues, mergeRecordValues } from "../../inputs/entities";
 import { updateOptionInputs, requestOptionsOf } from "../../inputs/requestOptions";
 import { exampleAccount, EXAMPLE_ACCOUNT_ID } from "../examples";
+import { RECORD_ID, withRecordId } from "./addedKeys";
+import { clientFor } from "../clientFor";
 
 export const updateEntity = action({
   display: {
@@ -10,8 +12,8 @@ export const updateEntity = action({
     description: "Update a Microsoft Dynamics 365 CRM entity record.",
   },
   inputs: { entityType, entityId, fieldValues, dynamicValues, connection: connectionInput, ...updateOptionInputs },
-  perform: async (_context, params) => {
-    const client = createDataverseClient(params.connection);
+  perform: async (context, params) => {
+    const client = clientFor(context, params.connection);
     const { id, record } = await updateRecord(
       client,
       params.entityType,
@@ -19,7 +21,7 @@ export const updateEntity = action({
       mergeRecordValues(params.fieldValues, params.dynamicValues),
       requestOptionsOf(params),
     );
-    return { data: { id, record } };
+    return { data: withRecordId(record, id) };
   },
-  examplePayload: { data: { id: EXAMPLE_ACCOUNT_ID, record: exampleAccount } },
+  examplePayload: { data: { ...exampleAccount, [RECORD_ID]: EXAMPLE_ACCOUNT_ID } },
 });

@@ -1,8 +1,10 @@
 import { action } from "@prismatic-io/spectral";
-import { createDataverseClient, upsertRecord } from "../../client";
+import { upsertRecord } from "../../client";
 import { connectionInput, dynamicValues, entityId, entityType, fieldValues, mergeRecordValues } from "../../inputs/entities";
 import { updateOptionInputs, requestOptionsOf } from "../../inputs/requestOptions";
 import { exampleAccount, EXAMPLE_ACCOUNT_ID } from "../examples";
+import { RECORD_CREATED, RECORD_ID, withRecordId } from "./addedKeys";
+import { clientFor } from "../clientFor";
 
 export const upsertEntity = action({
   display: {
@@ -10,8 +12,8 @@ export const upsertEntity = action({
     description: "Upsert a Microsoft Dynamics 365 CRM entity record.",
   },
   inputs: { entityType, entityId, fieldValues, dynamicValues, connection: connectionInput, ...updateOptionInputs },
-  perform: async (_context, params) => {
-    const client = createDataverseClient(params.connection);
+  perform: async (context, params) => {
+    const client = clientFor(context, params.connection);
     const { id, created, record } = await upsertRecord(
       client,
       params.entityType,
@@ -19,10 +21,8 @@ export const upsertEntity = action({
       mergeRecordValues(params.fieldValues, params.dynamicValues),
       requestOptionsOf(params),
     );
-    return { data: { id, created, record: record ?? null } };
+    return { data: { ...withRecordId(record, id), [RECORD_CREATED]: created } };
   },
-  // created is null (and record null) when Dataverse answered 204 without saying which happened.
-  examplePayload: {
-    data: { id: EXAMPLE_ACCOUNT_ID, created: false as boolean | null, record: exampleAccount as typeof exampleAccount | null },
-  },
+  // Created is null (and no columns come) when Dataverse answered 204 without saying which happened.
+  examplePayload: { data: { ...exampleAccount, [RECORD_ID]: EXAMPLE_ACCOUNT_ID, [RECORD_CREATED]: false as boolean | null } },
 });

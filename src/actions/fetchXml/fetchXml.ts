@@ -1,10 +1,13 @@
 import { action } from "@prismatic-io/spectral";
-import { createDataverseClient, FETCH_ALL_LIMIT, runFetchXml, runFetchXmlAll, type FetchXmlRequest } from "../../client";
+import { FETCH_ALL_LIMIT, runFetchXml, runFetchXmlAll, type FetchXmlRequest } from "../../client";
 import { connectionInput, entityType } from "../../inputs/entities";
 import { fetchAllPages, fetchXmlFetchAllLimits, impersonateUserId, includeAnnotations, pageNumber, xmlQuery } from "../../inputs/fetchXml";
 import { nextPageId } from "../../inputs/queries";
 import { impersonateBy, includeFormattedValues, requestOptionsOf } from "../../inputs/requestOptions";
 import { EXAMPLE_ACCOUNT_ID } from "../examples";
+
+const EXAMPLE_COOKIE = `<cookie page="1"><name last="Contoso Ltd" first="Adventure Works" /><accountid last="{6D81597F-0F9F-E711-8122-000D3AA2331C}" first="{00000ACC-0000-4000-8000-000000000003}" /></cookie>`;
+import { clientFor } from "../clientFor";
 
 export const fetchXml = action({
   display: {
@@ -23,8 +26,8 @@ export const fetchXml = action({
     impersonateBy,
     includeFormattedValues,
   },
-  perform: async (_context, params) => {
-    const client = createDataverseClient(params.connection);
+  perform: async (context, params) => {
+    const client = clientFor(context, params.connection);
     const request: FetchXmlRequest = {
       query: params.xmlQuery,
       pageNumber: params.pageNumber,
@@ -35,16 +38,22 @@ export const fetchXml = action({
     const page = params.fetchAll
       ? await runFetchXmlAll(client, params.entityType, request, { maxRecords: FETCH_ALL_LIMIT, ...fetchXmlFetchAllLimits })
       : await runFetchXml(client, params.entityType, request);
-    return { data: page };
+    const { records, ...paging } = page;
+    // Prismatic's component gives the cookie for the next page as PagingInfo, beside our own paging keys.
+    const pagingInfo = page.nextPageId
+      ? { PagingInfo: { cookie: page.nextPageId, page: page.pageNumber, nextPage: page.pageNumber + 1 } }
+      : {};
+    return { data: { value: records, ...paging, ...(params.fetchAll ? {} : pagingInfo) } };
   },
   examplePayload: {
     data: {
-      records: [{ "@odata.etag": 'W/"536530"', accountid: EXAMPLE_ACCOUNT_ID, name: "Contoso Ltd", revenue: 5000000 }],
+      value: [{ "@odata.etag": 'W/"536530"', accountid: EXAMPLE_ACCOUNT_ID, name: "Contoso Ltd", revenue: 5000000 }],
       pageNumber: 1,
       moreRecords: true,
-      nextPageId: `<cookie page="1"><name last="Contoso Ltd" first="Adventure Works" /><accountid last="{6D81597F-0F9F-E711-8122-000D3AA2331C}" first="{00000ACC-0000-4000-8000-000000000003}" /></cookie>`,
+      nextPageId: EXAMPLE_COOKIE,
       totalRecordCount: 2,
       totalRecordCountLimitExceeded: false,
+      PagingInfo: { cookie: EXAMPLE_COOKIE, page: 1, nextPage: 2 },
     },
   },
 });

@@ -1,8 +1,9 @@
 import { action } from "@prismatic-io/spectral";
-import { createAttribute as createAttributeDefinition, createDataverseClient } from "../../client";
+import { createAttribute as createAttributeDefinition } from "../../client";
 import { connectionInput } from "../../inputs/entities";
 import { attributeBody, metadataEntityId, solutionUniqueName } from "../../inputs/metadata";
 import { EXAMPLE_ATTRIBUTE_ID } from "./examples";
+import { clientFor } from "../clientFor";
 
 export const createAttribute = action({
   display: {
@@ -10,10 +11,11 @@ export const createAttribute = action({
     description: "Create a CRM Attribute on an Entity",
   },
   inputs: { connection: connectionInput, entityId: metadataEntityId, attributeBody, solutionUniqueName },
-  perform: async (_context, params) => {
-    const client = createDataverseClient(params.connection);
+  perform: async (context, params) => {
+    const client = clientFor(context, params.connection);
     const { id } = await createAttributeDefinition(client, params.entityId, params.attributeBody, params.solutionUniqueName);
-    return { data: { id } };
+    // The new column's MetadataId on its own, as Prismatic's component returns it.
+    return { data: id };
   },
-  examplePayload: { data: { id: EXAMPLE_ATTRIBUTE_ID } },
+  examplePayload: { data: EXAMPLE_ATTRIBUTE_ID },
 });

@@ -10,6 +10,7 @@ const label = (text: string, metadataId: string) => {
 
 export const exampleEntityType = {
   logicalName: "account",
+  schemaName: "Account",
   entitySetName: "accounts",
   displayName: "Account",
   isCustomEntity: false,
@@ -48,6 +49,9 @@ const attributeBase = (logicalName: string, metadataId: string) => ({
   IsValidForCreate: true,
   IsValidForUpdate: true,
   IsValidForRead: true,
+  IsSecured: false,
+  IsAuditEnabled: { Value: true, CanBeChanged: true, ManagedPropertyLogicalName: "canmodifyauditsettings" },
+  IsValidForAdvancedFind: { Value: true, CanBeChanged: true, ManagedPropertyLogicalName: "canmodifysearchsettings" },
   RequiredLevel: { Value: "None", CanBeChanged: true, ManagedPropertyLogicalName: "canmodifyrequirementlevelsettings" },
 });
 

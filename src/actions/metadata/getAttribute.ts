@@ -1,19 +1,28 @@
 import { action } from "@prismatic-io/spectral";
-import { createDataverseClient, retrieveAttribute } from "../../client";
+import { retrieveAttribute } from "../../client";
 import { connectionInput, expandPropertyNames, fieldNames } from "../../inputs/entities";
-import { attributeId, attributeType, metadataEntityId } from "../../inputs/metadata";
+import { attributeId, attributeToGet, attributeTypeOrKey, metadataEntityId } from "../../inputs/metadata";
 import { exampleAttribute } from "./examples";
+import { clientFor } from "../clientFor";
 
 export const getAttribute = action({
   display: {
     label: "[CRM] Get Attribute",
     description: "Retrieve a single CRM Attribute",
   },
-  inputs: { connection: connectionInput, entityId: metadataEntityId, attributeId, attributeType, fieldNames, expandPropertyNames },
-  perform: async (_context, params) => {
-    const client = createDataverseClient(params.connection);
-    const attribute = await retrieveAttribute(client, params.entityId, params.attributeId, {
-      type: params.attributeType,
+  inputs: {
+    connection: connectionInput,
+    entityId: metadataEntityId,
+    attributeId,
+    attributeType: attributeTypeOrKey,
+    fieldNames,
+    expandPropertyNames,
+  },
+  perform: async (context, params) => {
+    const { attribute: key, type } = attributeToGet(params.attributeId, params.attributeType);
+    const client = clientFor(context, params.connection);
+    const attribute = await retrieveAttribute(client, params.entityId, key, {
+      type,
       select: params.fieldNames,
       expand: params.expandPropertyNames,
     });

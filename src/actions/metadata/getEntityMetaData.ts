@@ -1,8 +1,9 @@
 import { action } from "@prismatic-io/spectral";
-import { createDataverseClient, retrieveEntityDefinition } from "../../client";
+import { retrieveEntityDefinition } from "../../client";
 import { connectionInput } from "../../inputs/entities";
 import { lookupField, metadataEntityType, toEntityDefinitionLookup } from "../../inputs/metadata";
 import { exampleEntityDefinition } from "./examples";
+import { clientFor } from "../clientFor";
 
 export const getEntityMetaData = action({
   display: {
@@ -10,10 +11,11 @@ export const getEntityMetaData = action({
     description: "Get definition of Microsoft Dynamics 365 CRM entity.",
   },
   inputs: { entityType: metadataEntityType, connection: connectionInput, lookupField },
-  perform: async (_context, params) => {
+  perform: async (context, params) => {
     const lookup = toEntityDefinitionLookup(params.entityType, params.lookupField);
-    const client = createDataverseClient(params.connection);
-    return { data: await retrieveEntityDefinition(client, lookup) };
+    const client = clientFor(context, params.connection);
+    // Under `result`, as Prismatic's component returns it.
+    return { data: { result: await retrieveEntityDefinition(client, lookup) } };
   },
-  examplePayload: { data: exampleEntityDefinition },
+  examplePayload: { data: { result: exampleEntityDefinition } },
 });

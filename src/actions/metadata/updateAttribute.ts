@@ -1,8 +1,9 @@
 import { action } from "@prismatic-io/spectral";
-import { createDataverseClient, updateAttribute as updateAttributeDefinition } from "../../client";
+import { updateAttribute as updateAttributeDefinition } from "../../client";
 import { connectionInput } from "../../inputs/entities";
 import { attributeChanges, attributeKeyFor, attributeToUpdate, metadataEntityId } from "../../inputs/metadata";
 import { EXAMPLE_ATTRIBUTE_ID, exampleMoneyAttribute } from "./examples";
+import { clientFor } from "../clientFor";
 
 export const updateAttribute = action({
   display: {
@@ -10,9 +11,9 @@ export const updateAttribute = action({
     description: "Update an existing CRM Attribute on an Entity",
   },
   inputs: { connection: connectionInput, entityId: metadataEntityId, attributeId: attributeToUpdate, attributeBody: attributeChanges },
-  perform: async (_context, params) => {
+  perform: async (context, params) => {
     const attribute = attributeKeyFor(params.attributeId, params.attributeBody);
-    const client = createDataverseClient(params.connection);
+    const client = clientFor(context, params.connection);
     const { id, definition } = await updateAttributeDefinition(client, params.entityId, attribute, params.attributeBody);
     return { data: { id, definition } };
   },

@@ -1,8 +1,9 @@
 import { action } from "@prismatic-io/spectral";
-import { createDataverseClient, executeAction as execute } from "../../client";
+import { executeAction as execute } from "../../client";
 import { connectionInput } from "../../inputs/entities";
 import { writeOptionInputs, requestOptionsOf } from "../../inputs/requestOptions";
 import { actionName, bindingOf, boundEntityId, boundEntityType, operationParameters } from "../../inputs/operations";
+import { clientFor } from "../clientFor";
 
 export const executeAction = action({
   display: {
@@ -10,9 +11,9 @@ export const executeAction = action({
     description: "Execute a Microsoft Dynamics 365 CRM action, unbound or bound to an entity type or record.",
   },
   inputs: { actionName, operationParameters, boundEntityType, boundEntityId, connection: connectionInput, ...writeOptionInputs },
-  perform: async (_context, params) => {
+  perform: async (context, params) => {
     const binding = bindingOf(params.boundEntityType, params.boundEntityId);
-    const client = createDataverseClient(params.connection);
+    const client = clientFor(context, params.connection);
     return { data: await execute(client, params.actionName, binding, params.operationParameters, requestOptionsOf(params)) };
   },
   examplePayload: {

@@ -1,8 +1,9 @@
 import { action } from "@prismatic-io/spectral";
-import { createDataverseClient, executeFunction as execute } from "../../client";
+import { executeFunction as execute } from "../../client";
 import { connectionInput } from "../../inputs/entities";
 import { readOptionInputs, requestOptionsOf } from "../../inputs/requestOptions";
 import { bindingOf, boundEntityId, boundEntityType, functionName, operationParameters } from "../../inputs/operations";
+import { clientFor } from "../clientFor";
 
 export const executeFunction = action({
   display: {
@@ -10,9 +11,9 @@ export const executeFunction = action({
     description: "Execute a Microsoft Dynamics 365 CRM function, unbound or bound to an entity type or record.",
   },
   inputs: { functionName, operationParameters, boundEntityType, boundEntityId, connection: connectionInput, ...readOptionInputs },
-  perform: async (_context, params) => {
+  perform: async (context, params) => {
     const binding = bindingOf(params.boundEntityType, params.boundEntityId);
-    const client = createDataverseClient(params.connection);
+    const client = clientFor(context, params.connection);
     return { data: await execute(client, params.functionName, binding, params.operationParameters, requestOptionsOf(params)) };
   },
   examplePayload: {

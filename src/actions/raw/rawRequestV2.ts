@@ -1,7 +1,7 @@
 import { action } from "@prismatic-io/spectral";
 import { sendDataverseRawRequest } from "../../client";
 import { rawRequestInputs } from "../../inputs/rawRequest";
-import { exampleAccount } from "../examples";
+import { exampleNamedAccountRow } from "../examples";
 
 export const rawRequestV2 = action({
   display: {
@@ -15,6 +15,6 @@ export const rawRequestV2 = action({
     return { data };
   },
   examplePayload: {
-    data: { "@odata.context": "https://my-org.crm.dynamics.com/api/data/v9.2/$metadata#accounts(name)", value: [exampleAccount] },
+    data: { "@odata.context": "https://my-org.crm.dynamics.com/api/data/v9.2/$metadata#accounts(name)", value: [exampleNamedAccountRow] },
   },
 });

@@ -1,9 +1,10 @@
 import { action } from "@prismatic-io/spectral";
-import { associateRecords, createDataverseClient, describeRecordKey } from "../../client";
+import { associateRecords, describeRecordKey } from "../../client";
 import { connectionInput, entityId, entityType } from "../../inputs/entities";
 import { navigationKind, navigationProperty, relatedEntityId, relatedEntityType } from "../../inputs/relationships";
 import { writeOptionInputs, requestOptionsOf } from "../../inputs/requestOptions";
 import { EXAMPLE_ACCOUNT_ID } from "../examples";
+import { clientFor } from "../clientFor";
 
 export const associateEntities = action({
   display: {
@@ -20,8 +21,8 @@ export const associateEntities = action({
     connection: connectionInput,
     ...writeOptionInputs,
   },
-  perform: async (_context, params) => {
-    const client = createDataverseClient(params.connection);
+  perform: async (context, params) => {
+    const client = clientFor(context, params.connection);
     await associateRecords(
       client,
       { entitySetName: params.entityType, key: params.entityId },

@@ -1,9 +1,10 @@
 import { action } from "@prismatic-io/spectral";
-import { createDataverseClient, describeRecordKey, disassociateRecords } from "../../client";
+import { describeRecordKey, disassociateRecords } from "../../client";
 import { connectionInput, entityId, entityType } from "../../inputs/entities";
 import { disassociatedEntityId, navigationProperty } from "../../inputs/relationships";
 import { writeOptionInputs, requestOptionsOf } from "../../inputs/requestOptions";
 import { EXAMPLE_ACCOUNT_ID } from "../examples";
+import { clientFor } from "../clientFor";
 
 export const disassociateEntities = action({
   display: {
@@ -18,8 +19,8 @@ export const disassociateEntities = action({
     connection: connectionInput,
     ...writeOptionInputs,
   },
-  perform: async (_context, params) => {
-    const client = createDataverseClient(params.connection);
+  perform: async (context, params) => {
+    const client = clientFor(context, params.connection);
     await disassociateRecords(
       client,
       { entitySetName: params.entityType, key: params.entityId },

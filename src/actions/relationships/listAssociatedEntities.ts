@@ -1,8 +1,9 @@
 import { action } from "@prismatic-io/spectral";
-import { createDataverseClient, listRecordLinks } from "../../client";
+import { listRecordLinks } from "../../client";
 import { connectionInput, entityId, entityType } from "../../inputs/entities";
 import { navigationProperty } from "../../inputs/relationships";
 import { impersonationInputs, requestOptionsOf } from "../../inputs/requestOptions";
+import { clientFor } from "../clientFor";
 
 export const listAssociatedEntities = action({
   display: {
@@ -10,8 +11,8 @@ export const listAssociatedEntities = action({
     description: "List the Microsoft Dynamics 365 CRM entity records associated with a record through a navigation property.",
   },
   inputs: { entityType, entityId, navigationProperty, connection: connectionInput, ...impersonationInputs },
-  perform: async (_context, params) => {
-    const client = createDataverseClient(params.connection);
+  perform: async (context, params) => {
+    const client = clientFor(context, params.connection);
     const links = await listRecordLinks(
       client,
       { entitySetName: params.entityType, key: params.entityId },

@@ -1,6 +1,7 @@
 import { action } from "@prismatic-io/spectral";
-import { createDataverseClient, retrieveCurrentUser } from "../../client";
+import { retrieveCurrentUser } from "../../client";
 import { connectionInput } from "../../inputs/entities";
+import { clientFor } from "../clientFor";
 
 export const getCurrentUser = action({
   display: {
@@ -8,12 +9,13 @@ export const getCurrentUser = action({
     description: "Get information about the currently logged in CRM user",
   },
   inputs: { connection: connectionInput },
-  perform: async (_context, params) => {
-    const client = createDataverseClient(params.connection);
+  perform: async (context, params) => {
+    const client = clientFor(context, params.connection);
     return { data: await retrieveCurrentUser(client) };
   },
   examplePayload: {
     data: {
+      "@odata.context": "https://my-org.crm.dynamics.com/api/data/v9.2/$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse",
       UserId: "5e0a1f2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b",
       BusinessUnitId: "b0c1d2e3-f4a5-4b6c-8d7e-8f9a0b1c2d3e",
       OrganizationId: "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9",
