@@ -16,10 +16,10 @@ export const files = async (demo: Demo): Promise<void> => {
     "[CRM] Create Entity",
     "createEntity",
     { connection, entityType: "accounts", dynamicValues: { name: `Demo Files ${suffix}` } },
-    (data) => `accounts(${data.id})`,
+    (data) => `accounts(${data["@component.id"]})`,
   );
-  created(demo, "accounts", account.id);
-  const onAccount = { connection, entityType: "accounts", entityId: account.id };
+  created(demo, "accounts", account["@component.id"]);
+  const onAccount = { connection, entityType: "accounts", entityId: account["@component.id"] };
   const image = pngImage(320, 240, 5);
   await step(
     "[CRM] Upload File",
@@ -63,8 +63,8 @@ export const files = async (demo: Demo): Promise<void> => {
   await step(
     "[CRM] Delete Entity",
     "deleteEntity",
-    { connection, entityType: "accounts", entityId: account.id },
+    { connection, entityType: "accounts", entityId: account["@component.id"] },
     (data) => `accounts(${data.id}) deleted`,
   );
-  deleted(demo, "accounts", account.id);
+  deleted(demo, "accounts", account["@component.id"]);
 };
