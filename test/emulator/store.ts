@@ -44,6 +44,9 @@ const cloneRows = (rows: Map<string, Map<string, StoredRecord>>): Map<string, Ma
 /** Dataverse returns date-times to the second, in UTC. */
 export const toDataverseDateTime = (date: Date): string => `${date.toISOString().slice(0, 19)}Z`;
 
+/** Query results kept at once; a handful covers every page walk a test or the benchmark has going. */
+const SORTED_CACHE_SIZE = 16;
+
 export class Store {
   readonly tables: TableDefinition[] = createSchema();
   private rows = new Map<string, Map<string, StoredRecord>>();
@@ -53,6 +56,9 @@ export class Store {
   now: () => Date = () => new Date();
   /** The user writes are attributed to (the WhoAmI user). */
   currentUserId = "";
+  /** Counts every change to the rows, rollbacks included, and never goes back: what a cached query result is valid for. */
+  private generation = 0;
+  private sortedCache = new Map<string, { generation: number; rows: StoredRecord[] }>();
   private listeners: ((event: ChangeEvent) => void)[] = [];
   private transaction?: { snapshot: Snapshot; events: ChangeEvent[] };
 
@@ -65,6 +71,7 @@ export class Store {
   addTable(tableDefinition: TableDefinition): void {
     this.tables.push(tableDefinition);
     this.rows.set(tableDefinition.logicalName, new Map());
+    this.generation += 1;
   }
 
   bySetName(entitySetName: string): TableDefinition | undefined {
@@ -84,6 +91,21 @@ export class Store {
 
   list(tableDefinition: TableDefinition): StoredRecord[] {
     return [...this.table(tableDefinition).values()];
+  }
+
+  /**
+   * A query's filtered and sorted rows, kept while no row changes, so a client walking the
+   * pages of a large result does not make every page filter and sort the whole table again.
+   * `query` must name everything the rows depend on besides the table's contents.
+   */
+  sortedRows(tableDefinition: TableDefinition, query: string, build: (rows: StoredRecord[]) => StoredRecord[]): StoredRecord[] {
+    const key = `${tableDefinition.logicalName}\n${query}`;
+    const cached = this.sortedCache.get(key);
+    if (cached?.generation === this.generation) return cached.rows;
+    const rows = build(this.list(tableDefinition));
+    if (this.sortedCache.size >= SORTED_CACHE_SIZE) this.sortedCache.clear();
+    this.sortedCache.set(key, { generation: this.generation, rows });
+    return rows;
   }
 
   find(tableDefinition: TableDefinition, id: string): StoredRecord | undefined {
@@ -117,6 +139,7 @@ export class Store {
     });
     this.derive(tableDefinition, record);
     records.set(key, record);
+    this.generation += 1;
     this.publish({
       message: "Create",
       table: tableDefinition,
@@ -137,6 +160,7 @@ export class Store {
     const before = { ...existing };
     Object.assign(existing, values, { modifiedon: values.modifiedon ?? toDataverseDateTime(this.now()), versionnumber: ++this.version });
     this.derive(tableDefinition, existing);
+    this.generation += 1;
     this.publish({
       message: "Update",
       table: tableDefinition,
@@ -157,6 +181,7 @@ export class Store {
       return false;
     }
     this.table(tableDefinition).delete(key);
+    this.generation += 1;
     this.tombstones.push({ table: tableDefinition.logicalName, id: key, version: ++this.version });
     this.publish({
       message: "Delete",
@@ -188,6 +213,7 @@ export class Store {
       return result;
     } catch (error) {
       this.rows = transaction.snapshot.rows;
+      this.generation += 1;
       this.version = transaction.snapshot.version;
       this.tombstones = transaction.snapshot.tombstones;
       this.transaction = undefined;
