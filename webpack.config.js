@@ -12,7 +12,8 @@ module.exports = {
         test: /\.ts$/,
         loader: "ts-loader",
         exclude: /node_modules/,
-        options: { onlyCompileBundledFiles: true },
+        // ES modules let webpack join our modules into one scope and drop exports nothing uses.
+        options: { onlyCompileBundledFiles: true, compilerOptions: { module: "es2020", moduleResolution: "node" } },
       },
     ],
   },
