@@ -6,6 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { buffer } from "node:stream/consumers";
 import { startEmulator, type Emulator } from "../test/emulator/server";
 import { cannedBatchResponse } from "./canned";
 import type { ServerCommand } from "./servers";
@@ -19,14 +20,6 @@ const listen = async (server: Server): Promise<string> => {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 };
-
-const readBody = (request: IncomingMessage): Promise<Buffer> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => resolve(Buffer.concat(chunks)));
-    request.on("error", reject);
-  });
 
 const accountsTable = (running: Emulator) => {
   const table = running.store.bySetName("accounts");
@@ -51,7 +44,7 @@ const seedAccounts = (running: Emulator, count: number): void => {
 const startThrottle = async (target: string, limit: number, windowMs: number): Promise<string> => {
   const agent = new Agent({ keepAlive: true });
   const server = createServer(async (request: IncomingMessage, response: ServerResponse) => {
-    const body = await readBody(request);
+    const body = await buffer(request);
     const now = Date.now();
     if (now - throttle.windowStart >= windowMs) {
       throttle.windowStart = now;
@@ -80,7 +73,7 @@ const startCanned = async (operations: number): Promise<string> => {
   let origin = "";
   let answer: { contentType: string; text: string } | undefined;
   const server = createServer(async (request, response) => {
-    await readBody(request);
+    await buffer(request);
     answer ??= cannedBatchResponse(origin, operations);
     response.writeHead(200, { "Content-Type": answer.contentType, "OData-Version": "4.0", "x-ms-service-request-id": randomUUID() });
     response.end(answer.text);
