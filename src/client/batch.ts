@@ -7,8 +7,9 @@ import {
   MultipartError,
   newBoundary,
   parseHttpMessage,
-  parseMultipart,
+  parseMultipartBytes,
   statusOf,
+  type BytePart,
   type MimePart,
 } from "./wire/multipart";
 import { recordPath, type RecordKey } from "./wire/names";
@@ -81,40 +82,37 @@ export type BatchResponseItem = { kind: "part"; part: BatchResponsePart } | { ki
 
 const METHODS: Record<BatchAction, string> = { create: "POST", update: "PATCH", upsert: "PATCH", delete: "DELETE" };
 
-/** The inner request: a root-relative URL, and headers that apply to this part alone. */
+const CRLF = "\r\n";
+
+/**
+ * The inner request: a root-relative URL, and headers that apply to this part alone. Written
+ * as text in one go: a change set holds up to 1000 of these, so no header objects are built.
+ */
 const operationRequest = (operation: BatchOperation): string => {
   const path = operation.action === "create" || !operation.key ? operation.collection : recordPath(operation.collection, operation.key);
-  const own: Record<string, string> = {};
-  if (operation.data !== undefined) own["Content-Type"] = "application/json; type=entry";
-  // Without If-Match an update of a record that is not there would create it.
-  if (operation.action === "update") own["If-Match"] = "*";
   const prefer = operation.returnRepresentation && operation.action !== "delete" ? ["return=representation"] : [];
+  // Without If-Match an update of a record that is not there would create it.
+  const own: Record<string, string> = operation.action === "update" ? { "If-Match": "*" } : {};
   // Duplicate detection applies to writes of column values only.
   const options = { ...operation.requestOptions, ...(operation.action === "delete" ? { detectDuplicates: false } : {}) };
   const part = withRequestOptions({ headers: own, prefer }, options);
-  const headers = { ...part.headers, ...(part.prefer?.length ? { Prefer: part.prefer.join(",") } : {}) };
+  let headers = operation.data === undefined ? "" : `Content-Type: application/json; type=entry${CRLF}`;
+  for (const name in part.headers) headers += `${name}: ${part.headers[name]}${CRLF}`;
+  if (part.prefer?.length) headers += `Prefer: ${part.prefer.join(",")}${CRLF}`;
   // JSON.stringify escapes every line break, so a body can never hold a delimiter line.
   const body = operation.data === undefined ? "" : JSON.stringify(operation.data);
-  return encodeHttpRequest(METHODS[operation.action], `${API_PATH}${path}`, headers, body);
+  return `${METHODS[operation.action]} ${API_PATH}${path} HTTP/1.1${CRLF}${headers}${CRLF}${body}`;
 };
 
-const httpPart = (operation: BatchOperation, contentId?: number): MimePart => ({
-  headers: {
-    "Content-Type": "application/http",
-    "Content-Transfer-Encoding": "binary",
-    ...(contentId === undefined ? {} : { "Content-ID": String(contentId) }),
-  },
-  body: operationRequest(operation),
-});
-
 /** Parts carry Content-IDs from 1, unique across the request, as Dataverse asks. */
-const changeSetPart = (operations: BatchOperation[], boundary: string): MimePart => ({
-  headers: { "Content-Type": `multipart/mixed; boundary="${boundary}"` },
-  body: encodeMultipart(
-    boundary,
-    operations.map((operation, index) => httpPart(operation, index + 1)),
-  ),
-});
+const httpParts = (operations: BatchOperation[], boundary: string): string => {
+  let text = "";
+  for (let index = 0; index < operations.length; index += 1) {
+    text += `--${boundary}${CRLF}Content-Type: application/http${CRLF}Content-Transfer-Encoding: binary${CRLF}`;
+    text += `Content-ID: ${index + 1}${CRLF}${CRLF}${operationRequest(operations[index])}${CRLF}`;
+  }
+  return `${text}--${boundary}--${CRLF}`;
+};
 
 /** The body of one `$batch` request: each operation its own part, or all in one change set. */
 export const encodeBatch = (
@@ -123,15 +121,20 @@ export const encodeBatch = (
   boundary = newBoundary("batch"),
   changeSetBoundary = newBoundary("changeset"),
 ): { contentType: string; text: string } => {
-  // Top-level parts carry Content-IDs too, so a response that leaves parts out can still be matched.
-  const parts = atomic
-    ? [changeSetPart(operations, changeSetBoundary)]
-    : operations.map((operation, index) => httpPart(operation, index + 1));
-  return { contentType: `multipart/mixed; boundary="${boundary}"`, text: encodeMultipart(boundary, parts) };
+  const contentType = `multipart/mixed; boundary="${boundary}"`;
+  if (!atomic) {
+    // Top-level parts carry Content-IDs too, so a response that leaves parts out can still be matched.
+    return { contentType, text: httpParts(operations, boundary) };
+  }
+  const changeSet: MimePart = {
+    headers: { "Content-Type": `multipart/mixed; boundary="${changeSetBoundary}"` },
+    body: httpParts(operations, changeSetBoundary),
+  };
+  return { contentType, text: encodeMultipart(boundary, [changeSet]) };
 };
 
-const readHttpPart = (part: MimePart): BatchResponsePart => {
-  const message = parseHttpMessage(part.body);
+const readHttpPart = (part: BytePart): BatchResponsePart => {
+  const message = parseHttpMessage(part.bytes.toString("utf8"));
   const status = statusOf(message.startLine);
   if (status === undefined) {
     throw new MultipartError(`a part has no HTTP status line: '${message.startLine.slice(0, 80)}'`);
@@ -145,10 +148,11 @@ export const decodeBatchResponse = (contentType: string | undefined, text: strin
   if (!boundary) {
     throw new MultipartError(`the response is not multipart/mixed with a boundary (${contentType || "no content type"})`);
   }
-  return parseMultipart(text, boundary).map((part): BatchResponseItem => {
+  return parseMultipartBytes(Buffer.from(text, "utf8"), boundary).map((part): BatchResponseItem => {
     const changeSetBoundary = boundaryOf(part.headers["content-type"]);
     if (changeSetBoundary) {
-      return { kind: "changeSet", parts: parseMultipart(part.body, changeSetBoundary).map(readHttpPart) };
+      // The change set is read from the same bytes, not turned into text and back.
+      return { kind: "changeSet", parts: parseMultipartBytes(part.bytes, changeSetBoundary).map(readHttpPart) };
     }
     return { kind: "part", part: readHttpPart(part) };
   });
@@ -175,15 +179,16 @@ const keyId = (operation: BatchOperation): string | undefined => (operation.key?
 const describeOperation = (operation: IndexedOperation): string =>
   `operation ${operation.index} (${operation.action} ${operation.collection})`;
 
+/** Built field by field, as it runs once per operation of up to 1000. */
 const resultOf = (operation: IndexedOperation, part: BatchResponsePart): BatchOperationResult => {
-  const base = { index: operation.index, action: operation.action, collection: operation.collection, status: part.status };
+  const { index, action, collection } = operation;
   if (!isSuccess(part.status)) {
     const { code, message } = readErrorBody(part.body, part.headers["content-type"]);
-    return { ...base, success: false, id: keyId(operation), error: { code: code ?? "", message } };
+    return { index, action, collection, status: part.status, success: false, id: keyId(operation), error: { code: code ?? "", message } };
   }
   const record = parseRecord(part);
-  const id = idFromEntityIdHeader(part.headers["odata-entityid"]) ?? recordIdOf(operation.collection, record) ?? keyId(operation);
-  return { ...base, success: true, id, data: operation.returnRepresentation ? record : undefined };
+  const id = idFromEntityIdHeader(part.headers["odata-entityid"]) ?? recordIdOf(collection, record) ?? keyId(operation);
+  return { index, action, collection, status: part.status, success: true, id, data: operation.returnRepresentation ? record : undefined };
 };
 
 const unsettled = (operation: IndexedOperation, code: string, message: string): BatchOperationResult => ({

@@ -28,7 +28,7 @@ import { XMLParser } from "fast-xml-parser";
 import { badRequest, DataverseFault } from "./faults";
 import { compareValues } from "./filter";
 import { annotate, etagOf, MAX_PAGE_SIZE, parsePrefer, typedCookieValue } from "./odata";
-import { buildPagingCookie, parsePagingCookie, rowComparator, rowsAfter, wrapPagingCookie, type OrderColumn } from "./paging";
+import { buildPagingCookie, parsePagingCookie, rowComparator, rowsAfter, sortRows, wrapPagingCookie, type OrderColumn } from "./paging";
 import { findAttribute, propertyName, type TableDefinition } from "./schema";
 import type { StoredRecord } from "./store";
 import type { EmuContext, EmuRequest, EmuResponse } from "./types";
@@ -281,12 +281,12 @@ const recordCount = (fetch: Element, matched: number, requested: string[]): Stor
 export const handleFetchXml = (request: EmuRequest, context: EmuContext, table: TableDefinition): EmuResponse => {
   const { fetch, entity, cookieless } = parseFetch(request.query.fetchXml, table);
   const filters = listOf(entity, "filter").map((filter) => filterPredicate(table, filter));
-  const rows = context.store.list(table).filter((row) => filters.every((filter) => filter(row)));
+  const matches = (row: StoredRecord) => filters.every((filter) => filter(row));
   const requested = requestedAnnotations(request.headers.prefer);
   const body: StoredRecord = { "@odata.context": `${context.apiRoot}$metadata#${table.entitySetName}` };
   const headers = requested.length ? { "Preference-Applied": `odata.include-annotations="${requested.join(",")}"` } : undefined;
   if (fetch["@aggregate"] === "true") {
-    return { status: 200, headers, body: { ...body, value: aggregateRows(table, entity, rows) } };
+    return { status: 200, headers, body: { ...body, value: aggregateRows(table, entity, context.store.list(table).filter(matches)) } };
   }
   const order = listOf(entity, "order").map((item) => ({
     name: columnOf(table, item["@attribute"]),
@@ -296,7 +296,10 @@ export const handleFetchXml = (request: EmuRequest, context: EmuContext, table: 
   if (top !== undefined && (fetch["@page"] !== undefined || fetch["@count"] !== undefined)) {
     throw invalidFetchXml("the top attribute can't be combined with the page or count attributes.");
   }
-  const sorted = rows.sort(rowComparator(order, table.primaryIdAttribute));
+  // The entity element holds everything the rows depend on (filters, orders); page and cookie sit on <fetch>.
+  const sorted = context.store.sortedRows(table, `fetchxml\n${JSON.stringify(entity)}`, (all) =>
+    sortRows(all.filter(matches), order, table.primaryIdAttribute),
+  );
   const page = wholeNumber(fetch["@page"], "page", Number.MAX_SAFE_INTEGER) ?? 1;
   const count = top ?? wholeNumber(fetch["@count"], "count", MAX_PAGE_SIZE) ?? MAX_PAGE_SIZE;
   const { rows: pageRows, more } =
@@ -307,5 +310,5 @@ export const handleFetchXml = (request: EmuRequest, context: EmuContext, table: 
     body[`@${PAGING_COOKIE}`] = wrapPagingCookie(page + 1, buildPagingCookie(page, order, table.primaryIdAttribute, pageRows));
   }
   if (more && wants(requested, MORE_RECORDS)) body[`@${MORE_RECORDS}`] = true;
-  return { status: 200, headers, body: { ...body, ...recordCount(fetch, rows.length, requested) } };
+  return { status: 200, headers, body: { ...body, ...recordCount(fetch, sorted.length, requested) } };
 };

@@ -62,7 +62,11 @@ const tokenize = (text: string): Token[] => {
 
 type Operand = { kind: "property"; name: string } | { kind: "literal"; value: unknown };
 
-const normalize = (value: unknown): unknown => {
+/**
+ * A column value as it compares: dates as their time, other strings in lower case. Sorting
+ * works on these keys, computed once per row, so no comparison runs a regex or lower-cases.
+ */
+export const sortKey = (value: unknown): unknown => {
   if (typeof value === "string") {
     if (GUID.test(value)) return value.toLowerCase();
     if (DATE.test(value) && !Number.isNaN(Date.parse(value))) return Date.parse(value);
@@ -71,10 +75,8 @@ const normalize = (value: unknown): unknown => {
   return value;
 };
 
-/** Orders two column values as Dataverse does: nulls first, strings without regard to case. */
-export const compareValues = (left: unknown, right: unknown): number => {
-  const a = normalize(left);
-  const b = normalize(right);
+/** Orders two sort keys (see sortKey) as Dataverse orders their values: nulls first, strings without regard to case. */
+export const compareKeys = (a: unknown, b: unknown): number => {
   if (a === b) return 0;
   if (a === null || a === undefined) return -1;
   if (b === null || b === undefined) return 1;
@@ -82,6 +84,8 @@ export const compareValues = (left: unknown, right: unknown): number => {
   if (typeof a === "boolean" && typeof b === "boolean") return Number(a) - Number(b);
   return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
 };
+
+export const compareValues = (left: unknown, right: unknown): number => compareKeys(sortKey(left), sortKey(right));
 
 class Parser {
   private position = 0;
@@ -213,18 +217,29 @@ class Parser {
 const operandValue = (operand: Operand, record: StoredRecord): unknown =>
   operand.kind === "literal" ? operand.value : (record[operand.name] ?? null);
 
-const comparison =
-  (operator: string, left: Operand, right: Operand): Predicate =>
-  (record) => {
-    const a = operandValue(left, record);
-    const b = operandValue(right, record);
-    if (operator === "eq") return compareValues(a, b) === 0;
-    if (operator === "ne") return compareValues(a, b) !== 0;
+/** An operand's sort key: a literal's is computed once, a property's per record. */
+const operandKey = (operand: Operand): ((record: StoredRecord) => unknown) => {
+  if (operand.kind === "literal") {
+    const key = sortKey(operand.value);
+    return () => key;
+  }
+  return (record) => sortKey(record[operand.name] ?? null);
+};
+
+const comparison = (operator: string, left: Operand, right: Operand): Predicate => {
+  const leftKey = operandKey(left);
+  const rightKey = operandKey(right);
+  return (record) => {
+    const a = leftKey(record);
+    const b = rightKey(record);
+    if (operator === "eq") return compareKeys(a, b) === 0;
+    if (operator === "ne") return compareKeys(a, b) !== 0;
     // Ordering against null is never true in SQL.
     if (a === null || b === null) return false;
-    const order = compareValues(a, b);
+    const order = compareKeys(a, b);
     return operator === "gt" ? order > 0 : operator === "ge" ? order >= 0 : operator === "lt" ? order < 0 : order <= 0;
   };
+};
 
 export const parseFilter = (text: string, knownProperty: (name: string) => boolean, logicalName: string): Predicate =>
   new Parser(tokenize(text), text, knownProperty, logicalName).parse();

@@ -12,6 +12,7 @@ import {
   parsePagingCookie,
   rowComparator,
   rowsAfter,
+  sortRows,
   unwrapSkipToken,
   wrapPagingCookie,
   type OrderColumn,
@@ -202,7 +203,9 @@ export const queryCollection = ({ table, query, preferences, requestUrl, store, 
   const select = parseSelect(query.$select, table);
   const order = parseOrderBy(query.$orderby, table);
   const matches = filterFor(query.$filter, table);
-  let rows = store.list(table).filter(matches).sort(rowComparator(order, table.primaryIdAttribute));
+  let rows = store.sortedRows(table, `odata\n${query.$filter ?? ""}\n${query.$orderby ?? ""}`, (all) =>
+    sortRows(all.filter(matches), order, table.primaryIdAttribute),
+  );
   const total = rows.length;
   if (query.$top !== undefined && !preferences.maxPageSize) {
     rows = rows.slice(0, Number(query.$top));

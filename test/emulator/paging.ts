@@ -7,7 +7,7 @@
  * with the inner cookie URL-encoded twice, exactly as the reference shows.
  */
 import { XMLParser } from "fast-xml-parser";
-import { compareValues } from "./filter";
+import { compareKeys, compareValues, sortKey } from "./filter";
 import type { StoredRecord } from "./store";
 
 export interface OrderColumn {
@@ -28,16 +28,33 @@ const cookieValue = (value: unknown): string => {
   return GUID.test(text) ? `{${text.toUpperCase()}}` : text;
 };
 
+const sortColumns = (order: OrderColumn[], primaryKey: string): OrderColumn[] => [...order, { name: primaryKey, descending: false }];
+
 /** Compares rows by the order columns, then the primary key, so every row has one place. */
-export const rowComparator =
-  (order: OrderColumn[], primaryKey: string) =>
-  (a: StoredRecord, b: StoredRecord): number => {
-    for (const column of [...order, { name: primaryKey, descending: false }]) {
+export const rowComparator = (order: OrderColumn[], primaryKey: string) => {
+  const columns = sortColumns(order, primaryKey);
+  return (a: StoredRecord, b: StoredRecord): number => {
+    for (const column of columns) {
       const result = compareValues(a[column.name], b[column.name]);
       if (result !== 0) return column.descending ? -result : result;
     }
     return 0;
   };
+};
+
+/** The rows in rowComparator's order, each row's sort keys computed once rather than at every comparison. */
+export const sortRows = (rows: StoredRecord[], order: OrderColumn[], primaryKey: string): StoredRecord[] => {
+  const columns = sortColumns(order, primaryKey);
+  const keyed = rows.map((row) => ({ row, keys: columns.map((column) => sortKey(row[column.name])) }));
+  keyed.sort((a, b) => {
+    for (let index = 0; index < columns.length; index += 1) {
+      const result = compareKeys(a.keys[index], b.keys[index]);
+      if (result !== 0) return columns[index].descending ? -result : result;
+    }
+    return 0;
+  });
+  return keyed.map((item) => item.row);
+};
 
 /** The inner cookie for a page: `<cookie page="1"><name last=".." first=".."/><accountid last="{…}" first="{…}"/></cookie>`. */
 export const buildPagingCookie = (page: number, order: OrderColumn[], primaryKey: string, rows: StoredRecord[]): string => {
@@ -124,6 +141,13 @@ export const rowsAfter = (
     lastRow[name] = text === "" ? null : typed(name, text);
   }
   const compare = rowComparator(order, primaryKey);
-  const start = sortedRows.findIndex((row) => compare(row, lastRow) > 0);
-  return start < 0 ? [] : sortedRows.slice(start);
+  // The rows are sorted by this same comparator, so the first row after the cookie's is found by halving.
+  let low = 0;
+  let high = sortedRows.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (compare(sortedRows[middle], lastRow) > 0) high = middle;
+    else low = middle + 1;
+  }
+  return sortedRows.slice(low);
 };

@@ -45,6 +45,9 @@ const cloneRows = (rows: Map<string, Map<string, StoredRecord>>): Map<string, Ma
 /** Dataverse returns date-times to the second, in UTC. */
 export const toDataverseDateTime = (date: Date): string => `${date.toISOString().slice(0, 19)}Z`;
 
+/** Query results kept at once; a handful covers every page walk a test or the benchmark has going. */
+const SORTED_CACHE_SIZE = 16;
+
 export class Store {
   readonly tables: TableDefinition[] = createSchema();
   private rows = new Map<string, Map<string, StoredRecord>>();
@@ -56,6 +59,9 @@ export class Store {
   currentUserId = "";
   /** The connection's own user while a request impersonates another (caller.ts). */
   onBehalfOfUserId?: string;
+  /** Counts every change to the rows, rollbacks included, and never goes back: what a cached query result is valid for. */
+  private generation = 0;
+  private sortedCache = new Map<string, { generation: number; rows: StoredRecord[] }>();
   private listeners: ((event: ChangeEvent) => void)[] = [];
   private transaction?: { snapshot: Snapshot; events: ChangeEvent[] };
 
@@ -68,6 +74,7 @@ export class Store {
   addTable(tableDefinition: TableDefinition): void {
     this.tables.push(tableDefinition);
     this.rows.set(tableDefinition.logicalName, new Map());
+    this.generation += 1;
   }
 
   bySetName(entitySetName: string): TableDefinition | undefined {
@@ -87,6 +94,21 @@ export class Store {
 
   list(tableDefinition: TableDefinition): StoredRecord[] {
     return [...this.table(tableDefinition).values()];
+  }
+
+  /**
+   * A query's filtered and sorted rows, kept while no row changes, so a client walking the
+   * pages of a large result does not make every page filter and sort the whole table again.
+   * `query` must name everything the rows depend on besides the table's contents.
+   */
+  sortedRows(tableDefinition: TableDefinition, query: string, build: (rows: StoredRecord[]) => StoredRecord[]): StoredRecord[] {
+    const key = `${tableDefinition.logicalName}\n${query}`;
+    const cached = this.sortedCache.get(key);
+    if (cached?.generation === this.generation) return cached.rows;
+    const rows = build(this.list(tableDefinition));
+    if (this.sortedCache.size >= SORTED_CACHE_SIZE) this.sortedCache.clear();
+    this.sortedCache.set(key, { generation: this.generation, rows });
+    return rows;
   }
 
   find(tableDefinition: TableDefinition, id: string): StoredRecord | undefined {
@@ -121,6 +143,7 @@ export class Store {
     });
     this.derive(tableDefinition, record);
     records.set(key, record);
+    this.generation += 1;
     this.publish({
       message: "Create",
       table: tableDefinition,
@@ -144,6 +167,7 @@ export class Store {
       versionnumber: ++this.version,
     });
     this.derive(tableDefinition, existing);
+    this.generation += 1;
     this.publish({
       message: "Update",
       table: tableDefinition,
@@ -164,6 +188,7 @@ export class Store {
       return false;
     }
     this.table(tableDefinition).delete(key);
+    this.generation += 1;
     this.tombstones.push({ table: tableDefinition.logicalName, id: key, version: ++this.version });
     this.publish({
       message: "Delete",
@@ -195,6 +220,7 @@ export class Store {
       return result;
     } catch (error) {
       this.rows = transaction.snapshot.rows;
+      this.generation += 1;
       this.version = transaction.snapshot.version;
       this.tombstones = transaction.snapshot.tombstones;
       this.transaction = undefined;

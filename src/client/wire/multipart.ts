@@ -100,11 +100,17 @@ const readHeaderBlock = (text: string): { headers: Record<string, string>; rest:
   let cursor = 0;
   while (cursor < text.length) {
     const lineEnd = text.indexOf("\n", cursor);
-    const line = (lineEnd < 0 ? text.slice(cursor) : text.slice(cursor, lineEnd)).replace(/\r$/, "");
-    cursor = lineEnd < 0 ? text.length : lineEnd + 1;
-    if (!line) break;
-    const colon = line.indexOf(":");
-    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+    const next = lineEnd < 0 ? text.length : lineEnd + 1;
+    const end = lineEnd < 0 ? text.length : text.charCodeAt(lineEnd - 1) === CR && lineEnd > cursor ? lineEnd - 1 : lineEnd;
+    if (end === cursor) {
+      cursor = next;
+      break;
+    }
+    const colon = text.indexOf(":", cursor);
+    if (colon > cursor && colon < end) {
+      headers[text.slice(cursor, colon).trim().toLowerCase()] = text.slice(colon + 1, end).trim();
+    }
+    cursor = next;
   }
   return { headers, rest: text.slice(cursor) };
 };
@@ -135,20 +141,29 @@ const bodyEndByLength = (buffer: Buffer, bodyStart: number, headers: Record<stri
 const withoutLineBreakBefore = (buffer: Buffer, index: number): number =>
   buffer[index - 1] === LF ? (buffer[index - 2] === CR ? index - 2 : index - 1) : index;
 
+/** A part as bytes: a nested multipart body (a change set) is read from them without a round trip through text. */
+export interface BytePart {
+  /** Lower-case names. */
+  headers: Record<string, string>;
+  bytes: Buffer;
+}
+
 /**
  * The parts of a multipart body, split only at lines that are exactly the declared
  * boundary's delimiters. A part with a Content-Length is cut at that length, so even a
  * body holding a delimiter-like line of its own is read whole. Works on bytes, as
  * Content-Length counts bytes.
  */
-export const parseMultipart = (body: string, boundary: string): MimePart[] => {
-  const buffer = Buffer.from(body, "utf8");
+export const parseMultipart = (body: string, boundary: string): MimePart[] =>
+  parseMultipartBytes(Buffer.from(body, "utf8"), boundary).map(({ headers, bytes }) => ({ headers, body: bytes.toString("utf8") }));
+
+export const parseMultipartBytes = (buffer: Buffer, boundary: string): BytePart[] => {
   const delimiter = Buffer.from(`--${boundary}`, "utf8");
   let index = findDelimiter(buffer, delimiter, 0);
   if (index < 0) {
     throw new MultipartError(`the body has no part delimiter for its boundary '${boundary}'`);
   }
-  const parts: MimePart[] = [];
+  const parts: BytePart[] = [];
   while (!isCloseDelimiter(buffer, index, delimiter)) {
     const partStart = delimiterEnd(buffer, index, delimiter);
     const bodyStart = headerBlockEnd(buffer, partStart, delimiter);
@@ -164,7 +179,7 @@ export const parseMultipart = (body: string, boundary: string): MimePart[] => {
     } else {
       index = pastLineBreak(buffer, bodyEnd);
     }
-    parts.push({ headers, body: buffer.toString("utf8", bodyStart, Math.max(bodyStart, bodyEnd)) });
+    parts.push({ headers, bytes: buffer.subarray(bodyStart, Math.max(bodyStart, bodyEnd)) });
   }
   return parts;
 };

@@ -1,0 +1,102 @@
+/**
+ * The two clients, driven the way their users drive them: ours through the BUILT component
+ * (dist/index.js) in spectral's harness, as Prismatic runs an action; dynamics-web-api
+ * through its own API, one instance per connection.
+ */
+import { join } from "node:path";
+import type { Connection } from "@prismatic-io/spectral";
+import { createHarness } from "@prismatic-io/spectral/dist/testing";
+import { DynamicsWebApi } from "dynamics-web-api";
+import type { EmulatorAddress } from "./servers";
+
+export type Row = Record<string, unknown>;
+
+export interface BenchClient {
+  name: string;
+  create(data: Row): Promise<string>;
+  get(id: string): Promise<Row>;
+  update(id: string, data: Row): Promise<void>;
+  remove(id: string): Promise<void>;
+  /** Creates every record in one change set; the ids of the created records, one per record. */
+  createInChangeSet(records: Row[]): Promise<(string | undefined)[]>;
+  fetchAll(select: string[]): Promise<Row[]>;
+  fetchXmlAll(fetchXml: string): Promise<Row[]>;
+}
+
+const PAGING_COOKIE = "Microsoft.Dynamics.CRM.fetchxmlpagingcookie";
+
+type Harness = ReturnType<typeof createHarness>;
+
+const ours = (harness: Harness, connection: Connection): BenchClient => {
+  const run = async (key: string, params: Record<string, unknown>): Promise<any> =>
+    ((await harness.action(key, { connection, entityType: "accounts", ...params })) as { data: unknown }).data;
+  return {
+    name: "ours",
+    create: async (data) => (await run("createEntity", { dynamicValues: data }))["@component.id"],
+    get: (id) => run("getEntity", { entityId: id }),
+    update: async (id, data) => {
+      await run("updateEntity", { entityId: id, dynamicValues: data });
+    },
+    remove: async (id) => {
+      await run("deleteEntity", { entityId: id });
+    },
+    createInChangeSet: async (records) => {
+      const actions = records.map((data) => ({ collection: "accounts", action: "create", data, returnRepresentation: true }));
+      const { results } = await run("batchEntityActions", { actions, atomic: true, continueOnError: false });
+      return (results as { id?: string }[]).map((result) => result.id);
+    },
+    fetchAll: async (select) => (await run("queryEntities", { fieldNames: select, fetchAll: true })).value,
+    fetchXmlAll: async (fetchXml) => (await run("fetchXml", { xmlQuery: fetchXml, fetchAll: true })).value,
+  };
+};
+
+const theirs = (api: DynamicsWebApi): BenchClient => ({
+  name: "dynamics-web-api",
+  create: async (data) => String(await api.create({ collection: "accounts", data })),
+  get: (id) => api.retrieve({ collection: "accounts", key: id }),
+  update: async (id, data) => {
+    await api.update({ collection: "accounts", key: id, data });
+  },
+  remove: async (id) => {
+    await api.deleteRecord({ collection: "accounts", key: id });
+  },
+  createInChangeSet: async (records) => {
+    api.startBatch();
+    for (const data of records) api.create({ collection: "accounts", data, returnRepresentation: true });
+    const results = (await api.executeBatch()) as Row[];
+    return results.map((record) => (typeof record?.accountid === "string" ? record.accountid : undefined));
+  },
+  fetchAll: async (select) => (await api.retrieveAll({ collection: "accounts", select, maxPageSize: 5000 })).value,
+  // Without the paging cookie annotation dynamics-web-api stops after the first page.
+  fetchXmlAll: async (fetchXml) => (await api.fetchAll({ collection: "accounts", fetchXml, includeAnnotations: PAGING_COOKIE })).value,
+});
+
+let harness: Harness | undefined;
+
+/** Loads dist/index.js once, as Prismatic loads a component once per process. */
+const builtComponentHarness = (): Harness => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  harness ??= createHarness(require(join(__dirname, "..", "dist", "index.js")).default);
+  return harness;
+};
+
+export const clientsFor = (address: EmulatorAddress): BenchClient[] => {
+  const connection: Connection = {
+    key: "clientCredentials",
+    configVarKey: "bench",
+    fields: {
+      webApiUrl: address.url,
+      tokenUrl: address.tokenUrl,
+      scopes: `${address.url}/.default`,
+      clientId: address.clientId,
+      clientSecret: address.clientSecret,
+    },
+    token: { access_token: address.accessToken, token_type: "Bearer" },
+  };
+  const api = new DynamicsWebApi({
+    serverUrl: `${address.url}/`,
+    dataApi: { version: "9.2" },
+    onTokenRefresh: async () => address.accessToken,
+  });
+  return [ours(builtComponentHarness(), connection), theirs(api)];
+};

@@ -1,0 +1,176 @@
+/** The figures of the table: each measured for both clients in the same run. */
+import { randomUUID } from "node:crypto";
+import type { BenchClient, Row } from "./clients";
+import { benchAccount, cannedBatchResponse } from "./canned";
+import { withCannedTransport } from "./inMemory";
+import { median, medianOf, type Sample, timed, withPeakHeap } from "./measure";
+import type { Servers } from "./servers";
+
+export interface Sizes {
+  batchOperations: number;
+  batchRuns: number;
+  actionRuns: number;
+  pagedRecords: number;
+  pagingRuns: number;
+  throttledCreates: number;
+  throttleLimit: number;
+  throttleWindowMs: number;
+  requireRuns: number;
+}
+
+export const FULL: Sizes = {
+  batchOperations: 1000,
+  batchRuns: 15,
+  actionRuns: 200,
+  pagedRecords: 50_000,
+  pagingRuns: 3,
+  throttledCreates: 200,
+  throttleLimit: 25,
+  throttleWindowMs: 250,
+  requireRuns: 9,
+};
+
+export const SMOKE: Sizes = {
+  batchOperations: 50,
+  batchRuns: 2,
+  actionRuns: 5,
+  pagedRecords: 6000,
+  pagingRuns: 1,
+  throttledCreates: 12,
+  throttleLimit: 4,
+  throttleWindowMs: 40,
+  requireRuns: 2,
+};
+
+/** One client's figures, by name. */
+export type Measured = Record<string, number>;
+
+const distinctIds = (ids: (string | undefined)[]): number => new Set(ids.filter(Boolean)).size;
+
+const checkBatch = (client: BenchClient, ids: (string | undefined)[], expected: number): void => {
+  if (distinctIds(ids) !== expected) throw new Error(`${client.name}: the change set reported ${distinctIds(ids)} ids, not ${expected}`);
+};
+
+const records = (count: number): Row[] => Array.from({ length: count }, (_, index) => benchAccount(index));
+
+/** The change set built and its answer read with no network at all. */
+export const batchInMemory = async (client: BenchClient, sizes: Sizes): Promise<Measured> => {
+  const canned = cannedBatchResponse("http://127.0.0.1:9", sizes.batchOperations);
+  const answer = { status: 200, headers: { "content-type": canned.contentType, "odata-version": "4.0" }, body: canned.text };
+  const input = records(sizes.batchOperations);
+  const sample = await withCannedTransport(answer, async () => {
+    checkBatch(client, await client.createInChangeSet(input), sizes.batchOperations);
+    return medianOf(2, sizes.batchRuns, () => client.createInChangeSet(input));
+  });
+  return { cpuMs: sample.cpuMs, wallMs: sample.wallMs };
+};
+
+/** The change set sent to a canned `$batch` server in the other process. */
+export const batchEndToEnd = async (client: BenchClient, sizes: Sizes): Promise<Measured> => {
+  const input = records(sizes.batchOperations);
+  checkBatch(client, await client.createInChangeSet(input), sizes.batchOperations);
+  const sample = await medianOf(2, sizes.batchRuns, () => client.createInChangeSet(input));
+  return { wallMs: sample.wallMs, cpuMs: sample.cpuMs };
+};
+
+const ACTIONS = ["create", "get", "update", "delete"] as const;
+
+/** create → get → update → delete of one record, over and over; each step timed on its own. */
+export const perAction = async (client: BenchClient, servers: Servers, sizes: Sizes): Promise<Measured> => {
+  const samples: Record<(typeof ACTIONS)[number], Sample[]> = { create: [], get: [], update: [], delete: [] };
+  const requests: Record<string, number> = {};
+  const warmup = Math.max(2, Math.floor(sizes.actionRuns / 10));
+  for (let run = 0; run < warmup + sizes.actionRuns; run += 1) {
+    const counted = run >= warmup;
+    const step = async <T>(name: (typeof ACTIONS)[number], work: () => Promise<T>): Promise<T> => {
+      await servers.send<number>({ op: "requests" });
+      const { sample, result } = await timed(work);
+      const sent = await servers.send<number>({ op: "requests" });
+      if (counted) {
+        samples[name].push(sample);
+        requests[name] = (requests[name] ?? 0) + sent;
+      }
+      return result;
+    };
+    const id = await step("create", () => client.create({ name: `Bench action ${run}`, revenue: run }));
+    await step("get", () => client.get(id));
+    await step("update", () => client.update(id, { revenue: run + 1 }));
+    await step("delete", () => client.remove(id));
+  }
+  const figures: Measured = {};
+  for (const name of ACTIONS) {
+    figures[`${name}Ms`] = median(samples[name].map((sample) => sample.wallMs));
+    figures[`${name}CpuMs`] = median(samples[name].map((sample) => sample.cpuMs));
+    figures[`${name}Requests`] = requests[name] / sizes.actionRuns;
+  }
+  return figures;
+};
+
+const rowsFigures = async (servers: Servers, sizes: Sizes, run: () => Promise<Row[]>): Promise<Measured> => {
+  await run();
+  const walls: number[] = [];
+  const cpus: number[] = [];
+  const heaps: number[] = [];
+  let rows: Row[] = [];
+  let requests = 0;
+  for (let index = 0; index < sizes.pagingRuns; index += 1) {
+    await servers.send({ op: "requests" });
+    const { result, peakHeapMb } = await withPeakHeap(() => timed(run));
+    requests = await servers.send<number>({ op: "requests" });
+    rows = result.result;
+    walls.push(result.sample.wallMs);
+    cpus.push(result.sample.cpuMs);
+    heaps.push(peakHeapMb);
+  }
+  const wallMs = median(walls);
+  const cpuMs = median(cpus);
+  const ids = rows.map((row) => String(row.accountid));
+  return {
+    wallMs,
+    cpuMs,
+    clientShare: cpuMs / wallMs,
+    requests,
+    rows: rows.length,
+    distinctIds: new Set(ids).size,
+    peakHeapMb: median(heaps),
+  };
+};
+
+export const fetchAll = (client: BenchClient, servers: Servers, sizes: Sizes): Promise<Measured> =>
+  rowsFigures(servers, sizes, () => client.fetchAll(["name", "accountnumber", "revenue"]));
+
+export const FETCH_XML =
+  '<fetch count="5000"><entity name="account"><attribute name="name" /><attribute name="accountnumber" /><attribute name="revenue" /><order attribute="name" /></entity></fetch>';
+
+export const fetchXmlAll = (client: BenchClient, servers: Servers, sizes: Sizes): Promise<Measured> =>
+  rowsFigures(servers, sizes, () => client.fetchXmlAll(FETCH_XML));
+
+/** Creates one after another through the throttling front; a create that fails is counted, not repeated. */
+export const throttledCreates = async (client: BenchClient, servers: Servers, sizes: Sizes): Promise<Measured> => {
+  const prefix = `Throttled ${client.name} ${randomUUID()}`;
+  await servers.send({ op: "newWindow" });
+  const before = await servers.send<{ forwarded: number; throttled: number }>({ op: "throttled" });
+  let completed = 0;
+  const { sample } = await timed(async () => {
+    for (let index = 0; index < sizes.throttledCreates; index += 1) {
+      try {
+        await client.create({ name: `${prefix} ${index}` });
+        completed += 1;
+      } catch {
+        // A failed create is what this figure counts.
+      }
+    }
+  });
+  const after = await servers.send<{ forwarded: number; throttled: number }>({ op: "throttled" });
+  const { records: stored, distinct } = await servers.send<{ records: number; distinct: number }>({ op: "names", prefix });
+  const sent = after.forwarded + after.throttled - before.forwarded - before.throttled;
+  return {
+    completed,
+    failed: sizes.throttledCreates - completed,
+    throttled: after.throttled - before.throttled,
+    retries: sent - sizes.throttledCreates,
+    duplicates: stored - distinct,
+    stored,
+    wallMs: sample.wallMs,
+  };
+};

@@ -1,0 +1,128 @@
+/**
+ * `npm run bench`: our component against dynamics-web-api 2.5.0, side by side in one run.
+ * Prints one table and writes bench/results.json. `npm run bench -- --smoke` (or BENCH_SMOKE=1)
+ * runs every figure at tiny sizes, as CI does, and writes bench/results.smoke.json instead.
+ * `--only=batch,actions,paging,throttling,bundle` measures only those groups (and writes no file).
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { buildYardstick, bundleFigures, ensureBuilt, OUR_BUNDLE } from "./bundle";
+import { type BenchClient, clientsFor } from "./clients";
+import * as figures from "./figures";
+import { machine } from "./measure";
+import { type EmulatorAddress, Servers } from "./servers";
+import { type Row, tableOf } from "./table";
+
+const smoke = process.argv.includes("--smoke") || process.env.BENCH_SMOKE === "1";
+const sizes = smoke ? figures.SMOKE : figures.FULL;
+const only = process.argv
+  .find((arg) => arg.startsWith("--only="))
+  ?.slice("--only=".length)
+  .split(",");
+const wanted = (group: string): boolean => !only || only.includes(group);
+
+const log = (text: string): void => {
+  process.stderr.write(`${text}\n`);
+};
+
+/** Both clients' figures for one measurement, ours first. */
+const both = async (label: string, clients: BenchClient[], measure: (client: BenchClient) => Promise<figures.Measured>) => {
+  log(`… ${label}`);
+  const [ours, theirs] = [await measure(clients[0]), await measure(clients[1])];
+  return { ours, theirs };
+};
+
+const run = async (servers: Servers): Promise<Row[]> => {
+  const rows: Row[] = [];
+  const add = (figure: string, unit: string, pair: { ours: figures.Measured; theirs: figures.Measured }, key: string, compare = true) =>
+    rows.push({ figure, unit, ours: pair.ours[key], theirs: pair.theirs[key], compare });
+  const ops = sizes.batchOperations;
+
+  const emulator = await servers.send<EmulatorAddress>({ op: "emulator" });
+  const clients = clientsFor(emulator);
+  const cannedUrl = await servers.send<string>({ op: "canned", operations: ops });
+  const cannedClients = clientsFor({ ...emulator, url: cannedUrl });
+
+  if (wanted("batch")) {
+    const inMemory = await both("$batch in memory", clients, (client) => figures.batchInMemory(client, sizes));
+    add(`${ops}-operation change set, build + parse in memory: CPU`, "ms", inMemory, "cpuMs");
+    const endToEnd = await both("$batch end to end", cannedClients, (client) => figures.batchEndToEnd(client, sizes));
+    add(`${ops}-operation change set, end to end (canned server): wall`, "ms", endToEnd, "wallMs");
+    add(`${ops}-operation change set, end to end: client CPU`, "ms", endToEnd, "cpuMs");
+  }
+  if (wanted("actions")) {
+    const actions = await both("per action", clients, (client) => figures.perAction(client, servers, sizes));
+    for (const name of ["create", "get", "update", "delete"]) {
+      add(`${name} (emulator): wall per action`, "ms", actions, `${name}Ms`);
+      add(`${name}: client CPU per action`, "ms", actions, `${name}CpuMs`);
+      add(`${name}: requests per action`, "", actions, `${name}Requests`);
+    }
+  }
+  if (wanted("paging")) {
+    // The emulator's own seed accounts come on top of the benchmark's.
+    const stored = await servers.send<number>({ op: "seed", count: sizes.pagedRecords });
+    const records = stored.toLocaleString("en-US");
+    for (const [label, measure] of [
+      [`Fetch All, ${records} records`, figures.fetchAll],
+      [`FetchXML Fetch All, ${records} rows`, figures.fetchXmlAll],
+    ] as const) {
+      const paged = await both(label, clients, (client) => measure(client, servers, sizes));
+      add(`${label}: wall`, "ms", paged, "wallMs");
+      add(`${label}: client CPU`, "ms", paged, "cpuMs");
+      add(
+        `${label}: client share of wall time`,
+        "%",
+        { ours: { v: paged.ours.clientShare * 100 }, theirs: { v: paged.theirs.clientShare * 100 } },
+        "v",
+      );
+      add(`${label}: requests`, "", paged, "requests", false);
+      add(`${label}: rows returned`, "", paged, "rows", false);
+      add(`${label}: distinct ids`, "", paged, "distinctIds", false);
+      add(`${label}: peak heap`, "MB", paged, "peakHeapMb");
+    }
+  }
+  if (wanted("throttling")) {
+    const frontUrl = await servers.send<string>({ op: "throttle", limit: sizes.throttleLimit, windowMs: sizes.throttleWindowMs });
+    const throttledClients = clientsFor({ ...emulator, url: frontUrl });
+    const throttled = await both("throttled creates", throttledClients, (client) => figures.throttledCreates(client, servers, sizes));
+    const creates = `${sizes.throttledCreates} creates, throttled to ${sizes.throttleLimit} per ${sizes.throttleWindowMs} ms`;
+    add(`${creates}: completed`, "", throttled, "completed", false);
+    add(`${creates}: failed`, "", throttled, "failed", false);
+    add(`${creates}: retries`, "", throttled, "retries", false);
+    add(`${creates}: duplicates`, "", throttled, "duplicates", false);
+    add(`${creates}: time`, "ms", throttled, "wallMs", false);
+  }
+  if (!wanted("bundle")) return rows;
+
+  log("… bundles");
+  const yardstick = await buildYardstick();
+  const [ours, theirs] = bundleFigures([OUR_BUNDLE, yardstick], sizes.requireRuns);
+  const bundles = { ours, theirs };
+  add("bundle: dist/index.js vs the yardstick", "B", bundles, "bytes");
+  add("bundle, gzipped", "B", bundles, "gzipBytes");
+  add("cold require of the bundle", "ms", bundles, "coldRequireMs");
+  return rows;
+};
+
+const main = async (): Promise<void> => {
+  log("… building dist/index.js if it is older than its sources");
+  await ensureBuilt();
+  const servers = Servers.start();
+  let rows: Row[];
+  try {
+    rows = await run(servers);
+  } finally {
+    await servers.stop();
+  }
+  const command = `npm run bench${smoke ? " -- --smoke" : ""}`;
+  const results = { command, date: new Date().toISOString(), smoke, machine: machine(), sizes, figures: rows };
+  if (!only) writeFileSync(join(__dirname, smoke ? "results.smoke.json" : "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  const { cores, node, cpu } = results.machine;
+  console.log(`${command} · ${cores} cores (${cpu}) · Node ${node} · medians after warm-up`);
+  console.log(tableOf(rows));
+};
+
+main().catch((error: Error) => {
+  console.error(`Benchmark failed: ${error.stack ?? error.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,56 @@
+/** Timing helpers: medians after a warm-up, CPU time of this process, peak heap while a run lasts. */
+import { cpus } from "node:os";
+
+export interface Sample {
+  wallMs: number;
+  /** CPU time of this process (user + system): the client's own work, as every server runs in another process. */
+  cpuMs: number;
+}
+
+export const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+export const timed = async <T>(run: () => Promise<T>): Promise<{ sample: Sample; result: T }> => {
+  const cpuStart = process.cpuUsage();
+  const wallStart = process.hrtime.bigint();
+  const result = await run();
+  const wallMs = Number(process.hrtime.bigint() - wallStart) / 1e6;
+  const cpu = process.cpuUsage(cpuStart);
+  return { sample: { wallMs, cpuMs: (cpu.user + cpu.system) / 1000 }, result };
+};
+
+/** Medians of wall and CPU time over `runs` runs, after `warmup` runs that are not counted. */
+export const medianOf = async (warmup: number, runs: number, run: () => Promise<unknown>): Promise<Sample> => {
+  for (let index = 0; index < warmup; index += 1) await run();
+  const samples: Sample[] = [];
+  for (let index = 0; index < runs; index += 1) samples.push((await timed(run)).sample);
+  return { wallMs: median(samples.map((sample) => sample.wallMs)), cpuMs: median(samples.map((sample) => sample.cpuMs)) };
+};
+
+const collectGarbage = (): void => (globalThis as { gc?: () => void }).gc?.();
+
+/** The highest heap use seen while `run` lasts, sampled every few milliseconds, starting from a collected heap. */
+export const withPeakHeap = async <T>(run: () => Promise<T>): Promise<{ result: T; peakHeapMb: number }> => {
+  collectGarbage();
+  let peak = process.memoryUsage().heapUsed;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().heapUsed);
+  }, 5);
+  try {
+    const result = await run();
+    peak = Math.max(peak, process.memoryUsage().heapUsed);
+    return { result, peakHeapMb: peak / 2 ** 20 };
+  } finally {
+    clearInterval(timer);
+  }
+};
+
+export const machine = () => ({
+  cores: cpus().length,
+  cpu: cpus()[0]?.model ?? "unknown",
+  node: process.version,
+  platform: process.platform,
+});
