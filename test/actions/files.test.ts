@@ -119,6 +119,29 @@ describe("uploadFile and downloadFile", () => {
     expect(account(SEED.accounts.litware).new_contract).toBeNull();
   });
 
+  it("reports a last chunk whose answer never came as an outcome unknown, not as a file that was not stored", async () => {
+    const content = randomBytes(CHUNK_SIZE + 10);
+    failChunk(fixture.emulator.store, {
+      start: CHUNK_SIZE,
+      status: 503,
+      headers: { "Retry-After": "0" },
+      body: { error: { code: "0x80040216", message: "Service Unavailable" } },
+      afterHandling: true,
+      // The first attempt and every retry.
+      times: 5,
+    });
+    const error = await actionError(
+      "uploadFile",
+      params("accounts", SEED.accounts.litware, "new_contract", { fileContent: content, fileName: "last.bin" }),
+    );
+    expect(ranges(fileRequests().slice(1), "content-range").filter((range) => range.startsWith(`bytes ${CHUNK_SIZE}-`))).toHaveLength(5);
+    expect(error).toMatchObject({ name: "FileTransferError", status: 503, outcomeUnknown: true, bytesSent: CHUNK_SIZE });
+    expect(error.message).not.toMatch(/was not stored/);
+    // It was stored: reporting a plain failure would have the flow upload it again.
+    expect(account(SEED.accounts.litware).new_contract_name).toBe("last.bin");
+    expect((await download(SEED.accounts.litware)).file.data.equals(content)).toBe(true);
+  });
+
   it("sends a file name that is not ASCII in the query string only, and reads it back", async () => {
     const name = "Übersicht – 契約.txt";
     await upload(SEED.accounts.northwind, "hello", name);
