@@ -4,10 +4,12 @@ import {
   FETCH_ALL_LIMIT,
   InputError,
   MAX_PAGE_SIZE,
+  parseFetchXml,
   queryAllRecords,
   queryRecords,
   type RecordPage,
   type RecordQuery,
+  runFetchXmlAll,
 } from "../../client";
 import { connectionInput } from "../../inputs/entities";
 import { odataQuery } from "../../inputs/odataQuery";
@@ -47,6 +49,17 @@ export const queryEntitiesByUrl = action({
       nextPageId: params.nextPageId,
       requestOptions: requestOptionsOf(params),
     };
+    // FetchXML gives no @odata.nextLink: Fetch All follows its paging cookie instead of stopping after one page.
+    const fetchXml = Object.keys(queryOptions).length === 1 ? queryOptions.fetchXml : undefined;
+    if (params.fetchAll && fetchXml !== undefined && params.top === undefined) {
+      const all = await runFetchXmlAll(
+        client,
+        entitySetName,
+        { query: parseFetchXml(fetchXml, "OData Query"), requestOptions: query.requestOptions },
+        FETCH_ALL_LIMIT,
+      );
+      return { data: toOutput({ records: all.records }) };
+    }
     const page = params.fetchAll
       ? await queryAllRecords(
           client,
