@@ -82,7 +82,8 @@ export const detectDuplicates = input({
   clean: (value: unknown) => toBoolean(value),
 });
 
-const ETAG = /^(W\/)?"[^"]+"$/;
+/** RFC 9110's entity-tag: visible ASCII but the quote, so no line break can start a header of its own (in a `$batch` part). */
+const ETAG = /^(W\/)?"[\x21\x23-\x7e]+"$/;
 
 /** An ETag as Dataverse gives it in `@odata.etag`: `W/"<version>"`, or a strong `"<version>"`. */
 export const requireEtag = (value: unknown, inputLabel: string): string | undefined => {
