@@ -12,16 +12,13 @@ import {
   runFetchXmlAll,
 } from "../../client";
 import { connectionInput } from "../../inputs/entities";
-import { odataQuery } from "../../inputs/odataQuery";
+import { odataQuery, VIEW_OPTIONS } from "../../inputs/odataQuery";
 import { fetchAll, nextPageId, recordsPerPage } from "../../inputs/queries";
 import { queryOptionInputs, requestOptionsOf } from "../../inputs/requestOptions";
 import { exampleAccount } from "../examples";
 
 const EXAMPLE_NEXT_LINK =
   "https://my-org.crm.dynamics.com/api/data/v9.2/accounts?$select=name&$skiptoken=%3Ccookie%20pagenumber=%222%22%20pagingcookie=%22%253ccookie%2520page%253d%25221%2522%253e%253c%252fcookie%253e%22%20istracking=%22False%22%20/%3E";
-
-/** FetchXML and saved views page by their own count, so no page size is sent with them. */
-const VIEW_OPTIONS = ["fetchXml", "savedQuery", "userQuery"];
 
 /** Shaped as Dataverse's collection: the next link (twice, as the existing component gives it) only while pages remain. */
 const toOutput = (page: RecordPage) => ({
@@ -42,6 +39,7 @@ export const queryEntitiesByUrl = action({
       throw new InputError("Top", `the OData Query already has $top=${queryOptions.$top}: give one of them.`);
     }
     const client = createDataverseClient(params.connection);
+    // A view pages by its own count, so no page size is sent with it.
     const view = VIEW_OPTIONS.some((name) => name in queryOptions);
     const query: RecordQuery = {
       queryOptions,
