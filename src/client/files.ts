@@ -4,6 +4,7 @@
  */
 import { DataverseError, InputError, type DataverseErrorDetails } from "./wire/errors";
 import type { DataverseClient, DataverseResponse } from "./wire/http";
+import { GATEWAY_FAULTS } from "./wire/retryPolicy";
 import { recordPath, type RecordKey } from "./wire/names";
 import { listEntityDefinitions, retrieveAttribute, type MetadataDefinition } from "./metadata";
 import { createRecord } from "./records";
@@ -220,18 +221,18 @@ const uploadWhole = async (client: DataverseClient, path: string, upload: FileUp
   return { fileSize: upload.content.length, chunks: 1 };
 };
 
+/**
+ * Dataverse stores the file when its last chunk arrives, so only that chunk's lost answer (no
+ * answer, or a gateway's instead of Dataverse's) leaves the file possibly stored.
+ */
 const stopped = (error: unknown, fileName: string, sent: number, total: number, lastChunk: boolean): unknown => {
   if (!isDataverseError(error)) return error;
-  const next =
-    lastChunk && error.status === undefined
-      ? "The last chunk's answer was lost, so the file may be complete: download it to check before uploading again."
-      : "Dataverse stores the file only once its last chunk has arrived, so it was not stored: run the step again to upload the whole file.";
-  return new FileTransferError(
-    `the upload of '${fileName}' stopped after ${sent} of ${total} bytes: ${error.dataverseMessage}. ${next}`,
-    { ...detailsOf(error), outcomeUnknown: false },
-    sent,
-    total,
-  );
+  const mayBeStored = lastChunk && (error.status === undefined || GATEWAY_FAULTS.has(error.status));
+  // An outcome-unknown error gets its own closing advice (DataverseError), so this message then ends without one.
+  const message = mayBeStored
+    ? `the upload of '${fileName}' sent all ${total} bytes, but the last chunk's answer was lost (${error.dataverseMessage}), so the file may be complete: download it to check`
+    : `the upload of '${fileName}' stopped after ${sent} of ${total} bytes: ${error.dataverseMessage}. Dataverse stores the file only once its last chunk has arrived, so it was not stored: run the step again to upload the whole file.`;
+  return new FileTransferError(message, { ...detailsOf(error), outcomeUnknown: mayBeStored }, sent, total);
 };
 
 const uploadInChunks = async (client: DataverseClient, path: string, upload: FileUpload): Promise<UploadResult> => {

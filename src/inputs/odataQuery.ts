@@ -11,7 +11,8 @@ export interface ODataQuery {
 }
 
 const SYSTEM_OPTIONS = ["$select", "$filter", "$orderby", "$expand", "$top", "$count", "$apply"];
-const VIEW_OPTIONS = ["fetchXml", "savedQuery", "userQuery"];
+/** Options that name a whole query (FetchXML, a saved or personal view), which pages by its own count. */
+export const VIEW_OPTIONS = ["fetchXml", "savedQuery", "userQuery"];
 /** A parameter alias such as `@p1`, used by query functions (reference §1.5). */
 const ALIAS = /^@p[A-Za-z0-9_]*$/;
 

@@ -82,7 +82,8 @@ export const detectDuplicates = input({
   clean: (value: unknown) => toBoolean(value),
 });
 
-const ETAG = /^(W\/)?"[^"]+"$/;
+/** RFC 9110's entity-tag: visible ASCII but the quote, so no line break can start a header of its own (in a `$batch` part). */
+const ETAG = /^(W\/)?"[\x21\x23-\x7e]+"$/;
 
 /** An ETag as Dataverse gives it in `@odata.etag`: `W/"<version>"`, or a strong `"<version>"`. */
 export const requireEtag = (value: unknown, inputLabel: string): string | undefined => {
@@ -115,21 +116,20 @@ export const top = input({
   clean: (value: unknown) => toIntegerInRange(value, "Top", { min: 1, max: MAX_PAGE_SIZE }),
 });
 
-const impersonation = { impersonateUserId, impersonateBy };
+/** List Associated Entities, and every other action's options start with these. */
+export const impersonationInputs = { impersonateUserId, impersonateBy };
 
 /** Reads: Get, Execute Function. */
-export const readOptionInputs = { ...impersonation, includeFormattedValues };
+export const readOptionInputs = { ...impersonationInputs, includeFormattedValues };
 /** Query Entities and Query Entities by URL. */
 export const queryOptionInputs = { top, ...readOptionInputs };
 /** Writes without column values: Associate, Disassociate, Execute Action. */
-export const writeOptionInputs = { ...impersonation, bypassBusinessLogic };
+export const writeOptionInputs = { ...impersonationInputs, bypassBusinessLogic };
 /** Create and Batch Entity Actions. */
 export const createOptionInputs = { ...writeOptionInputs, detectDuplicates };
 /** Update and Upsert. */
 export const updateOptionInputs = { ...createOptionInputs, ifMatchEtag };
 export const deleteOptionInputs = { ...writeOptionInputs, ifMatchEtag };
-/** List Associated Entities. */
-export const impersonationInputs = impersonation;
 
 /** The cleaned option inputs of an action's params, whichever of them it has. */
 export const requestOptionsOf = (params: RequestOptions): RequestOptions => ({

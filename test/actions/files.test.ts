@@ -3,9 +3,10 @@ import component from "../../src";
 import { CHUNK_SIZE, failChunk, pngImage, pngSize } from "../emulator/files";
 import { SEED } from "../emulator/seed";
 import type { RecordedRequest } from "../emulator/server";
-import { actionError, expectSameShape, runAction, useEmulator } from "../support";
+import { actionError, expectSameShape, runAction, useEmulator, useTestClock } from "../support";
 
 const fixture = useEmulator();
+const clock = useTestClock();
 const examples = (key: string) => (component.actions[key].examplePayload as { data: unknown }).data;
 
 const account = (id: string) => fixture.emulator.store.find(fixture.emulator.store.byLogicalName("account")!, id)!;
@@ -117,6 +118,31 @@ describe("uploadFile and downloadFile", () => {
     });
     expect(error.message).toMatch(/stopped after 4194304 of 4194314 bytes/);
     expect(account(SEED.accounts.litware).new_contract).toBeNull();
+  });
+
+  it("reports a last chunk whose answer never came as an outcome unknown, not as a file that was not stored", async () => {
+    const content = randomBytes(CHUNK_SIZE + 10);
+    failChunk(fixture.emulator.store, {
+      start: CHUNK_SIZE,
+      status: 503,
+      headers: { "Retry-After": "0" },
+      body: { error: { code: "0x80040216", message: "Service Unavailable" } },
+      afterHandling: true,
+      // Every attempt within the request's time budget.
+      times: 1000,
+    });
+    const error = await actionError(
+      "uploadFile",
+      params("accounts", SEED.accounts.litware, "new_contract", { fileContent: content, fileName: "last.bin" }),
+    );
+    const attempts = ranges(fileRequests().slice(1), "content-range").filter((range) => range.startsWith(`bytes ${CHUNK_SIZE}-`));
+    expect(attempts.length).toBeGreaterThan(1);
+    expect(attempts).toHaveLength(clock.slept.length + 1);
+    expect(error).toMatchObject({ name: "FileTransferError", status: 503, outcomeUnknown: true, bytesSent: CHUNK_SIZE });
+    expect(error.message).not.toMatch(/was not stored/);
+    // It was stored: reporting a plain failure would have the flow upload it again.
+    expect(account(SEED.accounts.litware).new_contract_name).toBe("last.bin");
+    expect((await download(SEED.accounts.litware)).file.data.equals(content)).toBe(true);
   });
 
   it("sends a file name that is not ASCII in the query string only, and reads it back", async () => {

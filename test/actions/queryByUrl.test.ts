@@ -50,6 +50,23 @@ describe("queryEntitiesByUrl", () => {
     expect(fixture.emulator.takeRequests()).toHaveLength(0);
   });
 
+  it("fetches every page of a fetchXml query with Fetch All, following its paging cookie", async () => {
+    const xml = "<fetch count='2'><entity name='account'><attribute name='name' /><order attribute='name' /></entity></fetch>";
+    const data = await query(`accounts?fetchXml=${encodeURIComponent(xml)}`, { fetchAll: true });
+    expect(data.value.map((record: { name: string }) => record.name)).toEqual([
+      "Adventure Works",
+      "Contoso Ltd",
+      "Fabrikam Inc",
+      "Litware, Inc.",
+      "Northwind Traders",
+    ]);
+    expect(data).not.toHaveProperty("@odata.nextLink");
+    expectSameShape(data, example, LAST_PAGE);
+    const requests = fixture.emulator.takeRequests();
+    expect(requests).toHaveLength(3);
+    expect(requests.map((request) => request.headers.prefer)).toEqual(Array(3).fill(expect.stringContaining("morerecords")));
+  });
+
   it("aggregates and groups with $apply", async () => {
     const totals = await query(
       "accounts?$apply=aggregate(revenue with sum as total,address1_city with countdistinct as cities,$count as n)",

@@ -4,22 +4,22 @@ import {
   FETCH_ALL_LIMIT,
   InputError,
   MAX_PAGE_SIZE,
+  parseFetchXml,
   queryAllRecords,
   queryRecords,
   type RecordPage,
   type RecordQuery,
+  runFetchXmlAll,
 } from "../../client";
 import { connectionInput } from "../../inputs/entities";
-import { odataQuery } from "../../inputs/odataQuery";
+import { fetchXmlFetchAllLimits } from "../../inputs/fetchXml";
+import { odataQuery, VIEW_OPTIONS } from "../../inputs/odataQuery";
 import { fetchAll, fetchAllTooMany, nextPageId, recordsPerPage } from "../../inputs/queries";
 import { queryOptionInputs, requestOptionsOf } from "../../inputs/requestOptions";
 import { exampleAccount } from "../examples";
 
 const EXAMPLE_NEXT_LINK =
   "https://my-org.crm.dynamics.com/api/data/v9.2/accounts?$select=name&$skiptoken=%3Ccookie%20pagenumber=%222%22%20pagingcookie=%22%253ccookie%2520page%253d%25221%2522%253e%253c%252fcookie%253e%22%20istracking=%22False%22%20/%3E";
-
-/** FetchXML and saved views page by their own count, so no page size is sent with them. */
-const VIEW_OPTIONS = ["fetchXml", "savedQuery", "userQuery"];
 
 /** Shaped as Dataverse's collection: the next link (twice, as the existing component gives it) only while pages remain. */
 const toOutput = (page: RecordPage) => ({
@@ -40,6 +40,7 @@ export const queryEntitiesByUrl = action({
       throw new InputError("Top", `the OData Query already has $top=${queryOptions.$top}: give one of them.`);
     }
     const client = createDataverseClient(params.connection);
+    // A view pages by its own count, so no page size is sent with it.
     const view = VIEW_OPTIONS.some((name) => name in queryOptions);
     const query: RecordQuery = {
       queryOptions,
@@ -47,6 +48,21 @@ export const queryEntitiesByUrl = action({
       nextPageId: params.nextPageId,
       requestOptions: requestOptionsOf(params),
     };
+    // FetchXML gives no @odata.nextLink: Fetch All follows its paging cookie instead of stopping after one page.
+    const fetchXml = Object.keys(queryOptions).length === 1 ? queryOptions.fetchXml : undefined;
+    if (params.fetchAll && fetchXml !== undefined && params.top === undefined) {
+      const all = await runFetchXmlAll(
+        client,
+        entitySetName,
+        { query: parseFetchXml(fetchXml, "OData Query"), requestOptions: query.requestOptions },
+        {
+          maxRecords: FETCH_ALL_LIMIT,
+          ...fetchXmlFetchAllLimits,
+          tooMany: fetchAllTooMany("the fetch element's page and paging-cookie attributes"),
+        },
+      );
+      return { data: toOutput({ records: all.records }) };
+    }
     const page = params.fetchAll
       ? await queryAllRecords(
           client,
