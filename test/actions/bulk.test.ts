@@ -95,6 +95,30 @@ describe("bulk writes", () => {
     expect(stored.map((record) => record.name).sort()).toEqual([...(written ? [0, 1, 2] : []), 3, 4, 5].map((n) => `${prefix} ${n}`));
   });
 
+  it("reports a $batch change set of creates whose answer was lost as unknown and never sends it again", async () => {
+    fixture.emulator.inject({ method: "POST", path: "$batch", drop: true, afterHandling: true });
+    const records = named("Batch lost", 4);
+    const data = await run(fixture, "createMultiple", { entityType: "opportunities", records, batchSize: "2", maxParallelism: "1" });
+    expect(writes(fixture.emulator.takeRequests())).toHaveLength(2);
+    expect(data).toMatchObject({ sentAs: "$batch", counts: { OutcomeUnknown: 2, Created: 2 } });
+    const deals = fixture.emulator.store.list(fixture.emulator.store.bySetName("opportunities")!);
+    expect(
+      deals
+        .filter((deal) => String(deal.name).startsWith("Batch lost"))
+        .map((deal) => deal.name)
+        .sort(),
+    ).toEqual(records.map((record) => record.name));
+  });
+
+  it("starts no more chunks after a refusal every chunk would meet, so the step can resume", async () => {
+    fixture.emulator.inject({ method: "POST", path: CREATE, status: 307, headers: { Location: "https://elsewhere.example/" } });
+    const data = await run(fixture, "createMultiple", { records: named("Redirected", 6), batchSize: "2", maxParallelism: "1" });
+    expect(writes(fixture.emulator.takeRequests())).toHaveLength(1);
+    expect(outcomes(data.results)).toEqual(["Failed", "Failed", ...Array(4).fill("NotStarted")]);
+    expect(data.nextIndex).toBe(2);
+    expect(accountsNamed(fixture.emulator, "Redirected")).toEqual([]);
+  });
+
   it("reports a CreateMultiple chunk that timed out as unknown and never sends it again", async () => {
     fixture.emulator.inject({ method: "POST", path: CREATE, hang: true });
     // The emulator never answers: the attempt's own timeout ends it, the only real wait in this file.
