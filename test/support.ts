@@ -115,21 +115,40 @@ export const recordingLogger = () => ({
 });
 
 export interface TestClock extends Clock {
-  /** Every pause the request loop asked for, in order. */
+  /** Every pause the client asked for in this test (the loop's and bulk's), in order. */
   slept: number[];
+  /** The emulator's view of the same time: its simulated server cost moves time on, without counting as a pause. */
+  server: Clock;
+}
+
+export interface TestClockOptions {
+  /**
+   * False: time stands still but for pauses and the emulator's costs, so what a test sees of time
+   * (a budget, a service-protection window) does not depend on how fast or loaded the machine is.
+   */
+  realTime?: boolean;
 }
 
 /**
- * Installs a clock whose pauses take no time: `now` is the real time plus every pause so
- * far, so attempts count as they really take and a Retry-After passes at once.
+ * Installs a clock whose pauses take no time: `now` is the real time (or, without `realTime`, a
+ * fixed start) plus every pause so far, so a Retry-After passes at once. Time never goes back
+ * between tests, as an emulator sharing the clock keeps its windows across them.
  */
-export const useTestClock = (): TestClock => {
+export const useTestClock = ({ realTime = true }: TestClockOptions = {}): TestClock => {
+  const start = Date.now();
+  let passed = 0;
+  const advance = async (ms: number): Promise<void> => {
+    passed += Math.max(0, ms);
+  };
+  const now = () => (realTime ? Date.now() : start) + passed;
   const clock: TestClock = {
     slept: [],
-    now: () => Date.now() + clock.slept.reduce((total, ms) => total + ms, 0),
-    sleep: async (ms) => {
+    now,
+    sleep: (ms) => {
       clock.slept.push(ms);
+      return advance(ms);
     },
+    server: { now, sleep: advance },
   };
   beforeEach(() => {
     clock.slept.length = 0;

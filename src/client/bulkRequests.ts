@@ -7,10 +7,11 @@
 import { decodeBatchResponse, encodeBatch, type BatchResponseItem, type BatchResponsePart } from "./batch";
 import type { BulkItem, BulkMessage } from "./bulkRecords";
 import { idFromEntityIdHeader } from "./records";
+import { getClock } from "./wire/clock";
 import { DataverseError, readErrorBody } from "./wire/errors";
 import type { DataverseClient, DataverseRequest, DataverseResponse } from "./wire/http";
 import { boundaryOf, MultipartError } from "./wire/multipart";
-import { GATEWAY_FAULTS } from "./wire/retryPolicy";
+import { GATEWAY_FAULTS, type RetryOptions, retryAfterMs } from "./wire/retryPolicy";
 
 export interface BulkFailure {
   status?: number;
@@ -37,7 +38,7 @@ export interface RequestTally {
   dopHint?: number;
 }
 
-/** Until a 429 says how long to wait, or when the client itself gave up retrying one. */
+/** When a 429 does not say how long to wait. */
 const DEFAULT_RETRY_AFTER_MS = 1000;
 const CONCURRENCY_LIMIT = "0x80072326";
 /** A request Dataverse refuses this way fails for every chunk alike, so splitting it would only repeat the refusal. */
@@ -46,46 +47,52 @@ const UNKNOWN_SEGMENT = "0x8006088a";
 const isFatal = (status: number | undefined, code: string | undefined): boolean =>
   status === 401 || status === 403 || status === 405 || (status === 404 && code === UNKNOWN_SEGMENT);
 
-/** Counts a response, with the attempts and 429s the client may have absorbed inside one send. */
+/**
+ * Counts a response, with the attempts and 429s the loop absorbed inside one send. A chunk's own 429 is
+ * answered to bulk (acceptStatus) and counted where bulk pauses for it, so it is never counted here too.
+ */
 export const tally = (counts: RequestTally, response: DataverseResponse): void => {
-  const extra = response as { attempts?: unknown; throttled?: unknown };
-  counts.requests += typeof extra.attempts === "number" ? extra.attempts : 1;
-  counts.throttled += typeof extra.throttled === "number" ? extra.throttled : 0;
+  counts.requests += response.attempts;
+  counts.throttled += response.throttled;
   const hint = Number(response.headers["x-ms-dop-hint"]);
   if (Number.isInteger(hint) && hint > 0) counts.dopHint = hint;
 };
 
-/** `Retry-After` in seconds; a decimal is honoured too. */
-const retryAfterOf = (response: DataverseResponse): number => {
-  const seconds = Number(response.headers["retry-after"]);
-  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : DEFAULT_RETRY_AFTER_MS;
-};
-
 const throttledBy = (response: DataverseResponse): ChunkAnswer => ({
   kind: "throttled",
-  retryAfterMs: retryAfterOf(response),
+  retryAfterMs: retryAfterMs(response.headers, getClock().now()) ?? DEFAULT_RETRY_AFTER_MS,
   concurrency: readErrorBody(response.text, response.headers["content-type"]).code === CONCURRENCY_LIMIT,
 });
 
-/** A failed send as an answer about its chunk; anything but a DataverseError is a fault of ours and is thrown. */
-const answerOf = (error: unknown): ChunkAnswer => {
+/** The loop's rules, whatever the client's own: a chunk Dataverse refused goes back to bulk to be split, not sent again whole. */
+const BULK_RETRY: Partial<RetryOptions> = { retryAllErrors: false };
+
+/**
+ * A failed send as an answer about its chunk; anything but a DataverseError is a fault of ours and is thrown.
+ * The loop says `outcomeUnknown` for a CreateMultiple chunk it could not resend. An Update or Upsert chunk
+ * it resends as `repeatable`, which the loop takes for a read, so a lost answer there is told by its kind.
+ */
+const answerOf = (error: unknown, repeatable: boolean): ChunkAnswer => {
   if (!(error instanceof DataverseError)) throw error;
   const failure: BulkFailure = { status: error.status, code: error.code, message: error.message };
-  const kind = (error as { kind?: unknown }).kind;
-  if (error.status === 429) return { kind: "throttled", retryAfterMs: DEFAULT_RETRY_AFTER_MS, concurrency: false };
-  // Never sent: nothing was written, and the next chunk would meet the same refusal.
-  if (kind === "refused") return { kind: "failed", failure, fatal: true };
-  if (error.outcomeUnknown || error.status === undefined || GATEWAY_FAULTS.has(error.status)) return { kind: "unknown", failure };
-  return { kind: "failed", failure, fatal: isFatal(error.status, error.code) };
+  // The client would not send it (a redirect, a header Node cannot send): nothing was written, and every chunk would meet the same.
+  if (error.kind === "refused") return { kind: "failed", failure, fatal: true };
+  if (error.outcomeUnknown) return { kind: "unknown", failure };
+  // A cut-off answer keeps its status only where it refused the request (a 4xx): then nothing was written.
+  const noAnswer = (error.kind === "network" || error.kind === "timeout") && error.status === undefined;
+  if (repeatable && (noAnswer || GATEWAY_FAULTS.has(error.status ?? 0))) return { kind: "unknown", failure };
+  // A CreateMultiple chunk without an answer and not unknown never left: Dataverse cannot be reached, for any chunk.
+  return { kind: "failed", failure, fatal: noAnswer || isFatal(error.status, error.code) };
 };
 
 const sendCounted = async (client: DataverseClient, counts: RequestTally, request: DataverseRequest): Promise<DataverseResponse> => {
   try {
-    const response = await client.send(request);
+    const response = await client.send({ ...request, retry: BULK_RETRY });
     tally(counts, response);
     return response;
   } catch (error) {
-    counts.requests += 1;
+    // Without attempts the request was never sent.
+    counts.requests += error instanceof DataverseError ? (error.attempts ?? 0) : 0;
     throw error;
   }
 };
@@ -109,6 +116,18 @@ const targetsBody = (items: BulkItem[]): { contentType: string; text: string } =
   return { contentType: "application/json; charset=utf-8", text };
 };
 
+/** Update and UpsertMultiple set the same values again if repeated; a repeated CreateMultiple creates twice. */
+const isRepeatable = (message: BulkMessage): boolean => message !== "CreateMultiple";
+
+/** CreateMultiple's `Ids`, in `Targets` order; none where the answer (applied all the same) cannot be read. */
+const idsOf = (text: string): unknown => {
+  try {
+    return (JSON.parse(text) as { Ids?: unknown } | null)?.Ids;
+  } catch {
+    return undefined;
+  }
+};
+
 /** CreateMultiple answers with `Ids` in `Targets` order; Update and UpsertMultiple with 204. */
 export const bulkMessageSender = (client: DataverseClient, options: SenderOptions): ChunkSender => ({
   async send(items) {
@@ -119,17 +138,18 @@ export const bulkMessageSender = (client: DataverseClient, options: SenderOption
         path: `${entitySetName}/Microsoft.Dynamics.CRM.${message}`,
         headers,
         rawBody: targetsBody(items),
+        // Read here, so that a 429 whose body is no JSON still pauses every chunk.
+        responseKind: "text",
         acceptStatus: (status) => status === 429,
-        // Update and UpsertMultiple set the same values again if repeated; a repeated CreateMultiple creates twice.
-        repeatable: message !== "CreateMultiple",
+        repeatable: isRepeatable(message),
       });
       if (response.status === 429) return throttledBy(response);
-      const ids = (response.data as { Ids?: unknown } | undefined)?.Ids;
+      const ids = idsOf(response.text);
       // The records were created even when the answer does not list them one for one; only their ids are missing.
       const listed = Array.isArray(ids) && ids.length === items.length ? ids.map((id) => (typeof id === "string" ? id : undefined)) : [];
       return { kind: "applied", ids: items.map((item, position) => listed[position] ?? item.id) };
     } catch (error) {
-      return answerOf(error);
+      return answerOf(error, isRepeatable(message));
     }
   },
 });
@@ -191,12 +211,12 @@ export const changeSetSender = (client: DataverseClient, options: SenderOptions)
         responseKind: "text",
         // A rolled-back change set answers 4xx with the multipart body that says which operation failed.
         acceptStatus: (status) => status === 429 || (status >= 400 && !GATEWAY_FAULTS.has(status)),
-        repeatable: message !== "CreateMultiple",
+        repeatable: isRepeatable(message),
       });
       if (response.status === 429) return throttledBy(response);
       return readChangeSet(items, response);
     } catch (error) {
-      return answerOf(error);
+      return answerOf(error, isRepeatable(message));
     }
   },
 });

@@ -1,6 +1,7 @@
 import component from "../../src";
-import { actionError, expectSameShape, runAction, useEmulator, type EmulatorFixture } from "../support";
-import type { Emulator, RecordedRequest } from "../emulator/server";
+import { createDataverseClient, runBulk, type BulkRecordResult } from "../../src/client";
+import { actionError, expectSameShape, runAction, useEmulator, useTestClock, type EmulatorFixture } from "../support";
+import type { Emulator, InjectedFault, RecordedRequest } from "../emulator/server";
 
 const example = (key: string) => (component.actions[key].examplePayload as { data: unknown }).data;
 
@@ -18,8 +19,13 @@ const targetsOf = (request: RecordedRequest): Record<string, unknown>[] => JSON.
 const run = (fixture: EmulatorFixture, key: string, params: Record<string, unknown>) =>
   runAction(key, { connection: fixture.connection, entityType: "accounts", ...params });
 
+const outcomes = (results: BulkRecordResult[]) => results.map((result) => result.outcome);
+
+/** Time stands still but for pauses and the emulator's costs, which take none: nothing here waits for real or depends on the machine's speed. */
+const clock = useTestClock({ realTime: false });
+
 describe("bulk writes", () => {
-  const fixture = useEmulator();
+  const fixture = useEmulator({ clock: clock.server });
 
   it("creates records in chunks of batchSize, with each record's id in input order", async () => {
     const data = await run(fixture, "createMultiple", { records: named("Chunked", 25), batchSize: "10" });
@@ -67,20 +73,95 @@ describe("bulk writes", () => {
     expectSameShape(data, example("createMultiple"));
   });
 
-  it("reports a CreateMultiple chunk whose answer was lost as unknown and never sends it again", async () => {
-    fixture.emulator.inject({ method: "POST", path: CREATE, status: 502, afterHandling: true, body: "<html>Bad Gateway</html>" });
-    const data = await run(fixture, "createMultiple", { records: named("Lost", 6), batchSize: "3", maxParallelism: "1" });
-    const sent = writes(fixture.emulator.takeRequests());
-    expect(sent).toHaveLength(2);
-    expect(data.counts).toMatchObject({ OutcomeUnknown: 3, Created: 3 });
-    expect(data.results.slice(0, 3).map((result: { outcome: string }) => result.outcome)).toEqual(Array(3).fill("OutcomeUnknown"));
-    // The lost chunk was written: resending it would have duplicated it.
-    expect(accountsNamed(fixture.emulator, "Lost")).toHaveLength(6);
+  it.each<[string, InjectedFault, boolean]>([
+    ["a gateway fault after the work", { status: 502, afterHandling: true, body: "<html>Bad Gateway</html>" }, true],
+    ["a connection dropped after the work", { drop: true, afterHandling: true }, true],
+    ["a connection dropped before the work", { drop: true }, false],
+    ["its 200 cut off mid-body", { cutOff: true, afterHandling: true }, true],
+  ])("reports a CreateMultiple chunk whose answer was lost (%s) as unknown and never sends it again", async (lost, fault, written) => {
+    fixture.emulator.inject({ method: "POST", path: CREATE, ...fault });
+    const prefix = `Lost, ${lost},`;
+    const data = await run(fixture, "createMultiple", { records: named(prefix, 6), batchSize: "3", maxParallelism: "1" });
+    expect(writes(fixture.emulator.takeRequests())).toHaveLength(2);
+    expect(outcomes(data.results)).toEqual([...Array(3).fill("OutcomeUnknown"), ...Array(3).fill("Created")]);
+    expect(data.results[0]).toMatchObject({ success: false, error: { code: "OutcomeUnknown" } });
+    expect(data.results[0]).not.toHaveProperty("id");
+    if (fault.cutOff) expect(data.results[0].error.message).toMatch(/answer \(status 200\) was cut off/);
+    // Exactly what the emulator stored: the created records under their ids, the unknown ones as the fault left them.
+    const stored = accountsNamed(fixture.emulator, prefix);
+    for (const result of data.results.slice(3)) {
+      expect(stored.find((record) => record.accountid === result.id)?.name).toBe(`${prefix} ${result.index}`);
+    }
+    expect(stored.map((record) => record.name).sort()).toEqual([...(written ? [0, 1, 2] : []), 3, 4, 5].map((n) => `${prefix} ${n}`));
   });
 
-  it("sends an UpsertMultiple chunk whose answer was lost again, as it is idempotent", async () => {
+  it("reports a $batch change set of creates whose answer was lost as unknown and never sends it again", async () => {
+    fixture.emulator.inject({ method: "POST", path: "$batch", drop: true, afterHandling: true });
+    const records = named("Batch lost", 4);
+    const data = await run(fixture, "createMultiple", { entityType: "opportunities", records, batchSize: "2", maxParallelism: "1" });
+    expect(writes(fixture.emulator.takeRequests())).toHaveLength(2);
+    expect(data).toMatchObject({ sentAs: "$batch", counts: { OutcomeUnknown: 2, Created: 2 } });
+    const deals = fixture.emulator.store.list(fixture.emulator.store.bySetName("opportunities")!);
+    expect(
+      deals
+        .filter((deal) => String(deal.name).startsWith("Batch lost"))
+        .map((deal) => deal.name)
+        .sort(),
+    ).toEqual(records.map((record) => record.name));
+  });
+
+  it("starts no more chunks after a refusal every chunk would meet, so the step can resume", async () => {
+    fixture.emulator.inject({ method: "POST", path: CREATE, status: 307, headers: { Location: "https://elsewhere.example/" } });
+    const data = await run(fixture, "createMultiple", { records: named("Redirected", 6), batchSize: "2", maxParallelism: "1" });
+    expect(writes(fixture.emulator.takeRequests())).toHaveLength(1);
+    expect(outcomes(data.results)).toEqual(["Failed", "Failed", ...Array(4).fill("NotStarted")]);
+    expect(data.nextIndex).toBe(2);
+    expect(accountsNamed(fixture.emulator, "Redirected")).toEqual([]);
+  });
+
+  it("reports a CreateMultiple chunk that timed out as unknown and never sends it again", async () => {
+    fixture.emulator.inject({ method: "POST", path: CREATE, hang: true });
+    // The emulator never answers: the attempt's own timeout ends it, the only real wait in this file.
+    const client = createDataverseClient(fixture.connection, { timeoutMs: 100 });
+    const request = { message: "CreateMultiple" as const, entitySetName: "accounts", startIndex: 0, batchSize: 2, maxParallelism: 1 };
+    const data = await runBulk(client, { ...request, records: named("Hung", 4), maxDurationMs: 600_000 });
+    expect(writes(fixture.emulator.takeRequests())).toHaveLength(2);
+    expect(outcomes(data.results)).toEqual(["OutcomeUnknown", "OutcomeUnknown", "Created", "Created"]);
+    expect(data.results[0].error?.message).toMatch(/no complete answer within 100 ms/);
+    expect(
+      accountsNamed(fixture.emulator, "Hung")
+        .map((record) => record.name)
+        .sort(),
+    ).toEqual(["Hung 2", "Hung 3"]);
+  });
+
+  it("reports a CreateMultiple chunk answered 200 with a body it cannot read as created, without ids", async () => {
+    fixture.emulator.inject({ method: "POST", path: CREATE, status: 200, afterHandling: true, body: "<html>OK</html>" });
+    const data = await run(fixture, "createMultiple", { records: named("Unread", 4), batchSize: "2", maxParallelism: "1" });
+    expect(writes(fixture.emulator.takeRequests())).toHaveLength(2);
+    expect(outcomes(data.results)).toEqual(Array(4).fill("Created"));
+    expect(data.results.map((result: BulkRecordResult) => result.id !== undefined)).toEqual([false, false, true, true]);
+    expect(accountsNamed(fixture.emulator, "Unread")).toHaveLength(4);
+  });
+
+  it("pauses for a chunk's 429 as it asks, even with a body that is no JSON, and counts it once", async () => {
+    const body = "<html>Too Many Requests</html>";
+    fixture.emulator.inject({ method: "POST", path: CREATE, status: 429, headers: { "Retry-After": "2" }, body });
+    const data = await run(fixture, "createMultiple", { records: named("Paused", 4), batchSize: "2", maxParallelism: "1" });
+    const sent = fixture.emulator.takeRequests();
+    expect(writes(sent)).toHaveLength(3);
+    // Bulk's own pause, the one Retry-After asked for; the loop did not retry the 429 on its own.
+    expect(clock.slept).toEqual([2000]);
+    expect(data).toMatchObject({ throttled: 1, requests: sent.length, counts: { Created: 4 } });
+    expect(accountsNamed(fixture.emulator, "Paused")).toHaveLength(4);
+  });
+
+  it.each<[string, InjectedFault]>([
+    ["a gateway fault", { status: 502, headers: { "Retry-After": "0" }, body: "" }],
+    ["a dropped connection", { drop: true }],
+  ])("sends an UpsertMultiple chunk whose answer was lost (%s) again, as it is idempotent", async (_case, fault) => {
     const upsert = "accounts/Microsoft.Dynamics.CRM.UpsertMultiple";
-    fixture.emulator.inject({ method: "POST", path: upsert, status: 502, afterHandling: true, headers: { "Retry-After": "0" }, body: "" });
+    fixture.emulator.inject({ method: "POST", path: upsert, afterHandling: true, ...fault });
     const records = [1, 2].map((n) => ({ "@odata.id": `accounts(accountnumber='UP-${n}')`, name: `Upsert ${n}` }));
     const data = await run(fixture, "upsertMultiple", { records });
     expect(writes(fixture.emulator.takeRequests()).map((request) => request.path)).toEqual([upsert, upsert]);
@@ -88,6 +169,19 @@ describe("bulk writes", () => {
     expect(accountsNamed(fixture.emulator, "Upsert")).toHaveLength(2);
     // UpsertMultiple answers 204 without ids; a record named by alternate key has none to report.
     expectSameShape(data, example("upsertMultiple"), { optional: ["id"] });
+  });
+
+  it("reports an UpsertMultiple chunk as unknown when every answer within the budget is lost", async () => {
+    const upsert = "accounts/Microsoft.Dynamics.CRM.UpsertMultiple";
+    fixture.emulator.inject({ method: "POST", path: upsert, afterHandling: true, status: 502, body: "", times: 1000 });
+    const records = [{ "@odata.id": "accounts(accountnumber='GONE-1')", name: "Gone 1" }];
+    const data = await run(fixture, "upsertMultiple", { records });
+    const sent = writes(fixture.emulator.takeRequests());
+    expect(sent.length).toBeGreaterThan(1);
+    expect(sent.every((request) => request.path === upsert)).toBe(true);
+    expect(data.results[0]).toMatchObject({ outcome: "OutcomeUnknown", success: false, error: { code: "OutcomeUnknown" } });
+    // Written, and only once for all the attempts: an upsert repeated names the same record.
+    expect(accountsNamed(fixture.emulator, "Gone")).toHaveLength(1);
   });
 
   it("upserts by alternate key, updating the records that exist and creating the rest", async () => {
@@ -164,7 +258,7 @@ describe("bulk writes", () => {
 });
 
 describe("bulk writes under service protection", () => {
-  const fixture = useEmulator({ serviceProtection: { enabled: true, windowMs: 100, maxRequests: 3, dopHint: 6 } });
+  const fixture = useEmulator({ serviceProtection: { enabled: true, windowMs: 100, maxRequests: 3, dopHint: 6 }, clock: clock.server });
 
   it("honours Retry-After on every 429 and ends with every record written once", async () => {
     const refusedBefore = fixture.emulator.serviceProtection.refused;
@@ -172,23 +266,31 @@ describe("bulk writes under service protection", () => {
     const refused = fixture.emulator.serviceProtection.refused - refusedBefore;
     expect(refused).toBeGreaterThan(0);
     expect(data.throttled).toBe(refused);
+    // Bulk paused for what the emulator asked (its window frees within 100 ms), never the 1 s it waits when not told,
+    // once for each wave of 429s; the loop paused for none of them, as bulk takes every chunk's 429 itself.
+    expect(clock.slept.length).toBeGreaterThan(0);
+    expect(clock.slept.length).toBeLessThanOrEqual(refused);
+    expect(Math.max(...clock.slept)).toBeLessThanOrEqual(100);
     expect(data.counts).toMatchObject({ Created: 60, Failed: 0, OutcomeUnknown: 0, NotStarted: 0 });
     const stored = accountsNamed(fixture.emulator, "Throttled");
     expect(new Set(stored.map((record) => record.name)).size).toBe(60);
     expect(stored).toHaveLength(60);
-    // Every request counted: 12 chunks written, each refusal, and the two lookups of the table.
+    // Every request counted once: 12 chunks written, each refusal, and the two lookups of the table.
     expect(data.requests).toBe(12 + refused + 2);
+    expect(fixture.emulator.takeRequests()).toHaveLength(data.requests);
   });
 });
 
 describe("bulk writes over a time budget", () => {
-  const fixture = useEmulator({ serviceProtection: { costPerRequestMs: 25 } });
+  const fixture = useEmulator({ serviceProtection: { costPerRequestMs: 25 }, clock: clock.server });
 
   it("stops starting chunks at maxDurationSeconds and resumes from nextIndex without writing anything twice", async () => {
     const records = named("Resume", 12);
-    const first = await run(fixture, "createMultiple", { records, batchSize: "1", maxParallelism: "1", maxDurationSeconds: "0.1" });
-    expect(first.nextIndex).toBeGreaterThan(0);
-    expect(first.nextIndex).toBeLessThan(12);
+    const first = await run(fixture, "createMultiple", { records, batchSize: "1", maxParallelism: "1", maxDurationSeconds: "0.2" });
+    // Every request costs 25 ms of the clock's time: the two lookups of the table end at 50 ms, chunk k at 75 + 25k ms.
+    // A chunk starts while the time so far and an average chunk's fit in 200 ms: chunks 0 to 5.
+    expect(first.nextIndex).toBe(6);
+    expect(first.elapsedMs).toBe(200);
     const done = first.results.filter((result: { outcome: string }) => result.outcome === "Created");
     expect(done.map((result: { index: number }) => result.index)).toEqual([...Array(first.nextIndex).keys()]);
     expect(first.counts.NotStarted).toBe(12 - first.nextIndex);

@@ -18,7 +18,7 @@ import { answerTokenRequest, authorizeRedirect, createTokenIssuer, type TokenIss
 import type { EmuContext, EmuRequest, EmuResponse } from "./types";
 import { seedSdkMessages, startWebhookDelivery, webhookTables } from "./webhooks";
 import { seedBulkMessages } from "./bulk";
-import { ServiceProtection, type ServiceProtectionOptions } from "./serviceProtection";
+import { ServiceProtection, type EmulatorClock, type ServiceProtectionOptions } from "./serviceProtection";
 
 const API_PREFIX = "/api/data/v9.2/";
 const JSON_TYPE = "application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8";
@@ -65,6 +65,8 @@ export interface EmulatorOptions {
   seed?: boolean;
   /** Dataverse's service protection limits and simulated server cost (off and free by default). */
   serviceProtection?: Partial<ServiceProtectionOptions>;
+  /** The time service protection measures its windows and spends its costs in (real time by default). */
+  clock?: EmulatorClock;
 }
 
 export interface Emulator {
@@ -156,7 +158,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
   seedSdkMessages(store);
   addFileColumns(store);
   seedBulkMessages(store);
-  const protection = new ServiceProtection(options.serviceProtection);
+  const protection = new ServiceProtection(options.serviceProtection, options.clock);
   if (options.seed !== false) seedStore(store);
   const requests: RecordedRequest[] = [];
   const faults: (InjectedFault & { remaining: number })[] = [];

@@ -8,6 +8,8 @@
  * the limits as it is in Dataverse. Everything is configurable and scaled down in time for tests: with a
  * window of milliseconds, `Retry-After` is a decimal number of seconds (Dataverse sends whole seconds).
  * Off unless `enabled`; the costs apply either way (default 0). Every response carries `x-ms-dop-hint`.
+ * Its time is a clock of its own (real time by default): a test gives it the client's, so a window frees
+ * as the client pauses and a cost is spent without waiting, whatever the machine's speed.
  */
 import { bulkTargetCount } from "./bulk";
 import type { EmuRequest, EmuResponse } from "./types";
@@ -56,7 +58,16 @@ export interface Ticket {
   leave(): void;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** The windows and the costs measured in it; the client's `Clock` fits. */
+export interface EmulatorClock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+const realTime: EmulatorClock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
 
 /** `$batch` parts are counted by their request lines, which is all the cost needs. */
 const operationCount = (request: EmuRequest): number =>
@@ -75,7 +86,10 @@ export class ServiceProtection {
   private readonly admitted = new Map<string, Admitted[]>();
   private readonly concurrent = new Map<string, number>();
 
-  constructor(options: Partial<ServiceProtectionOptions> = {}) {
+  constructor(
+    options: Partial<ServiceProtectionOptions> = {},
+    private readonly clock: EmulatorClock = realTime,
+  ) {
     this.options = { ...DATAVERSE_LIMITS, ...options };
   }
 
@@ -92,19 +106,19 @@ export class ServiceProtection {
   /** Admits or refuses one request of a user (the caller's token stands for the user). */
   enter(user: string, request: EmuRequest): Ticket {
     const costMs = this.costOf(request);
-    const work = () => (costMs > 0 ? sleep(costMs) : Promise.resolve());
+    const work = () => (costMs > 0 ? this.clock.sleep(costMs) : Promise.resolve());
     const refused = this.options.enabled ? this.check(user) : undefined;
     if (refused) {
       this.refusals[refused.code] = (this.refusals[refused.code] ?? 0) + 1;
       return { refusal: refused.response, work, leave: () => undefined };
     }
-    if (this.options.enabled) this.windowOf(user).push({ at: Date.now(), costMs });
+    if (this.options.enabled) this.windowOf(user).push({ at: this.clock.now(), costMs });
     this.concurrent.set(user, (this.concurrent.get(user) ?? 0) + 1);
     return { work, leave: () => this.concurrent.set(user, (this.concurrent.get(user) ?? 1) - 1) };
   }
 
   private windowOf(user: string): Admitted[] {
-    const since = Date.now() - this.options.windowMs;
+    const since = this.clock.now() - this.options.windowMs;
     const entries = (this.admitted.get(user) ?? []).filter((entry) => entry.at > since);
     this.admitted.set(user, entries);
     return entries;
@@ -121,7 +135,7 @@ export class ServiceProtection {
       };
     }
     const entries = this.windowOf(user);
-    const now = Date.now();
+    const now = this.clock.now();
     if (entries.length >= maxRequests) {
       const code = LIMIT_CODES.requests;
       const wait = entries[entries.length - maxRequests].at + windowMs - now;
