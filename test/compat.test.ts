@@ -1,29 +1,21 @@
 /**
  * A flow built on Prismatic's own Microsoft Dynamics 365 component must switch to this one
  * without edits. The target is written down as data in the shared reference
- * (prismatic-ms-dynamics-surface.json): every connection, action, trigger and data source,
+ * (prismatic-ms-dynamics-surface.json, copied to test/fixtures): every connection, action, trigger and data source,
  * their input keys, and the shape of what each really returns. This checks every one of them
  * against the component, and runs each through the harness against the emulator: its real
  * output must have every key of the old output with the same JSON type.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import component from "../src";
 import { exampleRemoteExecutionContext } from "../src/triggers/examples";
 import { SEED } from "./emulator/seed";
 import { harness, runAction, useEmulator } from "./support";
 import { payloadFor } from "./triggers/support";
 
-const SURFACE_FILE = "shared/reference/prismatic-ms-dynamics-surface.json";
-
-/** The shared reference sits beside the repository (../shared) or beside the worktrees' parent. */
-const findSurface = (): string => {
-  for (let directory = join(__dirname, ".."); ; directory = dirname(directory)) {
-    const candidate = join(directory, SURFACE_FILE);
-    if (existsSync(candidate)) return candidate;
-    if (dirname(directory) === directory) throw new Error(`${SURFACE_FILE} was not found above ${__dirname}`);
-  }
-};
+/** A copy of the shared reference, kept with the tests so a clean clone checks itself. */
+const SURFACE_FILE = join(__dirname, "fixtures", "prismatic-ms-dynamics-surface.json");
 
 interface SurfaceInput {
   key: string;
@@ -42,7 +34,7 @@ interface Surface {
   dataSources: SurfaceEntry[];
 }
 
-const surface = JSON.parse(readFileSync(findSurface(), "utf8")) as Surface;
+const surface = JSON.parse(readFileSync(SURFACE_FILE, "utf8")) as Surface;
 
 /** Inputs added after the primary commit; the structured Pagination objects are not offered (their inputs are, top level). */
 const inputKeysOf = (entry: SurfaceEntry): string[] => [
