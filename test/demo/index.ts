@@ -12,6 +12,7 @@
 import type { Connection } from "@prismatic-io/spectral";
 import { startEmulator, type Emulator } from "../emulator/server";
 import { batchCreate, batchDelete, fetchXmlQuery } from "./batch";
+import { bulkWrites } from "./bulk";
 import { entityActions } from "./entities";
 import { files } from "./files";
 import { cleanUp, report, type Demo } from "./harness";
@@ -76,6 +77,7 @@ const run = async (demo: Demo): Promise<void> => {
   const batchIds = await batchCreate(demo);
   await fetchXmlQuery(demo);
   await batchDelete(demo, batchIds);
+  await bulkWrites(demo);
   await rawRequests(demo);
   await currentUser(demo);
   await relationships(demo);
