@@ -68,6 +68,12 @@ export interface BatchOptions {
   continueOnError: boolean;
   /** Sent as headers on every operation's part. */
   requestOptions?: RequestOptions;
+  /** The inputs the options came from, which their errors name. */
+  labels: BatchLabels;
+}
+
+export interface BatchLabels {
+  atomic: string;
 }
 
 export interface BatchResponsePart {
@@ -415,8 +421,8 @@ export const executeBatch = async (
 ): Promise<BatchOperationResult[]> => {
   if (options.atomic && operations.length > MAX_BATCH_OPERATIONS) {
     throw new InputError(
-      "Atomic",
-      `a change set holds at most ${MAX_BATCH_OPERATIONS} operations, but ${operations.length} were given: turn Atomic off, or split the operations into steps of at most ${MAX_BATCH_OPERATIONS}.`,
+      options.labels.atomic,
+      `a change set holds at most ${MAX_BATCH_OPERATIONS} operations, but ${operations.length} were given: turn ${options.labels.atomic} off, or split the operations into steps of at most ${MAX_BATCH_OPERATIONS}.`,
     );
   }
   const indexed = operations.map((operation, index) => ({
