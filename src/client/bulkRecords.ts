@@ -123,7 +123,7 @@ export const toBulkItems = (
     const target = { ...record, "@odata.type": type };
     const data = withoutKeys(record, ["@odata.type", "@odata.id"]);
     if (message === "CreateMultiple") {
-      return { index, target, operation: { action: "create", collection: entitySetName, data } };
+      return { index, target, operation: { action: "create", entitySetName, data } };
     }
     if (message === "UpdateMultiple") {
       const id = updateIdOf(record, table, index, inputLabel);
@@ -131,14 +131,14 @@ export const toBulkItems = (
       refuseRepeats(ids, id, index, "UpdateMultiple would ignore the later one; merge the two records.", inputLabel);
       const operation: BatchOperation = {
         action: "update",
-        collection: entitySetName,
+        entitySetName,
         key: { kind: "id", id },
         data: withoutKeys(data, [table.primaryIdAttribute]),
       };
       return { index, id, target, operation };
     }
     const key = checkedKey ?? upsertKeyOf(record, entitySetName, index, inputLabel);
-    const operation: BatchOperation = { action: "upsert", collection: entitySetName, key, data };
+    const operation: BatchOperation = { action: "upsert", entitySetName, key, data };
     return { index, id: key.kind === "id" ? key.id : undefined, target, operation };
   });
 };
