@@ -25,8 +25,7 @@ export type BatchAction = "create" | "update" | "upsert" | "delete";
 
 export interface BatchOperation {
   action: BatchAction;
-  /** Entity set name. */
-  collection: string;
+  entitySetName: string;
   /** Required for update, upsert and delete. */
   key?: RecordKey;
   /** Required for create, update and upsert. */
@@ -49,6 +48,7 @@ export interface BatchOperationResult {
   /** The operation's position in the input, from 0. */
   index: number;
   action: BatchAction;
+  /** The entity set name, under the key the batch JSON gives it. */
   collection: string;
   /**
    * The operation's own HTTP status; null when Dataverse gave it none: rolled back, not
@@ -68,6 +68,12 @@ export interface BatchOptions {
   continueOnError: boolean;
   /** Sent as headers on every operation's part. */
   requestOptions?: RequestOptions;
+  /** The inputs the options came from, which their errors name. */
+  labels: BatchLabels;
+}
+
+export interface BatchLabels {
+  atomic: string;
 }
 
 export interface BatchResponsePart {
@@ -89,7 +95,8 @@ const CRLF = "\r\n";
  * as text in one go: a change set holds up to 1000 of these, so no header objects are built.
  */
 const operationRequest = (operation: BatchOperation): string => {
-  const path = operation.action === "create" || !operation.key ? operation.collection : recordPath(operation.collection, operation.key);
+  const path =
+    operation.action === "create" || !operation.key ? operation.entitySetName : recordPath(operation.entitySetName, operation.key);
   const prefer = operation.returnRepresentation && operation.action !== "delete" ? ["return=representation"] : [];
   // Without If-Match an update of a record that is not there would create it.
   const own: Record<string, string> = operation.action === "update" ? { "If-Match": "*" } : {};
@@ -177,24 +184,40 @@ const parseRecord = (part: BatchResponsePart): EntityRecord | undefined => {
 const keyId = (operation: BatchOperation): string | undefined => (operation.key?.kind === "id" ? operation.key.id : undefined);
 
 const describeOperation = (operation: IndexedOperation): string =>
-  `operation ${operation.index} (${operation.action} ${operation.collection})`;
+  `operation ${operation.index} (${operation.action} ${operation.entitySetName})`;
 
 /** Built field by field, as it runs once per operation of up to 1000. */
 const resultOf = (operation: IndexedOperation, part: BatchResponsePart): BatchOperationResult => {
-  const { index, action, collection } = operation;
+  const { index, action, entitySetName } = operation;
   if (!isSuccess(part.status)) {
     const { code, message } = readErrorBody(part.body, part.headers["content-type"]);
-    return { index, action, collection, status: part.status, success: false, id: keyId(operation), error: { code: code ?? "", message } };
+    return {
+      index,
+      action,
+      collection: entitySetName,
+      status: part.status,
+      success: false,
+      id: keyId(operation),
+      error: { code: code ?? "", message },
+    };
   }
   const record = parseRecord(part);
-  const id = idFromEntityIdHeader(part.headers["odata-entityid"]) ?? recordIdOf(collection, record) ?? keyId(operation);
-  return { index, action, collection, status: part.status, success: true, id, data: operation.returnRepresentation ? record : undefined };
+  const id = idFromEntityIdHeader(part.headers["odata-entityid"]) ?? recordIdOf(entitySetName, record) ?? keyId(operation);
+  return {
+    index,
+    action,
+    collection: entitySetName,
+    status: part.status,
+    success: true,
+    id,
+    data: operation.returnRepresentation ? record : undefined,
+  };
 };
 
 const unsettled = (operation: IndexedOperation, code: string, message: string): BatchOperationResult => ({
   index: operation.index,
   action: operation.action,
-  collection: operation.collection,
+  collection: operation.entitySetName,
   status: null,
   success: false,
   id: keyId(operation),
@@ -210,7 +233,7 @@ const unsettled = (operation: IndexedOperation, code: string, message: string): 
 const appliedUnanswered = (operation: IndexedOperation): BatchOperationResult => ({
   index: operation.index,
   action: operation.action,
-  collection: operation.collection,
+  collection: operation.entitySetName,
   status: null,
   success: true,
   id: keyId(operation),
@@ -415,8 +438,8 @@ export const executeBatch = async (
 ): Promise<BatchOperationResult[]> => {
   if (options.atomic && operations.length > MAX_BATCH_OPERATIONS) {
     throw new InputError(
-      "Atomic",
-      `a change set holds at most ${MAX_BATCH_OPERATIONS} operations, but ${operations.length} were given: turn Atomic off, or split the operations into steps of at most ${MAX_BATCH_OPERATIONS}.`,
+      options.labels.atomic,
+      `a change set holds at most ${MAX_BATCH_OPERATIONS} operations, but ${operations.length} were given: turn ${options.labels.atomic} off, or split the operations into steps of at most ${MAX_BATCH_OPERATIONS}.`,
     );
   }
   const indexed = operations.map((operation, index) => ({

@@ -56,7 +56,17 @@ export interface BulkRequest {
   maxDurationMs: number;
   /** `MSCRM.BypassBusinessLogicExecution`: `CustomSync`, `CustomAsync` or both. */
   bypassBusinessLogic?: string;
+  /** The inputs the request came from, which its errors name; a caller without inputs is told the request's own field. */
+  labels?: BulkLabels;
 }
+
+export interface BulkLabels {
+  entitySetName: string;
+  records: string;
+  startIndex: string;
+}
+
+const REQUEST_FIELDS: BulkLabels = { entitySetName: "entitySetName", records: "records", startIndex: "startIndex" };
 
 const APPLIED: Record<BulkMessage, BulkOutcome> = { CreateMultiple: "Created", UpdateMultiple: "Updated", UpsertMultiple: "Upserted" };
 /** Until Dataverse sends its hint. */
@@ -70,7 +80,12 @@ interface DescribedTable extends BulkTable {
 /** Remembered per environment and entity set: metadata and message support do not change between steps. */
 const described = new Map<string, Promise<DescribedTable>>();
 
-const lookUpTable = async (client: DataverseClient, entitySetName: string, counts: RequestTally): Promise<DescribedTable> => {
+const lookUpTable = async (
+  client: DataverseClient,
+  entitySetName: string,
+  counts: RequestTally,
+  inputLabel: string,
+): Promise<DescribedTable> => {
   const definitions = await client.send<{ value?: Record<string, unknown>[] }>({
     method: "GET",
     path: "EntityDefinitions",
@@ -82,7 +97,7 @@ const lookUpTable = async (client: DataverseClient, entitySetName: string, count
   const primaryIdAttribute = String(definition?.PrimaryIdAttribute ?? "");
   if (!isName(logicalName) || !isName(primaryIdAttribute)) {
     throw new InputError(
-      "Entity Type",
+      inputLabel,
       `no table has the entity set name '${entitySetName}': pick one from the list, for example 'accounts'.`,
     );
   }
@@ -101,11 +116,16 @@ const lookUpTable = async (client: DataverseClient, entitySetName: string, count
   return { logicalName, primaryIdAttribute, messages: names.filter((name) => /Multiple$/.test(name as string)) as string[] };
 };
 
-const describeTable = (client: DataverseClient, entitySetName: string, counts: RequestTally): Promise<DescribedTable> => {
+const describeTable = (
+  client: DataverseClient,
+  entitySetName: string,
+  counts: RequestTally,
+  inputLabel: string,
+): Promise<DescribedTable> => {
   const key = `${client.webApi.root}|${entitySetName.toLowerCase()}`;
   let table = described.get(key);
   if (!table) {
-    table = lookUpTable(client, entitySetName, counts);
+    table = lookUpTable(client, entitySetName, counts, inputLabel);
     described.set(key, table);
     table.catch(() => described.delete(key));
   }
@@ -277,17 +297,17 @@ export const runBulk = async (client: DataverseClient, request: BulkRequest): Pr
   // The loop's clock, so a test's pauses take no time and its budget does not depend on the machine's speed.
   const clock = getClock();
   const began = clock.now();
-  const { message, entitySetName, startIndex, batchSize } = request;
-  const records = checkRecords(message, entitySetName, request.records);
+  const { message, entitySetName, startIndex, batchSize, labels = REQUEST_FIELDS } = request;
+  const records = checkRecords(message, entitySetName, request.records, labels.records);
   if (startIndex >= records.length) {
     throw new InputError(
-      "Start Index",
+      labels.startIndex,
       `is ${startIndex}, but there are only ${records.length} records: give a number from 0 to ${records.length - 1}.`,
     );
   }
   const counts: RequestTally = { requests: 0, throttled: 0 };
-  const table = await describeTable(client, entitySetName, counts);
-  const items = toBulkItems(message, entitySetName, table, records, startIndex);
+  const table = await describeTable(client, entitySetName, counts, labels.entitySetName);
+  const items = toBulkItems(message, entitySetName, table, records, startIndex, labels.records);
   const sentAs = supports(table, message) ? message : "$batch";
   const senderOptions = { message, entitySetName, headers: headersFor(request), counts };
   const sender = sentAs === "$batch" ? changeSetSender(client, senderOptions) : bulkMessageSender(client, senderOptions);

@@ -69,10 +69,10 @@ const BULK_RETRY: Partial<RetryOptions> = { retryAllErrors: false };
 
 /**
  * A failed send as an answer about its chunk; anything but a DataverseError is a fault of ours and is thrown.
- * The loop says `outcomeUnknown` for a CreateMultiple chunk it could not resend. An Update or Upsert chunk
- * it resends as `repeatable`, which the loop takes for a read, so a lost answer there is told by its kind.
+ * The loop says `outcomeUnknown` for a chunk whose answer was lost: a CreateMultiple one it could not resend,
+ * an idempotent one it resent until its budget ran out.
  */
-const answerOf = (error: unknown, repeatable: boolean): ChunkAnswer => {
+const answerOf = (error: unknown): ChunkAnswer => {
   if (!(error instanceof DataverseError)) throw error;
   const failure: BulkFailure = { status: error.status, code: error.code, message: error.message };
   // The client would not send it (a redirect, a header Node cannot send): nothing was written, and every chunk would meet the same.
@@ -80,8 +80,7 @@ const answerOf = (error: unknown, repeatable: boolean): ChunkAnswer => {
   if (error.outcomeUnknown) return { kind: "unknown", failure };
   // A cut-off answer keeps its status only where it refused the request (a 4xx): then nothing was written.
   const noAnswer = (error.kind === "network" || error.kind === "timeout") && error.status === undefined;
-  if (repeatable && (noAnswer || GATEWAY_FAULTS.has(error.status ?? 0))) return { kind: "unknown", failure };
-  // A CreateMultiple chunk without an answer and not unknown never left: Dataverse cannot be reached, for any chunk.
+  // A chunk without an answer and not unknown never left: Dataverse cannot be reached, for any chunk.
   return { kind: "failed", failure, fatal: noAnswer || isFatal(error.status, error.code) };
 };
 
@@ -117,7 +116,7 @@ const targetsBody = (items: BulkItem[]): { contentType: string; text: string } =
 };
 
 /** Update and UpsertMultiple set the same values again if repeated; a repeated CreateMultiple creates twice. */
-const isRepeatable = (message: BulkMessage): boolean => message !== "CreateMultiple";
+const isIdempotent = (message: BulkMessage): boolean => message !== "CreateMultiple";
 
 /** CreateMultiple's `Ids`, in `Targets` order; none where the answer (applied all the same) cannot be read. */
 const idsOf = (text: string): unknown => {
@@ -141,7 +140,7 @@ export const bulkMessageSender = (client: DataverseClient, options: SenderOption
         // Read here, so that a 429 whose body is no JSON still pauses every chunk.
         responseKind: "text",
         acceptStatus: (status) => status === 429,
-        repeatable: isRepeatable(message),
+        idempotent: isIdempotent(message),
       });
       if (response.status === 429) return throttledBy(response);
       const ids = idsOf(response.text);
@@ -149,7 +148,7 @@ export const bulkMessageSender = (client: DataverseClient, options: SenderOption
       const listed = Array.isArray(ids) && ids.length === items.length ? ids.map((id) => (typeof id === "string" ? id : undefined)) : [];
       return { kind: "applied", ids: items.map((item, position) => listed[position] ?? item.id) };
     } catch (error) {
-      return answerOf(error, isRepeatable(message));
+      return answerOf(error);
     }
   },
 });
@@ -211,12 +210,12 @@ export const changeSetSender = (client: DataverseClient, options: SenderOptions)
         responseKind: "text",
         // A rolled-back change set answers 4xx with the multipart body that says which operation failed.
         acceptStatus: (status) => status === 429 || (status >= 400 && !GATEWAY_FAULTS.has(status)),
-        repeatable: isRepeatable(message),
+        idempotent: isIdempotent(message),
       });
       if (response.status === 429) return throttledBy(response);
       return readChangeSet(items, response);
     } catch (error) {
-      return answerOf(error, isRepeatable(message));
+      return answerOf(error);
     }
   },
 });

@@ -56,6 +56,8 @@ export interface FetchXmlQuery {
   fetch: XmlNode;
   /** A `top` or aggregate query returns one result and cannot be paged. */
   pageable: boolean;
+  /** The input the query came from, which its errors name. */
+  inputLabel: string;
 }
 
 const elementName = (node: XmlNode): string | undefined => Object.keys(node).find((key) => !NOT_ELEMENTS.has(key) && !key.startsWith("?"));
@@ -79,7 +81,7 @@ const describeXmlError = (error: { msg: string; line?: number; col?: number }): 
 };
 
 /** Parses and checks a FetchXML query; every problem is an InputError, found before any request. */
-export const parseFetchXml = (text: string, inputLabel = "XML Query"): FetchXmlQuery => {
+export const parseFetchXml = (text: string, inputLabel: string): FetchXmlQuery => {
   const xml = (text.startsWith("\uFEFF") ? text.slice(1) : text).trim();
   if (!xml) {
     throw new InputError(inputLabel, `is required: give a FetchXML query such as <fetch><entity name="account" /></fetch>.`);
@@ -105,7 +107,7 @@ export const parseFetchXml = (text: string, inputLabel = "XML Query"): FetchXmlQ
   const attributes = attributesOf(fetch);
   const aggregate = attributes[`${ATTRIBUTE}aggregate`]?.trim().toLowerCase() === "true";
   const top = attributes[`${ATTRIBUTE}top`];
-  return { fetch, pageable: !aggregate && top === undefined };
+  return { fetch, pageable: !aggregate && top === undefined, inputLabel };
 };
 
 const isBlankText = (node: XmlNode): boolean => TEXT in node && !String(node[TEXT]).trim();
@@ -221,17 +223,17 @@ const decodeNextPageId = (value: string): string => {
  * (the whole annotation), or URL-encoded once or twice on the way through a flow, or
  * XML-escaped as it stands in a `paging-cookie` attribute.
  */
-export const parseNextPageId = (value: string, inputLabel = "Next Page Id"): PagingCookie => {
+export const parseNextPageId = (value: string, inputLabel: string): PagingCookie => {
   const text = decodeNextPageId(value);
   const validation = XMLValidator.validate(text);
   if (text.startsWith("<") && validation !== true) {
-    throw new InputError(inputLabel, `${describeXmlError(validation.err)} Give the Next Page Id a previous run returned, unchanged.`);
+    throw new InputError(inputLabel, `${describeXmlError(validation.err)} Give the ${inputLabel} a previous run returned, unchanged.`);
   }
   const cookie = validation === true ? parseCookieElement(text) : undefined;
   if (!cookie) {
     throw new InputError(
       inputLabel,
-      `is not a FetchXML paging cookie: give the Next Page Id a previous run returned, such as <cookie page="1"><accountid last="{…}" first="{…}" /></cookie>.`,
+      `is not a FetchXML paging cookie: give the ${inputLabel} a previous run returned, such as <cookie page="1"><accountid last="{…}" first="{…}" /></cookie>.`,
     );
   }
   if ("pagingcookie" in cookie) {
@@ -244,14 +246,25 @@ export const parseNextPageId = (value: string, inputLabel = "Next Page Id"): Pag
 export const mergeAnnotations = (requested: string[] = []): string[] =>
   requested.includes("*") ? ["*"] : [...new Set([PAGING_COOKIE_ANNOTATION, MORE_RECORDS_ANNOTATION, ...requested])];
 
+/** The inputs a page is asked for with, which paging errors name. */
+export interface FetchXmlPageLabels {
+  pageNumber: string;
+  nextPageId: string;
+}
+
 export interface FetchXmlRequest {
   query: FetchXmlQuery;
-  pageNumber?: number;
-  nextPageId?: string;
   /** Annotation names, or `*`. */
   includeAnnotations?: string[];
   /** Impersonation and formatted values; the annotations they ask for join `includeAnnotations`. */
   requestOptions?: RequestOptions;
+}
+
+/** One page, by its number or by the paging cookie a previous page returned. */
+export interface FetchXmlPageRequest extends FetchXmlRequest {
+  pageNumber?: number;
+  nextPageId?: string;
+  labels: FetchXmlPageLabels;
 }
 
 export interface FetchXmlPage {
@@ -274,23 +287,26 @@ interface FetchXmlBody {
 }
 
 /** The page to ask for: the cookie's page plus one, which an explicit Page Number must agree with. */
-const startPosition = (request: FetchXmlRequest, count: number): PagingPosition => {
-  const { query, pageNumber, nextPageId } = request;
+const startPosition = (request: FetchXmlPageRequest, count: number): PagingPosition => {
+  const { query, pageNumber, nextPageId, labels } = request;
   if (!nextPageId) {
     // The query's own page and paging-cookie stand unless a Page Number replaces them.
     return pageNumber
       ? { page: pageNumber, count }
       : { page: pageOf(fetchAttribute(query, "page")) ?? 1, count, pagingCookie: fetchAttribute(query, "paging-cookie") };
   }
-  const cookie = parseNextPageId(nextPageId);
+  const cookie = parseNextPageId(nextPageId, labels.nextPageId);
   const page = cookie.page !== undefined ? cookie.page + 1 : pageNumber;
   if (page === undefined) {
-    throw new InputError("Page Number", "the Next Page Id does not say which page it ends: give the Page Number of the page to fetch.");
+    throw new InputError(
+      labels.pageNumber,
+      `the ${labels.nextPageId} does not say which page it ends: give the ${labels.pageNumber} of the page to fetch.`,
+    );
   }
   if (pageNumber !== undefined && pageNumber !== page) {
     throw new InputError(
-      "Page Number",
-      `${pageNumber} does not follow the Next Page Id, which ends page ${page - 1}: give ${page}, or leave Page Number empty.`,
+      labels.pageNumber,
+      `${pageNumber} does not follow the ${labels.nextPageId}, which ends page ${page - 1}: give ${page}, or leave ${labels.pageNumber} empty.`,
     );
   }
   return { page, count, pagingCookie: cookie.innerCookie };
@@ -303,7 +319,7 @@ const pageSizeOf = (query: FetchXmlQuery): number => {
   }
   const size = Number(count);
   if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
-    throw new InputError("XML Query", `<fetch count="${count}"> must be a whole number from 1 to ${MAX_PAGE_SIZE}.`);
+    throw new InputError(query.inputLabel, `<fetch count="${count}"> must be a whole number from 1 to ${MAX_PAGE_SIZE}.`);
   }
   return size;
 };
@@ -328,10 +344,15 @@ const readBatchPart = (part: BatchResponsePart, path: string): FetchXmlBody | un
   return parseJson<FetchXmlBody | undefined>(part.body, part.headers, context);
 };
 
-const sendLongFetchXml = async (client: DataverseClient, get: BatchGet, urlLength: number): Promise<FetchXmlBody | undefined> => {
+const sendLongFetchXml = async (
+  client: DataverseClient,
+  get: BatchGet,
+  urlLength: number,
+  inputLabel: string,
+): Promise<FetchXmlBody | undefined> => {
   if (urlLength > MAX_BATCH_URL_LENGTH) {
     throw new InputError(
-      "XML Query",
+      inputLabel,
       `is ${urlLength} characters long as a URL (URL-encoded, with its paging), more than the ${MAX_BATCH_URL_LENGTH} Dataverse accepts even inside $batch: shorten the query (fewer values in an in condition, fewer attributes) or split it into several queries.`,
     );
   }
@@ -348,7 +369,7 @@ const sendFetchXml = async (client: DataverseClient, entitySetName: string, requ
   const urlLength = withQuery(client.resolve(entitySetName), get.query).length;
   const body =
     urlLength > MAX_DIRECT_URL_LENGTH
-      ? await sendLongFetchXml(client, { ...get, batchHeaders: get.headers }, urlLength)
+      ? await sendLongFetchXml(client, { ...get, batchHeaders: get.headers }, urlLength, request.query.inputLabel)
       : (await client.send<FetchXmlBody>({ method: "GET", ...get })).data;
   valueCollection(body, { method: "GET", path: entitySetName });
   return body as FetchXmlBody & { value: EntityRecord[] };
@@ -374,20 +395,23 @@ const toPage = (body: FetchXmlBody & { value: EntityRecord[] }, pageNumber: numb
   };
 };
 
-const refuseUnpageable = (request: FetchXmlRequest): void => {
+const refuseUnpageable = (request: FetchXmlPageRequest): void => {
   if (request.pageNumber !== undefined || request.nextPageId) {
     throw new InputError(
-      request.nextPageId ? "Next Page Id" : "Page Number",
+      request.nextPageId ? request.labels.nextPageId : request.labels.pageNumber,
       "a query with top or an aggregate returns one result and cannot be paged: remove the page input, or the top or aggregate attribute.",
     );
   }
 };
 
 /** One page of a FetchXML query; a `top` or aggregate query is sent as it is. */
-export const runFetchXml = async (client: DataverseClient, entitySetName: string, request: FetchXmlRequest): Promise<FetchXmlPage> => {
+const runUnpaged = async (client: DataverseClient, entitySetName: string, request: FetchXmlRequest): Promise<FetchXmlPage> =>
+  toPage(await sendFetchXml(client, entitySetName, request, buildFetchXml(request.query)), 1);
+
+export const runFetchXml = async (client: DataverseClient, entitySetName: string, request: FetchXmlPageRequest): Promise<FetchXmlPage> => {
   if (!request.query.pageable) {
     refuseUnpageable(request);
-    return toPage(await sendFetchXml(client, entitySetName, request, buildFetchXml(request.query)), 1);
+    return runUnpaged(client, entitySetName, request);
   }
   const position = startPosition(request, pageSizeOf(request.query));
   return toPage(await sendFetchXml(client, entitySetName, request, buildFetchXml(request.query, position)), position.page);
@@ -419,16 +443,15 @@ export const runFetchXmlAll = async (
   request: FetchXmlRequest,
   limits: FetchAllLimits,
 ): Promise<FetchXmlPage> => {
-  const all = { ...request, pageNumber: undefined, nextPageId: undefined };
   if (!request.query.pageable) {
-    return runFetchXml(client, entitySetName, all);
+    return runUnpaged(client, entitySetName, request);
   }
   const { simplePagingRows = SIMPLE_PAGING_LIMIT } = limits;
   const read = async (position: PagingPosition): Promise<CookiePage> => {
     if (!position.pagingCookie && (position.page - 1) * position.count >= simplePagingRows) {
       throw limits.pastSimplePaging(simplePagingRows);
     }
-    const page = toPage(await sendFetchXml(client, entitySetName, all, buildFetchXml(request.query, position)), position.page);
+    const page = toPage(await sendFetchXml(client, entitySetName, request, buildFetchXml(request.query, position)), position.page);
     const next = page.moreRecords ? { page: position.page + 1, count: position.count, pagingCookie: page.nextPageId } : undefined;
     return { items: page.records, next, page };
   };

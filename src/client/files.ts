@@ -21,7 +21,7 @@ const NOT_CHUNKABLE = "0x80090017";
 
 /** The inputs a caller's errors name: the client knows which value was wrong, the caller what it is called. */
 export interface FileInputLabels {
-  entityType: string;
+  entitySetName: string;
   columnName: string;
   fileContent: string;
 }
@@ -152,7 +152,7 @@ export const fileColumnOf = async (
   column: string,
   labels: FileInputLabels,
 ): Promise<FileColumn> => {
-  const table = await tableLogicalName(client, entitySetName, labels.entityType);
+  const table = await tableLogicalName(client, entitySetName, labels.entitySetName);
   let definition: MetadataDefinition;
   try {
     definition = await retrieveAttribute(client, { kind: "logicalName", logicalName: table }, { kind: "logicalName", logicalName: column });
@@ -413,9 +413,9 @@ export const attachNote = async (
   client: DataverseClient,
   record: RecordRef,
   note: NoteFile,
-  labels: Pick<FileInputLabels, "entityType">,
+  labels: Pick<FileInputLabels, "entitySetName">,
 ): Promise<{ id: string }> => {
-  const table = await tableLogicalName(client, record.entitySetName, labels.entityType);
+  const table = await tableLogicalName(client, record.entitySetName, labels.entitySetName);
   const body = {
     subject: note.subject,
     notetext: note.noteText,

@@ -270,7 +270,7 @@ const IDENTITY: Record<string, (text: string) => string> = {
  * The body may name the column it updates, but only the one retrieved: merged onto that
  * definition, another column's MetadataId or name would make the PUT carry a mixed identity.
  */
-const refuseOtherColumn = (current: MetadataDefinition, changes: MetadataDefinition): void => {
+const refuseOtherColumn = (current: MetadataDefinition, changes: MetadataDefinition, labels: AttributeUpdateLabels): void => {
   for (const [name, comparable] of Object.entries(IDENTITY)) {
     const given = changes[name];
     const stored = current[name];
@@ -279,12 +279,18 @@ const refuseOtherColumn = (current: MetadataDefinition, changes: MetadataDefinit
     }
     if (typeof given !== "string" || comparable(given) !== comparable(stored)) {
       throw new InputError(
-        "Attribute Body",
-        `its ${name} ${JSON.stringify(given)} names another column than the one being updated, '${String(current.LogicalName ?? stored)}' (${name} '${stored}'): remove ${name} from Attribute Body, or give the Attribute ID of the column you mean.`,
+        labels.changes,
+        `its ${name} ${JSON.stringify(given)} names another column than the one being updated, '${String(current.LogicalName ?? stored)}' (${name} '${stored}'): remove ${name} from ${labels.changes}, or give the ${labels.attribute} of the column you mean.`,
       );
     }
   }
 };
+
+/** The inputs an update's column and changes came from, which its errors name. */
+export interface AttributeUpdateLabels {
+  attribute: string;
+  changes: string;
+}
 
 /**
  * Dataverse updates a column only by a PUT of its full definition, which replaces the
@@ -297,9 +303,10 @@ export const updateAttribute = async (
   entity: MetadataKey,
   attribute: MetadataKey,
   changes: MetadataDefinition,
+  labels: AttributeUpdateLabels,
 ): Promise<{ id: string; definition: MetadataDefinition }> => {
   const current = await retrieveAttribute(client, entity, attribute);
-  refuseOtherColumn(current, changes);
+  refuseOtherColumn(current, changes, labels);
   // Once checked, the body's identity adds nothing; the stored one (and its casing) is sent.
   const definition = mergeAttributeDefinition(current, omit(changes, Object.keys(IDENTITY)));
   const path = attributePath(entity, attribute);

@@ -36,16 +36,16 @@ const targetOf = (text: string, paths: RawRequestPaths): string => {
 };
 
 /** The full URL on the connection's host; any other host is refused before anything is sent. */
-const resolveRawRequestUrl = (client: DataverseClient, url: string, paths: RawRequestPaths): string => {
+const resolveRawRequestUrl = (client: DataverseClient, url: string, paths: RawRequestPaths, inputLabel: string): string => {
   const text = url.trim();
   if (!text) {
-    throw new InputError("URL", "is required: give a path such as /api/data/v9.2/accounts?$select=name.");
+    throw new InputError(inputLabel, "is required: give a path such as /api/data/v9.2/accounts?$select=name.");
   }
   try {
     return client.resolve(targetOf(text, paths));
   } catch (error) {
     const problem = error instanceof DataverseError ? error.dataverseMessage : `'${text}' is not a URL or a path`;
-    throw new InputError("URL", `${problem}. Give a path such as /api/data/v9.2/accounts.`);
+    throw new InputError(inputLabel, `${problem}. Give a path such as /api/data/v9.2/accounts.`);
   }
 };
 
@@ -133,14 +133,14 @@ const dataBody = (data: unknown, contentType: string): { contentType: string; te
 });
 
 /** The body and its content type; the content type leaves the header list, as the client sets it from the body. */
-const bodyOf = async (values: RawRequestValues, headers: KeyValue[]) => {
+const bodyOf = async (values: RawRequestValues, headers: KeyValue[], labels: RawRequestLabels) => {
   const contentType = headers.find((header) => header.key.toLowerCase() === "content-type");
   const others = headers.filter((header) => header !== contentType);
   if (!hasFormData(values)) {
     return { headers: others, rawBody: values.data ? dataBody(values.data, util.types.toString(contentType?.value)) : undefined };
   }
   if (values.data) {
-    throw new InputError("Data", "cannot be sent together with Form Data or File Data: use one or the other.");
+    throw new InputError(labels.data, `cannot be sent together with ${labels.formData} or ${labels.fileData}: use one or the other.`);
   }
   return { headers: others, rawBody: await formDataBody(values) };
 };
@@ -178,8 +178,17 @@ const responseData = (response: DataverseResponse, responseType: unknown): unkno
   }
 };
 
+/** The inputs the request's values came from, which its errors name. */
+export interface RawRequestLabels {
+  url: string;
+  data: string;
+  formData: string;
+  fileData: string;
+}
+
 export interface RawRequestOptions {
   paths: RawRequestPaths;
+  labels: RawRequestLabels;
   /** Receives the debug lines when Debug Request is on. */
   log: (message: string) => void;
 }
@@ -204,9 +213,9 @@ export const sendDataverseRawRequest = async (
   const token = String(connection.token?.access_token);
   const query = Object.fromEntries(pairs(values.queryParams).map((pair) => [pair.key, util.types.toString(pair.value)]));
   // Query parameters go into the URL here, encoded as OData reads them (%20, not +).
-  const url = withQuery(resolveRawRequestUrl(client, values.url, options.paths), query);
+  const url = withQuery(resolveRawRequestUrl(client, values.url, options.paths, options.labels.url), query);
   const method = (values.method || "GET").toUpperCase();
-  const { headers, rawBody } = await bodyOf(values, requestHeaders(values));
+  const { headers, rawBody } = await bodyOf(values, requestHeaders(values), options.labels);
   const debug = debugLogger(Boolean(values.debugRequest), options.log, token);
   const sentHeaders = rawBody ? [...headers, { key: "Content-Type", value: rawBody.contentType }] : headers;
   debug.request(method, url, [...sentHeaders, { key: "Authorization", value: `Bearer ${token}` }], values);

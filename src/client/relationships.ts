@@ -14,7 +14,7 @@ export interface RecordReference {
 
 /** A record a navigation property points at, as Dataverse names it in `@odata.id`. */
 export interface RecordLink {
-  entityType: string;
+  entitySetName: string;
   id: string;
   url: string;
 }
@@ -76,7 +76,7 @@ export const parseRecordLink = (url: string): RecordLink | undefined => {
   const match = LINK.exec(url);
   const key = match ? decodeKey(match[2]) : undefined;
   const id = key === undefined ? undefined : normalizeGuid(key);
-  return match && id ? { entityType: match[1], id, url } : undefined;
+  return match && id ? { entitySetName: match[1], id, url } : undefined;
 };
 
 interface RefBody {

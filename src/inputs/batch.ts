@@ -124,7 +124,7 @@ const readOperation = (value: unknown, index: number): BatchOperation => {
   if (unknown) {
     fail(index, `'${unknown}' is not an operation property: use ${PROPERTIES.join(", ")}.`);
   }
-  const collection = atOperation(index, () => requireName(operation.collection, "collection", "entity set name"));
+  const entitySetName = atOperation(index, () => requireName(operation.collection, "collection", "entity set name"));
   const action = readAction(operation.action, index);
   const returnRepresentation = operation.returnRepresentation;
   if (returnRepresentation !== undefined && typeof returnRepresentation !== "boolean") {
@@ -134,7 +134,7 @@ const readOperation = (value: unknown, index: number): BatchOperation => {
     fail(index, "a delete returns no record: remove 'returnRepresentation'.");
   }
   return {
-    collection,
+    entitySetName,
     action,
     key: readKey(operation.key, action, index),
     data: readData(operation.data, action, index),

@@ -1,5 +1,5 @@
 import { input } from "@prismatic-io/spectral";
-import { InputError, MAX_BATCH_SIZE, MAX_PARALLELISM, requireName } from "../client";
+import { type BulkLabels, InputError, MAX_BATCH_SIZE, MAX_PARALLELISM, requireName } from "../client";
 import { toChoice } from "./choices";
 import { parseJsonInput, toIntegerInRange, toOptionalString } from "./clean";
 
@@ -114,3 +114,6 @@ export const bypassBusinessLogic = input({
     return text.toLowerCase() === "none" ? undefined : toChoice(text, BYPASS_CHOICES, "Bypass Business Logic");
   },
 });
+
+/** The inputs the client's bulk errors name. */
+export const bulkLabels: BulkLabels = { entitySetName: bulkEntityType.label, records: RECORDS, startIndex: startIndex.label };

@@ -1,7 +1,7 @@
 import { input } from "@prismatic-io/spectral";
-import { InputError, parseFetchXml, requireGuid } from "../client";
+import { type FetchXmlPageLabels, InputError, parseFetchXml, requireGuid } from "../client";
 import { toBoolean, toIntegerInRange, toOptionalString } from "./clean";
-import { fetchAllTooMany } from "./queries";
+import { fetchAllTooMany, nextPageId } from "./queries";
 
 export const xmlQuery = input({
   label: "XML Query",
@@ -68,6 +68,9 @@ export const fetchAllPages = input({
     "Follow every page and return all records at once (up to 100,000). Page Number and Next Page Id are then ignored; the page size is the query's count, or 5000.",
   clean: (value: unknown) => toBoolean(value),
 });
+
+/** The inputs Run Fetch XML Query pages with, which the client's paging errors name. */
+export const fetchXmlPageLabels: FetchXmlPageLabels = { pageNumber: pageNumber.label, nextPageId: nextPageId.label };
 
 /** Fetch All's errors for a FetchXML query, naming the inputs that page instead. */
 export const fetchXmlFetchAllLimits = {

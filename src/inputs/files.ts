@@ -94,7 +94,7 @@ export const noteText = input({
 });
 
 export const FILE_INPUT_LABELS: FileInputLabels = {
-  entityType: entityType.label,
+  entitySetName: entityType.label,
   columnName: columnName.label,
   fileContent: fileContent.label,
 };

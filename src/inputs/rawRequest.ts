@@ -1,4 +1,5 @@
 import { inputs as httpInputs } from "@prismatic-io/spectral/dist/clients/http";
+import type { RawRequestLabels } from "../client";
 import { toIntegerInRange } from "./clean";
 import { connectionInput } from "./entities";
 
@@ -23,4 +24,12 @@ export const rawRequestInputs = {
   debugRequest: { ...httpInputs.debugRequest, default: "false" },
   retryDelayMS: { ...httpInputs.retryDelayMS, clean: wholeNumber("Retry Delay (ms)", 600_000) },
   maxRetries: { ...httpInputs.maxRetries, clean: wholeNumber("Max Retry Count", 10) },
+};
+
+/** The inputs the client's Raw Request errors name. */
+export const rawRequestLabels: RawRequestLabels = {
+  url: httpInputs.url.label,
+  data: httpInputs.data.label,
+  formData: httpInputs.formData.label,
+  fileData: httpInputs.fileData.label,
 };

@@ -40,7 +40,7 @@ export const pollChangesTrigger = pollingTrigger({
       );
     }
     const client = clientFor(context, params.connection);
-    const query = { entityType: params.entityType, fieldNames: params.fieldNames, filterExpression: params.filterExpression };
+    const query = { entitySetName: params.entityType, fieldNames: params.fieldNames, filterExpression: params.filterExpression };
     const key = queryKey(client.webApi.origin, params.mode, query);
     const saved = context.polling.getState() as PollState;
     const state = saved.query === key ? saved : startingState(params.lookBackDate);

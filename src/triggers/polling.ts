@@ -19,7 +19,7 @@ import type { PollingMode } from "../inputs/polling";
 import { classifyModifiedSince, EPOCH_WATERMARK, isReported, windowStart, type WatermarkState } from "./watermark";
 
 export interface PollQuery {
-  entityType: string;
+  entitySetName: string;
   fieldNames: string[];
   filterExpression?: string;
 }
@@ -66,7 +66,7 @@ export const OTHER_HOST_NOTICE =
 
 /** The connection's origin is part of it: a watermark or delta link from one environment means nothing in another. */
 export const queryKey = (origin: string, mode: PollingMode, query: PollQuery): string =>
-  JSON.stringify([origin, mode, query.entityType, query.fieldNames, query.filterExpression ?? null]);
+  JSON.stringify([origin, mode, query.entitySetName, query.fieldNames, query.filterExpression ?? null]);
 
 const watermarkOf = (state: PollState): WatermarkState | undefined =>
   state.watermark ? { watermark: state.watermark, seen: state.seen ?? {}, ...(state.floor ? { floor: state.floor } : {}) } : undefined;
@@ -81,7 +81,7 @@ const empty = (mode: PollingMode, notice: string | null): PollResult => ({
   notice,
 });
 
-const idReader = (query: PollQuery) => (record: EntityRecord) => recordIdOf(query.entityType, record);
+const idReader = (query: PollQuery) => (record: EntityRecord) => recordIdOf(query.entitySetName, record);
 
 /**
  * Where a flow starts: the latest modifiedon, with every record already modified within the
@@ -92,17 +92,17 @@ const idReader = (query: PollQuery) => (record: EntityRecord) => recordIdOf(quer
  */
 const startingWatermark = async (client: DataverseClient, query: PollQuery, { limit }: PollOptions): Promise<WatermarkState> => {
   const options = { select: query.fieldNames, filter: query.filterExpression };
-  const latest = await readLatestModified(client, query.entityType, options);
+  const latest = await readLatestModified(client, query.entitySetName, options);
   if (typeof latest?.modifiedon !== "string") {
     return { ...EPOCH_WATERMARK };
   }
   const start: WatermarkState = { watermark: latest.modifiedon, seen: {} };
-  const recent = await readModifiedSince(client, query.entityType, { ...options, since: windowStart(start), limit });
+  const recent = await readModifiedSince(client, query.entitySetName, { ...options, since: windowStart(start), limit });
   if (!recent.moreChanges) {
     return classifyModifiedSince(recent.records, start, idReader(query)).state;
   }
   const floored: WatermarkState = { ...start, floor: latest.modifiedon };
-  const atLatest = await readModifiedSince(client, query.entityType, { ...options, since: windowStart(floored), limit });
+  const atLatest = await readModifiedSince(client, query.entitySetName, { ...options, since: windowStart(floored), limit });
   return classifyModifiedSince(atLatest.records, floored, idReader(query)).state;
 };
 
@@ -117,7 +117,7 @@ export const pollModifiedOn = async (
     return { result: empty("Modified On", FIRST_POLL_NOTICE), state: await startingWatermark(client, query, options) };
   }
   const reported = isReported(watermark, idReader(query));
-  const slice = await readModifiedSince(client, query.entityType, {
+  const slice = await readModifiedSince(client, query.entitySetName, {
     select: query.fieldNames,
     filter: query.filterExpression,
     since: windowStart(watermark),
@@ -160,7 +160,7 @@ const startOver = async (
 ): Promise<Poll> => {
   const since = windowStart(previous);
   const keep = modifiedSinceFilter(since, previous, query);
-  const snapshot = await readTrackedChanges(client, query.entityType, { select: query.fieldNames, keep, limit });
+  const snapshot = await readTrackedChanges(client, query.entitySetName, { select: query.fieldNames, keep, limit });
   return trackedPoll(snapshot, previous, query, notice, since);
 };
 
@@ -174,7 +174,7 @@ export const pollChangeTracking = async (
   if (!previous) {
     // The watermark is read before the full set, so a write in between is part of the starting point, not lost.
     const start = await startingWatermark(client, query, options);
-    const snapshot = await readTrackedChanges(client, query.entityType, { select: query.fieldNames, keep: () => false });
+    const snapshot = await readTrackedChanges(client, query.entitySetName, { select: query.fieldNames, keep: () => false });
     return { result: empty("Change Tracking", FIRST_POLL_NOTICE), state: { ...start, deltaLink: snapshot.deltaLink } };
   }
   const link = state.nextLink ?? state.deltaLink;
@@ -182,7 +182,7 @@ export const pollChangeTracking = async (
   if (!isOnHost(client, link)) return startOver(client, query, previous, OTHER_HOST_NOTICE, options);
   const keep = state.nextLink && state.restartedSince ? modifiedSinceFilter(state.restartedSince, previous, query) : undefined;
   try {
-    const changes = await readTrackedChanges(client, query.entityType, { select: query.fieldNames, link, keep, limit: options.limit });
+    const changes = await readTrackedChanges(client, query.entitySetName, { select: query.fieldNames, link, keep, limit: options.limit });
     return trackedPoll(changes, previous, query, null, state.restartedSince);
   } catch (error) {
     if (!isExpiredChangeToken(error)) throw error;

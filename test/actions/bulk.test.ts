@@ -184,6 +184,29 @@ describe("bulk writes", () => {
     expect(accountsNamed(fixture.emulator, "Gone")).toHaveLength(1);
   });
 
+  it("reports an UpdateMultiple chunk whose every answer was lost as unknown, the loop saying the write may have happened", async () => {
+    const created = await run(fixture, "createMultiple", { records: named("Dropped", 2) });
+    const update = "accounts/Microsoft.Dynamics.CRM.UpdateMultiple";
+    fixture.emulator.takeRequests();
+    fixture.emulator.inject({ method: "POST", path: update, afterHandling: true, drop: true, times: 1000 });
+    const records = created.results.map((result: { id: string }) => ({ accountid: result.id, telephone1: "555-0199" }));
+    const data = await run(fixture, "updateMultiple", { records });
+    const sent = writes(fixture.emulator.takeRequests());
+    // Sent again as a PATCH would be, never anything else.
+    expect(sent.length).toBeGreaterThan(1);
+    expect(sent.every((request) => request.path === update)).toBe(true);
+    expect(data.counts).toMatchObject({ Updated: 0, OutcomeUnknown: 2, Failed: 0 });
+    // The loop's own verdict, not bulk's guess from the error's kind: the write may have happened, after several attempts.
+    expect(data.results[0].error).toMatchObject({
+      code: "OutcomeUnknown",
+      message: expect.stringMatching(
+        /^The outcome of POST accounts\/Microsoft\.Dynamics\.CRM\.UpdateMultiple is unknown: .*tried \d+ times/,
+      ),
+    });
+    // Applied, and the same however often: two records, each with the one new value.
+    expect(accountsNamed(fixture.emulator, "Dropped").map((record) => record.telephone1)).toEqual(["555-0199", "555-0199"]);
+  });
+
   it("upserts by alternate key, updating the records that exist and creating the rest", async () => {
     await run(fixture, "createMultiple", { records: [{ name: "Keyed old", accountnumber: "K-1" }] });
     const records = [

@@ -48,7 +48,7 @@ describe("fetchXml: Fetch All when Dataverse returns no paging cookie", () => {
 
   it("stops with an input error before the page that would pass simple paging's reach, rather than truncate", async () => {
     const { emulator, connection } = fixture;
-    const request = { query: parseFetchXml(byParentAccount(5, "Large Co")) };
+    const request = { query: parseFetchXml(byParentAccount(5, "Large Co"), "XML Query") };
     const limits = { maxRecords: FETCH_ALL_LIMIT, ...fetchXmlFetchAllLimits, simplePagingRows: REACH };
     const error = await runFetchXmlAll(createDataverseClient(connection), "leads", request, limits).catch((caught: Error) => caught);
     expect((error as Error).message).toMatch(

@@ -5,10 +5,10 @@ const ACCOUNT = "6d81597f-0f9f-e711-8122-000d3aa2331c";
 const lines = (...text: string[]): string => text.join("\r\n");
 
 const operations: BatchOperation[] = [
-  { action: "create", collection: "accounts", data: { name: "A" }, returnRepresentation: true },
-  { action: "update", collection: "accounts", key: parseRecordKey(ACCOUNT, "key"), data: { name: "B" } },
-  { action: "upsert", collection: "accounts", key: parseRecordKey("accountnumber='A 1'", "key"), data: { name: "C" } },
-  { action: "delete", collection: "contacts", key: parseRecordKey(ACCOUNT, "key") },
+  { action: "create", entitySetName: "accounts", data: { name: "A" }, returnRepresentation: true },
+  { action: "update", entitySetName: "accounts", key: parseRecordKey(ACCOUNT, "key"), data: { name: "B" } },
+  { action: "upsert", entitySetName: "accounts", key: parseRecordKey("accountnumber='A 1'", "key"), data: { name: "C" } },
+  { action: "delete", entitySetName: "contacts", key: parseRecordKey(ACCOUNT, "key") },
 ];
 
 describe("encodeBatch", () => {
@@ -104,7 +104,7 @@ describe("encodeBatch", () => {
 
   it("keeps line breaks in record text escaped, so no body line can look like a delimiter", () => {
     const { text } = encodeBatch(
-      [{ action: "create", collection: "accounts", data: { description: "x\r\n--batch_b3\r\ny" } }],
+      [{ action: "create", entitySetName: "accounts", data: { description: "x\r\n--batch_b3\r\ny" } }],
       false,
       "batch_b3",
     );

@@ -28,7 +28,7 @@ describe("parseFetchXml and buildFetchXml", () => {
           </filter>
         </entity>
       </fetch>`;
-    const query = parseFetchXml(text);
+    const query = parseFetchXml(text, "XML Query");
     expect(query.pageable).toBe(true);
     const sent = buildFetchXml(query, { page: 3, count: 50, pagingCookie: INNER });
     expect(sent.startsWith('<fetch version="1.0" distinct="true" mapping="logical" page="3" count="50" paging-cookie="')).toBe(true);
@@ -47,7 +47,11 @@ describe("parseFetchXml and buildFetchXml", () => {
   });
 
   it("escapes the paging cookie with the XML builder, so quotes and ampersands survive", () => {
-    const sent = buildFetchXml(parseFetchXml('<fetch><entity name="account" /></fetch>'), { page: 2, count: 10, pagingCookie: INNER });
+    const sent = buildFetchXml(parseFetchXml('<fetch><entity name="account" /></fetch>', "XML Query"), {
+      page: 2,
+      count: 10,
+      pagingCookie: INNER,
+    });
     expect(sent).toContain('paging-cookie="&lt;cookie page=&quot;1&quot;&gt;&lt;name last=&quot;O&apos;Brien &amp;amp; Sons&quot;');
     expect(attributesOf(sent)["paging-cookie"]).toBe(INNER);
   });
@@ -55,6 +59,7 @@ describe("parseFetchXml and buildFetchXml", () => {
   it("replaces an earlier page, count and paging cookie instead of adding a second one", () => {
     const query = parseFetchXml(
       '<fetch count="5" page="9" paging-cookie="&lt;cookie page=&quot;8&quot; /&gt;"><entity name="account" /></fetch>',
+      "XML Query",
     );
     expect(attributesOf(buildFetchXml(query, { page: 1, count: 5 }))).toEqual({ count: "5", page: "1", entity: { name: "account" } });
   });
@@ -63,6 +68,7 @@ describe("parseFetchXml and buildFetchXml", () => {
     const sent = buildFetchXml(
       parseFetchXml(
         '<fetch distinct="true" no-lock="true"><entity name="account"><attribute name="name" /><filter><condition attribute="accountnumber" operator="eq" value="007" /></filter></entity></fetch>',
+        "XML Query",
       ),
     );
     expect(sent).toBe(
@@ -82,8 +88,8 @@ describe("parseFetchXml and buildFetchXml", () => {
     ["<fetch />", /^XML Query: <fetch> has no <entity> element/],
     ["   ", /^XML Query: is required/],
   ])("refuses %p with a clear input error", (text, message) => {
-    expect(() => parseFetchXml(text)).toThrow(InputError);
-    expect(() => parseFetchXml(text)).toThrow(message);
+    expect(() => parseFetchXml(text, "XML Query")).toThrow(InputError);
+    expect(() => parseFetchXml(text, "XML Query")).toThrow(message);
   });
 
   it.each([
@@ -93,14 +99,14 @@ describe("parseFetchXml and buildFetchXml", () => {
       "XML Query: is not valid XML: Expected closing tag 'entity' (opened in line 1, col 8) instead of closing tag 'fetch'. (line 1, column 31)",
     ],
   ])("names the line, and the column only when the validator gives one, for %p", (text, message) => {
-    expect(() => parseFetchXml(text)).toThrow(message);
-    expect(() => parseFetchXml(text)).not.toThrow(/undefined/);
+    expect(() => parseFetchXml(text, "XML Query")).toThrow(message);
+    expect(() => parseFetchXml(text, "XML Query")).not.toThrow(/undefined/);
   });
 
   it("marks top and aggregate queries as not pageable", () => {
-    expect(parseFetchXml('<fetch top="5"><entity name="account" /></fetch>').pageable).toBe(false);
-    expect(parseFetchXml('<fetch aggregate="true"><entity name="account" /></fetch>').pageable).toBe(false);
-    expect(parseFetchXml('<fetch aggregate="false"><entity name="account" /></fetch>').pageable).toBe(true);
+    expect(parseFetchXml('<fetch top="5"><entity name="account" /></fetch>', "XML Query").pageable).toBe(false);
+    expect(parseFetchXml('<fetch aggregate="true"><entity name="account" /></fetch>', "XML Query").pageable).toBe(false);
+    expect(parseFetchXml('<fetch aggregate="false"><entity name="account" /></fetch>', "XML Query").pageable).toBe(true);
   });
 });
 
@@ -122,20 +128,23 @@ describe("paging cookies", () => {
 
   it("reads a Next Page Id as we return it, as Dataverse sends it, or URL-encoded on the way", () => {
     const expected = { innerCookie: INNER, page: 1 };
-    expect(parseNextPageId(INNER)).toEqual(expected);
-    expect(parseNextPageId(ANNOTATION)).toEqual(expected);
-    expect(parseNextPageId(encodeURIComponent(INNER))).toEqual(expected);
-    expect(parseNextPageId(encodeURIComponent(encodeURIComponent(INNER)))).toEqual(expected);
+    expect(parseNextPageId(INNER, "Next Page Id")).toEqual(expected);
+    expect(parseNextPageId(ANNOTATION, "Next Page Id")).toEqual(expected);
+    expect(parseNextPageId(encodeURIComponent(INNER), "Next Page Id")).toEqual(expected);
+    expect(parseNextPageId(encodeURIComponent(encodeURIComponent(INNER)), "Next Page Id")).toEqual(expected);
   });
 
   it("reads a Next Page Id copied XML-escaped out of a paging-cookie attribute, unescaping it once", () => {
     const escaped = INNER.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
     expect(escaped.startsWith("&lt;cookie page=&quot;1&quot;&gt;")).toBe(true);
-    expect(parseNextPageId(escaped)).toEqual({ innerCookie: INNER, page: 1 });
-    expect(parseNextPageId(encodeURIComponent(escaped))).toEqual({ innerCookie: INNER, page: 1 });
-    expect(parseNextPageId("&lt;cookie page=&quot;&#x31;&quot; /&gt;")).toEqual({ innerCookie: '<cookie page="1" />', page: 1 });
+    expect(parseNextPageId(escaped, "Next Page Id")).toEqual({ innerCookie: INNER, page: 1 });
+    expect(parseNextPageId(encodeURIComponent(escaped), "Next Page Id")).toEqual({ innerCookie: INNER, page: 1 });
+    expect(parseNextPageId("&lt;cookie page=&quot;&#x31;&quot; /&gt;", "Next Page Id")).toEqual({
+      innerCookie: '<cookie page="1" />',
+      page: 1,
+    });
     // A reference to no character is left as written rather than crash the unescaping.
-    expect(parseNextPageId("&lt;cookie page=&quot;1&quot; note=&quot;&#99999999;&quot; /&gt;").innerCookie).toBe(
+    expect(parseNextPageId("&lt;cookie page=&quot;1&quot; note=&quot;&#99999999;&quot; /&gt;", "Next Page Id").innerCookie).toBe(
       '<cookie page="1" note="&#99999999;" />',
     );
   });
@@ -147,11 +156,11 @@ describe("paging cookies", () => {
     ],
     ["&lt;cookie page=&quot;1&quot;&gt;", "Next Page Id: is not valid XML: Unclosed tag 'cookie'. (line 1, column 1)."],
   ])("refuses the malformed cookie %p as not valid XML", (value, message) => {
-    expect(() => parseNextPageId(value)).toThrow(message);
+    expect(() => parseNextPageId(value, "Next Page Id")).toThrow(message);
   });
 
   it.each([["page 2"], ["https://example.com/next"], ["<other />"]])("refuses the Next Page Id %p", (value) => {
-    expect(() => parseNextPageId(value)).toThrow(/^Next Page Id: is not a FetchXML paging cookie/);
+    expect(() => parseNextPageId(value, "Next Page Id")).toThrow(/^Next Page Id: is not a FetchXML paging cookie/);
   });
 
   it("always asks for the paging annotations, and keeps * as it is", () => {
@@ -170,6 +179,7 @@ describe("CDATA", () => {
     const sent = buildFetchXml(
       parseFetchXml(
         '<fetch><entity name="account"><filter><condition attribute="name" operator="in"><value><![CDATA[A & B <C>]]></value></condition></filter></entity></fetch>',
+        "XML Query",
       ),
       { page: 1, count: 5 },
     );

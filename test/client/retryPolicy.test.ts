@@ -20,7 +20,7 @@ type Row = [
   AttemptOutcome,
   RetryDecision,
   Partial<RetryOptions>?,
-  { attempt?: number; elapsedMs?: number; repeatable?: boolean }?,
+  { attempt?: number; elapsedMs?: number; repeatable?: boolean; idempotent?: boolean }?,
 ];
 
 const RETRY = (ms: number): RetryDecision => ({ retryAfterMs: ms });
@@ -80,6 +80,26 @@ describe("the retry policy", () => {
     ["a HEAD after a 502", "HEAD", answer(502), RETRY(500)],
     ["a read-only POST after a 504", "POST", answer(504), RETRY(500), {}, { repeatable: true }],
     ["a POST after a 504", "POST", answer(504), STOP(true)],
+    // UpdateMultiple and UpsertMultiple write, but leave the same state when repeated: retried as a PATCH is.
+    ["an idempotent POST after a 504", "POST", answer(504), RETRY(500), {}, { idempotent: true }],
+    ["an idempotent POST whose answer was lost", "POST", noAnswer, RETRY(500), {}, { idempotent: true }],
+    [
+      "an idempotent POST out of budget: it may have happened",
+      "POST",
+      noAnswer,
+      STOP(true, "budget"),
+      {},
+      { elapsedMs: 179_900, idempotent: true },
+    ],
+    [
+      "a read-only POST out of budget: nothing was written",
+      "POST",
+      noAnswer,
+      STOP(false, "budget"),
+      {},
+      { elapsedMs: 179_900, repeatable: true },
+    ],
+    ["an idempotent POST refused with a 400", "POST", answer(400), STOP(false), {}, { idempotent: true }],
     ["a POST whose answer was lost", "POST", noAnswer, STOP(true)],
     ["a POST whose answer was cut off after 201", "POST", cutOff(201), STOP(true)],
     ["a POST whose 400 was cut off", "POST", cutOff(400), STOP(false)],
@@ -101,7 +121,7 @@ describe("the retry policy", () => {
   ];
 
   it.each(rows)("%s (%s)", (_name, method, outcome, expected, options = {}, at = {}) => {
-    const request = { method, repeatable: at.repeatable };
+    const request = { method, repeatable: at.repeatable, idempotent: at.idempotent };
     const decision = decide(at.attempt ?? 1, request, outcome, at.elapsedMs ?? 0, { ...noJitter, ...options }, { now: NOW, random: 0.5 });
     expect(decision).toEqual(expected);
   });

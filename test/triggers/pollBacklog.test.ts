@@ -29,7 +29,7 @@ const account = (name: string): string => fixture.emulator.store.create(table("a
 const subjects = (records: EntityRecord[]) => records.map((record) => record.subject).sort();
 
 describe("a backlog larger than one poll: Modified On", () => {
-  const query = { entityType: "leads", fieldNames: ["subject"] };
+  const query = { entitySetName: "leads", fieldNames: ["subject"] };
   let state: PollState = {};
 
   it("is reported in slices that end on a whole second; each next poll continues where the last stopped", async () => {
@@ -65,7 +65,7 @@ describe("a backlog larger than one poll: Modified On", () => {
 });
 
 describe("a starting point whose window holds more records than one poll", () => {
-  const query = { entityType: "leads", fieldNames: ["subject"], filterExpression: "lastname eq 'Start'" };
+  const query = { entitySetName: "leads", fieldNames: ["subject"], filterExpression: "lastname eq 'Start'" };
   const started = (subject: string, modifiedon: string) =>
     fixture.emulator.store.create(table("leads"), { subject, lastname: "Start", createdon: modifiedon, modifiedon });
 
@@ -90,7 +90,7 @@ describe("a starting point whose window holds more records than one poll", () =>
 });
 
 describe("a backlog larger than one poll: Change Tracking", () => {
-  const query = { entityType: "accounts", fieldNames: ["name"] };
+  const query = { entitySetName: "accounts", fieldNames: ["name"] };
   let state: PollState = {};
 
   it("stops at the limit and keeps the next link; the next poll continues from it before using a delta link", async () => {

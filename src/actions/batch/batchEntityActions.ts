@@ -20,6 +20,7 @@ export const batchEntityActions = action({
       atomic: params.atomic,
       continueOnError: params.continueOnError,
       requestOptions: requestOptionsOf(params),
+      labels: { atomic: atomic.label },
     });
     const succeeded = results.filter((result) => result.success).length;
     return { data: { results, summary: { succeeded, failed: results.length - succeeded } } };

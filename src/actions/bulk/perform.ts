@@ -1,7 +1,15 @@
 import type { Connection } from "@prismatic-io/spectral";
 import { createDataverseClient, runBulk, type BulkMessage, type BulkResult } from "../../client";
 import { connectionInput } from "../../inputs/entities";
-import { batchSize, bulkEntityType, bypassBusinessLogic, maxDurationSeconds, maxParallelism, startIndex } from "../../inputs/bulk";
+import {
+  batchSize,
+  bulkEntityType,
+  bulkLabels,
+  bypassBusinessLogic,
+  maxDurationSeconds,
+  maxParallelism,
+  startIndex,
+} from "../../inputs/bulk";
 import { EXAMPLE_ACCOUNT_ID } from "../examples";
 
 export interface BulkParams {
@@ -37,6 +45,7 @@ export const performBulk = async (message: BulkMessage, params: BulkParams): Pro
     maxParallelism: params.maxParallelism,
     maxDurationMs: params.maxDurationSeconds * 1000,
     bypassBusinessLogic: params.bypassBusinessLogic,
+    labels: bulkLabels,
   }),
 });
 

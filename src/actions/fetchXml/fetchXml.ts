@@ -1,7 +1,15 @@
 import { action } from "@prismatic-io/spectral";
-import { FETCH_ALL_LIMIT, runFetchXml, runFetchXmlAll, type FetchXmlRequest } from "../../client";
+import { FETCH_ALL_LIMIT, runFetchXml, runFetchXmlAll, type FetchXmlPageRequest } from "../../client";
 import { connectionInput, entityType } from "../../inputs/entities";
-import { fetchAllPages, fetchXmlFetchAllLimits, impersonateUserId, includeAnnotations, pageNumber, xmlQuery } from "../../inputs/fetchXml";
+import {
+  fetchAllPages,
+  fetchXmlFetchAllLimits,
+  fetchXmlPageLabels,
+  impersonateUserId,
+  includeAnnotations,
+  pageNumber,
+  xmlQuery,
+} from "../../inputs/fetchXml";
 import { nextPageId } from "../../inputs/queries";
 import { impersonateBy, includeFormattedValues, requestOptionsOf } from "../../inputs/requestOptions";
 import { EXAMPLE_ACCOUNT_ID } from "../examples";
@@ -28,10 +36,11 @@ export const fetchXml = action({
   },
   perform: async (context, params) => {
     const client = clientFor(context, params.connection);
-    const request: FetchXmlRequest = {
+    const request: FetchXmlPageRequest = {
       query: params.xmlQuery,
       pageNumber: params.pageNumber,
       nextPageId: params.nextPageId,
+      labels: fetchXmlPageLabels,
       includeAnnotations: params.includeAnnotations,
       requestOptions: requestOptionsOf(params),
     };

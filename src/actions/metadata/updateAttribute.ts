@@ -14,7 +14,8 @@ export const updateAttribute = action({
   perform: async (context, params) => {
     const attribute = attributeKeyFor(params.attributeId, params.attributeBody);
     const client = clientFor(context, params.connection);
-    const { id, definition } = await updateAttributeDefinition(client, params.entityId, attribute, params.attributeBody);
+    const labels = { attribute: attributeToUpdate.label, changes: attributeChanges.label };
+    const { id, definition } = await updateAttributeDefinition(client, params.entityId, attribute, params.attributeBody, labels);
     return { data: { id, definition } };
   },
   examplePayload: { data: { id: EXAMPLE_ATTRIBUTE_ID, definition: exampleMoneyAttribute } },

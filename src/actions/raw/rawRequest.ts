@@ -1,6 +1,6 @@
 import { action } from "@prismatic-io/spectral";
 import { sendDataverseRawRequest } from "../../client";
-import { rawRequestInputs } from "../../inputs/rawRequest";
+import { rawRequestInputs, rawRequestLabels } from "../../inputs/rawRequest";
 import { exampleNamedAccountRow } from "../examples";
 
 export const rawRequest = action({
@@ -11,7 +11,11 @@ export const rawRequest = action({
   inputs: rawRequestInputs,
   perform: async (context, { connection, ...values }) => {
     // Kept for existing flows: a path outside /api/ is relative to /api/data/v9.2/.
-    const { data } = await sendDataverseRawRequest(connection, values, { paths: "webApiRoot", log: (line) => context.logger.info(line) });
+    const { data } = await sendDataverseRawRequest(connection, values, {
+      paths: "webApiRoot",
+      labels: rawRequestLabels,
+      log: (line) => context.logger.info(line),
+    });
     return { data };
   },
   examplePayload: {

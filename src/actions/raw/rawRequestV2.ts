@@ -1,6 +1,6 @@
 import { action } from "@prismatic-io/spectral";
 import { sendDataverseRawRequest } from "../../client";
-import { rawRequestInputs } from "../../inputs/rawRequest";
+import { rawRequestInputs, rawRequestLabels } from "../../inputs/rawRequest";
 import { exampleNamedAccountRow } from "../examples";
 
 export const rawRequestV2 = action({
@@ -11,7 +11,11 @@ export const rawRequestV2 = action({
   inputs: rawRequestInputs,
   perform: async (context, { connection, ...values }) => {
     // Every path is taken on the connection's host as it is written.
-    const { data } = await sendDataverseRawRequest(connection, values, { paths: "host", log: (line) => context.logger.info(line) });
+    const { data } = await sendDataverseRawRequest(connection, values, {
+      paths: "host",
+      labels: rawRequestLabels,
+      log: (line) => context.logger.info(line),
+    });
     return { data };
   },
   examplePayload: {

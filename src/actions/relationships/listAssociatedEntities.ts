@@ -19,7 +19,8 @@ export const listAssociatedEntities = action({
       params.navigationProperty,
       requestOptionsOf(params),
     );
-    return { data: { links } };
+    // Prismatic's component names the entity set `entityType` in its output.
+    return { data: { links: links.map(({ entitySetName, id, url }) => ({ entityType: entitySetName, id, url })) } };
   },
   examplePayload: {
     data: {

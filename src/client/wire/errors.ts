@@ -155,24 +155,9 @@ export const readErrorBody = (body: string, contentType: string | undefined): { 
   return { message: `the response was not a Dataverse error (${kind}): ${text}` };
 };
 
-const isAxiosError = (error: unknown): error is { isAxiosError: true; message: string; response?: { status?: number } } =>
-  typeof error === "object" && error !== null && (error as { isAxiosError?: unknown }).isAxiosError === true;
-
 /**
- * The component's `hooks.error`: every error reaches the user as one readable message.
- * An axios error carries its request config, Authorization header included, so it is
- * never passed on as it is.
+ * The component's `hooks.error`: every error reaches the user as one readable message. Our
+ * errors already are one and carry no secret (nothing here builds axios errors, which carry
+ * their request's Authorization header); a thrown string becomes an Error.
  */
-export const handleError = (error: unknown): unknown => {
-  if (error instanceof DataverseError || error instanceof InputError) {
-    return error;
-  }
-  if (isAxiosError(error)) {
-    const status = error.response?.status;
-    return new Error(status ? `HTTP request failed with status ${status}: ${error.message}` : `HTTP request failed: ${error.message}`);
-  }
-  if (typeof error === "string") {
-    return new Error(error);
-  }
-  return error;
-};
+export const handleError = (error: unknown): unknown => (typeof error === "string" ? new Error(error) : error);

@@ -26,6 +26,8 @@ export interface DataverseRequest {
   acceptStatus?: (status: number) => boolean;
   /** A POST that only reads, so a gateway fault or a lost answer may be retried as for a GET. */
   repeatable?: boolean;
+  /** A POST that writes but may be repeated, retried as a PATCH is (see `RetryRequest`). */
+  idempotent?: boolean;
   /** Per attempt, in milliseconds; within the request's budget. */
   timeoutMs?: number;
   /** The most the whole request may take, attempts and pauses together. */
@@ -228,7 +230,7 @@ export class DataverseClient {
       ...(request.budgetMs ? { budgetMs: request.budgetMs } : {}),
     };
     const timeoutMs = request.timeoutMs ?? this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const policyRequest = { method, repeatable: request.repeatable };
+    const policyRequest = { method, repeatable: request.repeatable, idempotent: request.idempotent };
     const clock = getClock();
     const started = clock.now();
     let throttled = 0;

@@ -40,6 +40,11 @@ export interface RetryRequest {
   method: string;
   /** A POST that only reads, repeatable like a GET. */
   repeatable?: boolean;
+  /**
+   * A POST that writes, but leaves the same state sent twice as once (UpdateMultiple, UpsertMultiple):
+   * repeatable like a PATCH, and like a PATCH of unknown outcome when its answer was lost.
+   */
+  idempotent?: boolean;
 }
 
 /** What an attempt ended with, when it was not a success. */
@@ -72,7 +77,8 @@ export const GATEWAY_FAULTS = new Set([502, 503, 504]);
 /** A request that changes nothing, so its failure can never leave a write behind. */
 export const isRead = (request: RetryRequest): boolean => READ_METHODS.has(request.method.toUpperCase()) || request.repeatable === true;
 
-export const isRepeatable = (request: RetryRequest): boolean => IDEMPOTENT_METHODS.has(request.method.toUpperCase()) || isRead(request);
+export const isRepeatable = (request: RetryRequest): boolean =>
+  IDEMPOTENT_METHODS.has(request.method.toUpperCase()) || request.idempotent === true || isRead(request);
 
 const isThrottled = (outcome: AttemptOutcome): boolean => outcome.status === 429;
 
