@@ -121,6 +121,30 @@ describe("answers lost or cut off", () => {
     expect(await named("accounts", "Deleted twice")).toBe(0);
   });
 
+  it("reports an update as of unknown outcome when its retry is refused after a first answer was lost", async () => {
+    const { "@component.id": id } = await create("Refused on retry");
+    fixture.emulator.takeRequests();
+    fixture.emulator.inject({ method: "PATCH", path: "accounts", drop: true, afterHandling: true });
+    fixture.emulator.inject({
+      method: "PATCH",
+      path: "accounts",
+      status: 412,
+      body: {
+        error: { code: "0x80060882", message: "The version of the existing record doesn't match the RowVersion property provided." },
+      },
+    });
+    const error = await actionError("updateEntity", {
+      connection: fixture.connection,
+      entityType: "accounts",
+      entityId: id,
+      fieldValues: [{ key: "name", value: "Refused on retry, renamed" }],
+    });
+    expect(error).toMatchObject({ kind: "http", status: 412, outcomeUnknown: true });
+    expect(methods()).toEqual(["PATCH", "PATCH"]);
+    // The first attempt was applied: the error must not read as "nothing was written".
+    expect(await named("accounts", "Refused on retry, renamed")).toBe(1);
+  });
+
   it("still fails a DELETE of a record that was never there", async () => {
     const error = await actionError("deleteEntity", {
       connection: fixture.connection,

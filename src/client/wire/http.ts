@@ -258,7 +258,9 @@ export class DataverseClient {
         await clock.sleep(decision.retryAfterMs);
         continue;
       }
-      throw this.errorOf(result, where, { outcomeUnknown: decision.outcomeUnknown, attempts: attempt });
+      // A refusal now does not undo an earlier attempt whose lost answer may have followed the write.
+      const outcomeUnknown = decision.outcomeUnknown || (earlierMayHaveApplied && !isRead(policyRequest));
+      throw this.errorOf(result, where, { outcomeUnknown, attempts: attempt });
     }
   }
 
