@@ -6,6 +6,7 @@ export * from "./fetchXml";
 export * from "./wire/http";
 export * from "./metadata";
 export * from "./wire/names";
+export * from "./wire/redact";
 export * from "./operations";
 export * from "./query";
 export * from "./rawRequest";

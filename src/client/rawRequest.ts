@@ -3,6 +3,7 @@ import { util, type Connection } from "@prismatic-io/spectral";
 import { createClient, type sendRawRequest } from "@prismatic-io/spectral/dist/clients/http";
 import { DataverseError, InputError } from "./wire/errors";
 import { createDataverseClient, ODATA_HEADERS, toDataverseError, type DataverseClient } from "./wire/http";
+import { REDACTED, redactUrl, scrub, scrubAnswers, scrubError, secretsOf } from "./wire/redact";
 import { DEFAULT_RETRY, toRetryConfig, type RetryOptions } from "./wire/retry";
 import { withQuery } from "./wire/url";
 
@@ -71,7 +72,6 @@ const requestHeaders = (values: RawRequestValues): KeyValue[] => {
 };
 
 const SECRET_HEADER = /authorization|cookie|token|secret|password|api-?key/i;
-const REDACTED = "[REDACTED]";
 const MAX_LOGGED_BODY = 10_000;
 
 const redactHeaders = (headers: Record<string, unknown>): Record<string, unknown> =>
@@ -87,20 +87,21 @@ const describeBody = (values: RawRequestValues): unknown => {
 };
 
 /**
- * Debug lines with secret headers redacted and the token removed wherever else it appears
- * (a body or a URL may carry it too). Silent unless Debug Request is on.
+ * Debug lines with secret headers and credential-like query parameters redacted, and the
+ * connection's secrets removed wherever else they appear (a body may carry them too).
+ * Silent unless Debug Request is on.
  */
-const debugLogger = (enabled: boolean, log: (message: string) => void, token: string) => {
+const debugLogger = (enabled: boolean, log: (message: string) => void, secrets: string[]) => {
   const write = (label: string, details: Record<string, unknown>) => {
     if (enabled) {
-      log(`${label} ${JSON.stringify(details)}`.split(token).join(REDACTED));
+      log(scrub(`${label} ${JSON.stringify(details)}`, secrets));
     }
   };
   return {
     request: (method: string, url: string, headers: KeyValue[], values: RawRequestValues) =>
       write("Raw request:", {
         method,
-        url,
+        url: redactUrl(url),
         headers: redactHeaders(util.types.keyValPairListToObject(headers)),
         body: describeBody(values),
       }),
@@ -182,7 +183,8 @@ export const sendDataverseRawRequest = async (
   const payload = payloadOf(values);
   const headers = requestHeaders(values);
   const authorization = `Bearer ${token}`;
-  const debug = debugLogger(Boolean(values.debugRequest), options.log, token);
+  const secrets = secretsOf(connection);
+  const debug = debugLogger(Boolean(values.debugRequest), options.log, secrets);
   debug.request(method, url, [...headers, { key: "Authorization", value: authorization }], values);
   const http = createClient({
     baseUrl: client.webApi.origin,
@@ -191,6 +193,7 @@ export const sendDataverseRawRequest = async (
     retryConfig: toRetryConfig(retryOptionsOf(values)),
   });
   http.defaults.maxRedirects = 0;
+  scrubAnswers(http, secrets);
   try {
     const response = await http.request({
       method,
@@ -205,6 +208,6 @@ export const sendDataverseRawRequest = async (
       throw error;
     }
     debug.response((error as AxiosError).response);
-    throw toDataverseError(error, method, pathOf(url));
+    throw scrubError(toDataverseError(error, method, pathOf(redactUrl(url))), secrets);
   }
 };

@@ -2,6 +2,7 @@ import type { AxiosError, AxiosResponse, Method } from "axios";
 import { ConnectionError, type Connection } from "@prismatic-io/spectral";
 import { createClient, type HttpClient } from "@prismatic-io/spectral/dist/clients/http";
 import { DataverseError, readErrorBody } from "./errors";
+import { scrubAnswers, secretsOf } from "./redact";
 import { DEFAULT_RETRY, isOutcomeUnknown, REPEATABLE, toRetryConfig, type RetryOptions } from "./retry";
 import { parseWebApiUrl, withQuery, type QueryOptions, type WebApiUrl } from "./url";
 
@@ -224,5 +225,6 @@ export const createDataverseClient = (connection: Connection, options: Dataverse
   http.defaults.maxRedirects = 0;
   // We parse bodies ourselves, so an HTML page or a cut-off JSON body becomes a clear error.
   http.defaults.transformResponse = [(body: unknown) => body];
+  scrubAnswers(http, secretsOf(connection));
   return new DataverseClient(webApi, http);
 };
