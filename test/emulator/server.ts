@@ -198,7 +198,8 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
 
   const server: Server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (request, response) => {
     const rawUrl = request.url ?? "/";
-    const url = new URL(rawUrl, origin || "http://127.0.0.1");
+    // Joined, not resolved: a path such as `//x` is a path on this host, not a protocol-relative URL.
+    const url = new URL(`${origin || "http://127.0.0.1"}${rawUrl.startsWith("/") ? rawUrl : `/${rawUrl}`}`);
     const rawQuery = rawUrl.includes("?") ? rawUrl.slice(rawUrl.indexOf("?") + 1) : "";
     const work =
       url.pathname.startsWith(API_PREFIX) || url.pathname === API_PREFIX.slice(0, -1)

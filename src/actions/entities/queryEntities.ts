@@ -1,7 +1,15 @@
 import { action } from "@prismatic-io/spectral";
 import { createDataverseClient, FETCH_ALL_LIMIT, MAX_PAGE_SIZE, queryAllRecords, queryRecords, type RecordQuery } from "../../client";
 import { connectionInput, entityType, expandPropertyNames, fieldNames } from "../../inputs/entities";
-import { fetchAll, filterExpression, includeCount, nextPageId, orderByFieldNames, recordsPerPage } from "../../inputs/queries";
+import {
+  fetchAll,
+  filterExpression,
+  includeCount,
+  nextPageId,
+  orderByFieldNames,
+  recordsPerPage,
+  requireNextPageOf,
+} from "../../inputs/queries";
 import { exampleAccount } from "../examples";
 
 export const queryEntities = action({
@@ -30,7 +38,7 @@ export const queryEntities = action({
       expand: params.expandPropertyNames,
       count: params.includeCount,
       pageSize: params.recordsPerPage,
-      nextPageId: params.nextPageId,
+      nextPageId: requireNextPageOf(params.nextPageId, params.entityType, client.webApi),
     };
     // Fetch All returns one combined list, so the page size only decides how many requests it takes.
     const page = params.fetchAll
