@@ -83,6 +83,7 @@ describe("redactUrl", () => {
       `?x-api-key=${REDACTED}&password=${REDACTED}&refresh_token=${REDACTED}&key=${REDACTED}&token=${REDACTED}`,
     ],
     ["https://user:pass@org/api", `https://${REDACTED}@org/api`],
+    ["https://user:p@ss@org/api?x=1", `https://${REDACTED}@org/api?x=1`],
     ["https://org/cb#access_token=abc&state=1", `https://org/cb#access_token=${REDACTED}&state=1`],
     ["https://org/api/data/v9.2/accounts?$filter=name eq 'code'#top", "https://org/api/data/v9.2/accounts?$filter=name eq 'code'#top"],
   ])("%s", (url, expected) => {

@@ -27,6 +27,8 @@ export interface EchoGateway {
   url: string;
   /** The shape of echoed answers; undefined passes every request on to the emulator. */
   shape?: EchoShape;
+  /** More text written into every echo: a secret the server holds for another reason (a client secret it was sent elsewhere). */
+  alsoEchoes: string[];
   /** Which requests are echoed (default: all of them while a shape is set). */
   echoes: (request: EchoedRequest) => boolean;
   /** Requests answered with an echo. */
@@ -49,8 +51,8 @@ const headersOf = (request: IncomingMessage): Record<string, string> =>
     Object.entries(request.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(", ") : String(value)]),
   );
 
-const echoAnswer = (shape: EchoShape, echoed: EchoedRequest): { status: number; contentType: string; body: string } => {
-  const dump = `${echoed.method} ${echoed.url} ${JSON.stringify(echoed.headers)} ${echoed.body}`;
+const echoAnswer = (shape: EchoShape, echoed: EchoedRequest, extra: string[]): { status: number; contentType: string; body: string } => {
+  const dump = `${echoed.method} ${echoed.url} ${JSON.stringify(echoed.headers)} ${echoed.body} ${extra.join(" ")}`;
   switch (shape) {
     case "dataverseError":
       return {
@@ -82,6 +84,7 @@ export const startEchoGateway = async (emulator: Emulator): Promise<EchoGateway>
   const received: EchoedRequest[] = [];
   const gateway: EchoGateway = {
     url: "",
+    alsoEchoes: [],
     echoes: () => true,
     echoed: [],
     take: () => received.splice(0, received.length),
@@ -98,7 +101,7 @@ export const startEchoGateway = async (emulator: Emulator): Promise<EchoGateway>
     received.push(echoed);
     if (gateway.shape && gateway.echoes(echoed)) {
       gateway.echoed.push(echoed);
-      const answer = echoAnswer(gateway.shape, echoed);
+      const answer = echoAnswer(gateway.shape, echoed, gateway.alsoEchoes);
       response.writeHead(answer.status, { "Content-Type": answer.contentType, "X-Echo-Authorization": echoed.headers.authorization ?? "" });
       response.end(answer.body);
       return;

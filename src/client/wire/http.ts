@@ -2,7 +2,7 @@ import type { AxiosError, AxiosResponse, Method } from "axios";
 import { ConnectionError, type Connection } from "@prismatic-io/spectral";
 import { createClient, type HttpClient } from "@prismatic-io/spectral/dist/clients/http";
 import { DataverseError, readErrorBody } from "./errors";
-import { scrubAnswers, secretsOf } from "./redact";
+import { redactUrl, scrubAnswers, secretsOf } from "./redact";
 import { DEFAULT_RETRY, isOutcomeUnknown, REPEATABLE, toRetryConfig, type RetryOptions } from "./retry";
 import { parseWebApiUrl, withQuery, type QueryOptions, type WebApiUrl } from "./url";
 
@@ -40,6 +40,8 @@ export interface DataverseClientOptions {
   retry?: Partial<RetryOptions>;
   /** Per attempt, in milliseconds. Dataverse itself gives up on a request after two minutes. */
   timeoutMs?: number;
+  /** Secrets besides the connection's own that a request carries (a webhook key), scrubbed from every answer. */
+  secrets?: string[];
 }
 
 /** Sent on every Web API request (reference §1.2); raw requests send them unless the user sets their own. */
@@ -53,7 +55,7 @@ export const ODATA_HEADERS = {
 const redactedConnection = (connection: Connection): Connection => ({
   key: connection.key,
   configVarKey: connection.configVarKey,
-  fields: { webApiUrl: connection.fields?.webApiUrl },
+  fields: { webApiUrl: redactUrl(String(connection.fields?.webApiUrl ?? "")) },
 });
 
 const flattenHeaders = (headers: AxiosResponse["headers"] | undefined): Record<string, string> =>
@@ -225,6 +227,6 @@ export const createDataverseClient = (connection: Connection, options: Dataverse
   http.defaults.maxRedirects = 0;
   // We parse bodies ourselves, so an HTML page or a cut-off JSON body becomes a clear error.
   http.defaults.transformResponse = [(body: unknown) => body];
-  scrubAnswers(http, secretsOf(connection));
+  scrubAnswers(http, [...secretsOf(connection), ...(options.secrets ?? [])]);
   return new DataverseClient(webApi, http);
 };

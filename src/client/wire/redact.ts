@@ -166,7 +166,7 @@ export const redactUrl = (url: string): string => {
   const fragment = hash < 0 ? "" : url.slice(hash);
   const question = withoutFragment.indexOf("?");
   const base = (question < 0 ? withoutFragment : withoutFragment.slice(0, question)).replace(
-    /^([a-z][a-z0-9+.-]*:\/\/)[^/?#@]*@/i,
+    /^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i,
     `$1${REDACTED}@`,
   );
   const query = question < 0 ? "" : `?${redactQuery(withoutFragment.slice(question + 1))}`;
