@@ -4,7 +4,7 @@
  * sends, the connection's token and secret are replaced before any of it reaches an error,
  * a log line or an output.
  */
-import type { AxiosError, AxiosInstance } from "axios";
+import type { HttpClient } from "@prismatic-io/spectral/dist/clients/http";
 
 export const REDACTED = "[REDACTED]";
 
@@ -189,13 +189,13 @@ const scrubAnswer = (answer: Answer, secrets: readonly unknown[]): void => {
  * so no error built from it, no output and no log line can carry a secret. The request's own
  * config (which holds the Authorization header a retry needs) is left alone.
  */
-export const scrubAnswers = (http: AxiosInstance, secrets: readonly unknown[]): void => {
+export const scrubAnswers = (http: HttpClient, secrets: readonly unknown[]): void => {
   http.interceptors.response.use(
     (answer) => {
       scrubAnswer(answer as Answer, secrets);
       return answer;
     },
-    (error: AxiosError) => {
+    (error: { message?: unknown; response?: unknown }) => {
       if (error?.response) scrubAnswer(error.response as Answer, secrets);
       if (typeof error?.message === "string") error.message = scrub(error.message, secrets);
       return Promise.reject(error);
