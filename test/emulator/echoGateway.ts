@@ -6,9 +6,9 @@
  * HTML error page, a plain-text error, or a 200 JSON body. It stands for a proxy, a gateway
  * or a plug-in that echoes what it received, which is how a token ends up in an answer.
  */
-import { createServer, request as httpRequest, type IncomingMessage, type Server } from "node:http";
+import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import type { Emulator } from "./server";
+import { type Emulator, lowerHeaders, readBody } from "./server";
 
 /** How an echoed answer is shaped. */
 export type EchoShape = "dataverseError" | "htmlError" | "textError" | "json200";
@@ -37,19 +37,6 @@ export interface EchoGateway {
   take(): EchoedRequest[];
   stop(): Promise<void>;
 }
-
-const readBody = (request: IncomingMessage): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    request.on("error", reject);
-  });
-
-const headersOf = (request: IncomingMessage): Record<string, string> =>
-  Object.fromEntries(
-    Object.entries(request.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(", ") : String(value)]),
-  );
 
 const echoAnswer = (shape: EchoShape, echoed: EchoedRequest, extra: string[]): { status: number; contentType: string; body: string } => {
   const dump = `${echoed.method} ${echoed.url} ${JSON.stringify(echoed.headers)} ${echoed.body} ${extra.join(" ")}`;
@@ -95,7 +82,7 @@ export const startEchoGateway = async (emulator: Emulator): Promise<EchoGateway>
     const echoed: EchoedRequest = {
       method: request.method ?? "GET",
       url: request.url ?? "/",
-      headers: headersOf(request),
+      headers: lowerHeaders(request),
       body: await readBody(request),
     };
     received.push(echoed);

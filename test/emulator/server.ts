@@ -71,7 +71,7 @@ export interface Emulator {
   stop(): Promise<void>;
 }
 
-const readBody = (request: IncomingMessage): Promise<string> =>
+export const readBody = (request: IncomingMessage): Promise<string> =>
   new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -79,7 +79,7 @@ const readBody = (request: IncomingMessage): Promise<string> =>
     request.on("error", reject);
   });
 
-const lowerHeaders = (request: IncomingMessage): Record<string, string> =>
+export const lowerHeaders = (request: IncomingMessage): Record<string, string> =>
   Object.fromEntries(
     Object.entries(request.headers).map(([name, value]) => [
       name.toLowerCase(),

@@ -5,34 +5,30 @@
  * request it should, read from the raw request as it arrived (the gateway records the URL
  * before any decoding). Anything else is an escape; there must be none.
  */
-import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { util } from "@prismatic-io/spectral";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { InputError } from "../../src/client";
 import { type EchoedRequest, type EchoGateway, startEchoGateway } from "../emulator/echoGateway";
 import { SEED } from "../emulator/seed";
 import { connectionFor, harness, useEmulator } from "../support";
+import { type Listener, startListener } from "../triggers/support";
 import { recordFigures } from "./figures";
 import { HOSTILE_JSON, hostileStrings, WRONG_TYPES } from "./hostile";
 
 const fixture = useEmulator();
 let gateway: EchoGateway;
-const otherHost = { received: [] as IncomingMessage[], url: "", server: undefined as Server | undefined };
+/** Any other host: it must never receive a request. */
+let otherHost: Listener & { origin: string };
 
 beforeAll(async () => {
   gateway = await startEchoGateway(fixture.emulator);
-  otherHost.server = createServer((request, response) => {
-    otherHost.received.push(request);
-    response.end("{}");
-  });
-  await new Promise<void>((resolve) => otherHost.server?.listen(0, "127.0.0.1", resolve));
-  otherHost.url = `http://127.0.0.1:${(otherHost.server.address() as AddressInfo).port}`;
+  const listener = await startListener();
+  otherHost = Object.assign(listener, { origin: new URL(listener.url).origin });
 });
 
 afterAll(async () => {
   await gateway.stop();
-  await new Promise<void>((resolve) => otherHost.server?.close(() => resolve()));
+  await otherHost.stop();
 });
 
 const API = "/api/data/v9.2/";
@@ -272,8 +268,8 @@ const families = (): Family[] => [
       `${gateway.url}/api/data/v9.1/accounts`,
       `${gateway.url.replace("http", "HTTP")}/api/data/v9.2/systemusers`,
       `${gateway.url.replace("//", "//user:pass@")}/api/data/v9.2/accounts`,
-      `${otherHost.url}/api/data/v9.2/accounts`,
-      `//${otherHost.url.slice(7)}/api/data/v9.2/accounts`,
+      `${otherHost.origin}/api/data/v9.2/accounts`,
+      `//${otherHost.origin.slice(7)}/api/data/v9.2/accounts`,
       ...WRONG_TYPES,
     ],
     params: (value) => ({ entityType: "accounts", nextPageId: value }),
@@ -512,10 +508,10 @@ const families = (): Family[] => [
     input: "URL",
     values: [
       ...hostileStrings("/api/data/v9.2/accounts?$top=1"),
-      `${otherHost.url}/api/data/v9.2/accounts`,
-      `//${otherHost.url.slice(7)}/api/data/v9.2/accounts`,
-      `${otherHost.url.replace("127.0.0.1", "127.1")}/x`,
-      `${gateway.url}@${otherHost.url.slice(7)}/x`,
+      `${otherHost.origin}/api/data/v9.2/accounts`,
+      `//${otherHost.origin.slice(7)}/api/data/v9.2/accounts`,
+      `${otherHost.origin.replace("127.0.0.1", "127.1")}/x`,
+      `${gateway.url}@${otherHost.origin.slice(7)}/x`,
       `${gateway.url.replace("//", "//user:pass@")}/api/data/v9.2/accounts`,
     ],
     params: (value) => ({ url: value, method: "GET" }),
