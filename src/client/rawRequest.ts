@@ -4,7 +4,7 @@ import { DataverseError, InputError } from "./wire/errors";
 import { createDataverseClient, DEFAULT_TIMEOUT_MS, ODATA_HEADERS, type DataverseClient, type DataverseResponse } from "./wire/http";
 import { isSecretName, REDACTED, redactUrl, scrub, secretsOf } from "./wire/redact";
 import { DEFAULT_RETRY, type RetryOptions } from "./wire/retryPolicy";
-import { withQuery } from "./wire/url";
+import { queryPair } from "./wire/url";
 
 /** The values of spectral's raw-request inputs, cleaned. */
 export type RawRequestValues = Parameters<typeof sendRawRequest>[1];
@@ -179,6 +179,15 @@ const responseData = (response: DataverseResponse, responseType: unknown): unkno
   }
 };
 
+/** A lone UTF-16 surrogate has no UTF-8 form, so no URL can carry it: refused rather than a URIError. */
+const encodedPair = (name: string, value: string): string => {
+  try {
+    return queryPair(name, value);
+  } catch {
+    throw new InputError("Query Parameter", `'${name.slice(0, 80)}' cannot be written in a URL (a broken unicode character): remove it.`);
+  }
+};
+
 export interface RawRequestOptions {
   paths: RawRequestPaths;
   /** Receives the debug lines when Debug Request is on. */
@@ -203,9 +212,10 @@ export const sendDataverseRawRequest = async (
 ): Promise<RawResponse> => {
   const client = createDataverseClient(connection);
   const token = String(connection.token?.access_token);
-  const query = Object.fromEntries(pairs(values.queryParams).map((pair) => [pair.key, util.types.toString(pair.value)]));
-  // Query parameters go into the URL here, encoded as OData reads them (%20, not +).
-  const url = withQuery(resolveRawRequestUrl(client, values.url, options.paths), query);
+  // Names and values encoded as OData reads them (%20, not +); every pair kept, a repeated name or an empty value too.
+  const query = pairs(values.queryParams).map((pair) => encodedPair(pair.key, util.types.toString(pair.value)));
+  const target = resolveRawRequestUrl(client, values.url, options.paths);
+  const url = query.length ? `${target}${target.includes("?") ? "&" : "?"}${query.join("&")}` : target;
   const method = (values.method || "GET").toUpperCase();
   const { headers, rawBody } = await bodyOf(values, requestHeaders(values));
   const debug = debugLogger(Boolean(values.debugRequest), options.log, secretsOf(connection));

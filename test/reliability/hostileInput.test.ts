@@ -533,6 +533,20 @@ const families = (): Family[] => [
       ),
   },
   {
+    name: "Raw Request query parameter names",
+    action: "rawRequestV2",
+    input: "Query Parameter",
+    values: [...hostileStrings("$top").filter((value) => value.trim()), "\ud800", "a\udfffb"],
+    params: (value) => ({ url: "/api/data/v9.2/accounts", method: "GET", queryParams: [{ key: value, value: "1" }] }),
+    method: "GET",
+    check: (value, sent) =>
+      all(
+        same("path", sent.segments, ["accounts"]),
+        same("options", sent.names.map(decode), [value]),
+        same("value", sent.options[sent.names[0]], "1"),
+      ),
+  },
+  {
     name: "Raw Request header values",
     action: "rawRequestV2",
     input: "Header",
@@ -636,7 +650,7 @@ afterAll(() => {
 
 describe("hostile input never steers a request", () => {
   // Families are read lazily: their values name the gateway, which starts in beforeAll.
-  it.each(Array.from({ length: 24 }, (_, index) => index))(
+  it.each(Array.from({ length: 25 }, (_, index) => index))(
     "family %i: each value is refused naming its input, or sent exactly",
     async (index) => {
       const family = families()[index];

@@ -64,10 +64,17 @@ export const joinNames = (names: string[] | undefined): string | undefined => (n
  */
 const encodeQueryValue = (value: string): string => encodeURIComponent(value).replace(/%24/g, "$").replace(/%2C/g, ",");
 
+/**
+ * One `name=value` pair, both encoded, so neither can add an option or end the query; `@` stays
+ * readable in a name, as parameter aliases (`@p1`) are written.
+ */
+export const queryPair = (name: string, value: string): string =>
+  `${encodeQueryValue(name).replace(/%40/g, "@")}=${encodeQueryValue(value)}`;
+
 export const buildQueryString = (query: QueryOptions = {}): string =>
   Object.entries(query)
     .filter(([, value]) => value !== undefined && value !== "")
-    .map(([key, value]) => `${key}=${encodeQueryValue(String(value))}`)
+    .map(([key, value]) => queryPair(key, String(value)))
     .join("&");
 
 export const withQuery = (path: string, query?: QueryOptions): string => {
