@@ -36,15 +36,63 @@ const XML_OPTIONS = {
   htmlEntities: true,
 } as const;
 
-const parser = new XMLParser(XML_OPTIONS);
-const builder = new XMLBuilder({ ...XML_OPTIONS, suppressBooleanAttributes: false, suppressEmptyNode: true });
+/**
+ * The parser stops at 1000 references by default, but a valid query may hold more (an `in` list of
+ * escaped names). A document without a DOCTYPE (refused below) defines no entity of its own, so each
+ * reference expands to one character and their number is bounded by the query's length.
+ */
+const REFERENCES = { enabled: true, maxTotalExpansions: Number.POSITIVE_INFINITY };
+
+/**
+ * The builder's escapes, plus tab and line breaks as character references: written raw inside an
+ * attribute value they would reach the server as spaces (XML attribute-value normalisation).
+ */
+const WRITTEN_ESCAPES = [
+  { regex: /&/g, val: "&amp;" },
+  { regex: />/g, val: "&gt;" },
+  { regex: /</g, val: "&lt;" },
+  { regex: /'/g, val: "&apos;" },
+  { regex: /"/g, val: "&quot;" },
+  { regex: /\r/g, val: "&#13;" },
+  { regex: /\n/g, val: "&#10;" },
+  { regex: /\t/g, val: "&#9;" },
+];
+
+const parser = new XMLParser({ ...XML_OPTIONS, processEntities: REFERENCES });
+// `entities` is a builder option its type definitions leave out.
+const builder = new XMLBuilder({
+  ...XML_OPTIONS,
+  suppressBooleanAttributes: false,
+  suppressEmptyNode: true,
+  ...{ entities: WRITTEN_ESCAPES },
+});
 const plainParser = new XMLParser({
   ignoreAttributes: false,
   attributeNamePrefix: "",
   parseAttributeValue: false,
   parseTagValue: false,
   htmlEntities: true,
+  processEntities: REFERENCES,
 });
+
+/** Comments, CDATA sections and processing instructions (left as they are), or a start tag with its quoted values. */
+const MARKUP = /<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>|<\?[\s\S]*?\?>|<[A-Za-z_:][^"'>]*(?:(?:"[^"]*"|'[^']*')[^"'>]*)*>/g;
+
+/**
+ * What an XML parser does before reading a document (XML 1.0 §2.11, §3.3.3) and ours does not: line
+ * breaks become `\n`, and a raw tab or line break inside an attribute value becomes a space. After it,
+ * such a character in a value can only have come from a character reference, and is written back as one.
+ */
+const normaliseWhitespace = (xml: string): string =>
+  xml
+    .replace(/\r\n?/g, "\n")
+    .replace(MARKUP, (markup) =>
+      markup.startsWith("<!") || markup.startsWith("<?")
+        ? markup
+        : markup.replace(/"[^"]*"|'[^']*'/g, (value) => value.replace(/[\t\n]/g, " ")),
+    );
+
+const DOCTYPE = /<!DOCTYPE/i;
 
 const PAGING_COOKIE_ANNOTATION = "Microsoft.Dynamics.CRM.fetchxmlpagingcookie";
 const MORE_RECORDS_ANNOTATION = "Microsoft.Dynamics.CRM.morerecords";
@@ -93,7 +141,16 @@ export const parseFetchXml = (text: string, inputLabel: string): FetchXmlQuery =
       `${describeXmlError(validation.err)} Give a FetchXML query such as <fetch><entity name="account"><attribute name="name" /></entity></fetch>.`,
     );
   }
-  const elements = (parser.parse(xml) as XmlNode[]).filter(elementName);
+  if (DOCTYPE.test(xml.replace(/<!--[\s\S]*?-->/g, ""))) {
+    throw new InputError(inputLabel, "has a DOCTYPE, which FetchXML does not use: remove the <!DOCTYPE …> declaration.");
+  }
+  let parsed: XmlNode[];
+  try {
+    parsed = parser.parse(normaliseWhitespace(xml)) as XmlNode[];
+  } catch (error) {
+    throw new InputError(inputLabel, `could not be read as XML (${(error as Error).message}): check the query's markup.`);
+  }
+  const elements = parsed.filter(elementName);
   if (elements.length > 1) {
     throw new InputError(inputLabel, `has ${elements.length} root elements: a FetchXML query is one <fetch> element.`);
   }

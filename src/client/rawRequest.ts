@@ -2,9 +2,9 @@ import { util, type Connection } from "@prismatic-io/spectral";
 import type { sendRawRequest } from "@prismatic-io/spectral/dist/clients/http";
 import { DataverseError, InputError } from "./wire/errors";
 import { createDataverseClient, DEFAULT_TIMEOUT_MS, ODATA_HEADERS, type DataverseClient, type DataverseResponse } from "./wire/http";
-import { REDACTED, SECRET_NAME } from "./wire/redact";
+import { isSecretName, REDACTED, redactUrl, scrub, secretsOf } from "./wire/redact";
 import { DEFAULT_RETRY, type RetryOptions } from "./wire/retryPolicy";
-import { withQuery } from "./wire/url";
+import { queryPair } from "./wire/url";
 
 /** The values of spectral's raw-request inputs, cleaned. */
 export type RawRequestValues = Parameters<typeof sendRawRequest>[1];
@@ -73,7 +73,7 @@ const requestHeaders = (values: RawRequestValues): KeyValue[] => {
 const MAX_LOGGED_BODY = 10_000;
 
 const redactHeaders = (headers: Record<string, unknown>): Record<string, unknown> =>
-  Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, SECRET_NAME.test(name) ? REDACTED : value]));
+  Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, isSecretName(name) ? REDACTED : value]));
 
 const describeBody = (values: RawRequestValues): unknown => {
   if (hasFormData(values)) {
@@ -85,20 +85,21 @@ const describeBody = (values: RawRequestValues): unknown => {
 };
 
 /**
- * Debug lines with secret headers redacted and the token removed wherever else it appears
- * (a body or a URL may carry it too). Silent unless Debug Request is on.
+ * Debug lines with secret headers and credential-like query parameters redacted, and the
+ * connection's secrets removed wherever else they appear (a body may carry them too).
+ * Silent unless Debug Request is on.
  */
-const debugLogger = (enabled: boolean, log: (message: string) => void, token: string) => {
+const debugLogger = (enabled: boolean, log: (message: string) => void, secrets: string[]) => {
   const write = (label: string, details: Record<string, unknown>) => {
     if (enabled) {
-      log(`${label} ${JSON.stringify(details)}`.split(token).join(REDACTED));
+      log(scrub(`${label} ${JSON.stringify(details)}`, secrets));
     }
   };
   return {
     request: (method: string, url: string, headers: KeyValue[], values: RawRequestValues) =>
       write("Raw request:", {
         method,
-        url,
+        url: redactUrl(url),
         headers: redactHeaders(util.types.keyValPairListToObject(headers)),
         body: describeBody(values),
       }),
@@ -184,7 +185,17 @@ export interface RawRequestLabels {
   data: string;
   formData: string;
   fileData: string;
+  queryParams: string;
 }
+
+/** A lone UTF-16 surrogate has no UTF-8 form, so no URL can carry it: refused rather than a URIError. */
+const encodedPair = (name: string, value: string, label: string): string => {
+  try {
+    return queryPair(name, value);
+  } catch {
+    throw new InputError(label, `'${name.slice(0, 80)}' cannot be written in a URL (a broken unicode character): remove it.`);
+  }
+};
 
 export interface RawRequestOptions {
   paths: RawRequestPaths;
@@ -211,12 +222,13 @@ export const sendDataverseRawRequest = async (
 ): Promise<RawResponse> => {
   const client = createDataverseClient(connection);
   const token = String(connection.token?.access_token);
-  const query = Object.fromEntries(pairs(values.queryParams).map((pair) => [pair.key, util.types.toString(pair.value)]));
-  // Query parameters go into the URL here, encoded as OData reads them (%20, not +).
-  const url = withQuery(resolveRawRequestUrl(client, values.url, options.paths, options.labels.url), query);
+  // Names and values encoded as OData reads them (%20, not +); every pair kept, a repeated name or an empty value too.
+  const query = pairs(values.queryParams).map((pair) => encodedPair(pair.key, util.types.toString(pair.value), options.labels.queryParams));
+  const target = resolveRawRequestUrl(client, values.url, options.paths, options.labels.url);
+  const url = query.length ? `${target}${target.includes("?") ? "&" : "?"}${query.join("&")}` : target;
   const method = (values.method || "GET").toUpperCase();
   const { headers, rawBody } = await bodyOf(values, requestHeaders(values), options.labels);
-  const debug = debugLogger(Boolean(values.debugRequest), options.log, token);
+  const debug = debugLogger(Boolean(values.debugRequest), options.log, secretsOf(connection));
   const sentHeaders = rawBody ? [...headers, { key: "Content-Type", value: rawBody.contentType }] : headers;
   debug.request(method, url, [...sentHeaders, { key: "Authorization", value: `Bearer ${token}` }], values);
   const timeoutMs = Number(values.timeout) || DEFAULT_TIMEOUT_MS;
@@ -235,6 +247,6 @@ export const sendDataverseRawRequest = async (
   } catch (error) {
     if (!(error instanceof DataverseError)) throw error;
     debug.failure(error);
-    throw error.at(pathOf(url));
+    throw error.at(redactUrl(pathOf(url)));
   }
 };

@@ -1,6 +1,6 @@
 import { input } from "@prismatic-io/spectral";
 import { InputError, parseRecordKey, requireName, requireNames } from "../client";
-import { toJsonObject, toStringList } from "./clean";
+import { refusePrototypeKey, toJsonObject, toStringList } from "./clean";
 
 export const connectionInput = input({
   label: "Connection",
@@ -88,6 +88,7 @@ export const fieldValues = input({
     const record: Record<string, unknown> = {};
     for (const pair of pairs) {
       const key = typeof pair?.key === "string" ? pair.key.trim() : "";
+      refusePrototypeKey(key, "Field Value");
       if (key) {
         record[key] = pair.value;
       }

@@ -1,5 +1,5 @@
 import { input } from "@prismatic-io/spectral";
-import { InputError, MAX_PAGE_SIZE } from "../client";
+import { InputError, MAX_PAGE_SIZE, type WebApiUrl } from "../client";
 import { toBoolean, toIntegerInRange, toOptionalString, toStringList } from "./clean";
 
 /**
@@ -88,6 +88,46 @@ export const nextPageId = input({
   comments: "The id or cookie to use for retrieving the next page of results when paginating through a large result set",
   clean: toOptionalString,
 });
+
+const refuseLink = (problem: string, entitySetName: string): never => {
+  throw new InputError(
+    "Next Page Id",
+    `${problem}: give the Next Page Id a Query Entities step on ${entitySetName} returned, or leave it empty for the first page.`,
+  );
+};
+
+/**
+ * A Next Page Id that is a link must continue this step's query: on the connection's host,
+ * under its Web API root, at the same entity set. Any other link (another table, a `..`, an
+ * encoded slash, a user name) would turn paging into a request the step was never given.
+ */
+export const requireNextPageOf = (nextPageId: string | undefined, entitySetName: string, webApi: WebApiUrl): string | undefined => {
+  const text = nextPageId?.trim();
+  if (!text || !/^https?:\/\//i.test(text)) return nextPageId;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return refuseLink("is not a valid link", entitySetName);
+  }
+  if (url.origin !== webApi.origin || url.username || url.password) {
+    refuseLink(`links to ${url.origin}, not to this connection's ${webApi.origin}`, entitySetName);
+  }
+  const root = new URL(webApi.root).pathname;
+  if (!url.pathname.toLowerCase().startsWith(root.toLowerCase())) {
+    refuseLink(`links outside the Web API (${root})`, entitySetName);
+  }
+  let linked: string;
+  try {
+    linked = decodeURIComponent(url.pathname.slice(root.length));
+  } catch {
+    return refuseLink("has a path that cannot be decoded", entitySetName);
+  }
+  if (linked.toLowerCase() !== entitySetName.toLowerCase()) {
+    refuseLink(`links to '${linked.slice(0, 100)}', not to the Entity Type '${entitySetName}' this step queries`, entitySetName);
+  }
+  return nextPageId;
+};
 
 export const fetchAll = input({
   label: "Fetch All",

@@ -32,13 +32,27 @@ export const authenticationType = input({
     toChoice(toOptionalString(value) ?? "WebhookKey", AUTHENTICATION_TYPES, "Authentication Type"),
 });
 
+/**
+ * A secret as text, or an error naming the input: an array or a number (a config variable of
+ * another type, an earlier step's output) would otherwise be compared as something it is not.
+ */
+const toSecretText = (inputLabel: string) => (value: unknown) => {
+  if (value !== undefined && value !== null && typeof value !== "string") {
+    throw new InputError(
+      inputLabel,
+      `must be text, not ${Array.isArray(value) ? "a list" : `a ${typeof value}`}: give the secret as one string.`,
+    );
+  }
+  return toOptionalString(value);
+};
+
 export const webhookKey = input({
   label: "Webhook Key",
   type: "password",
   required: false,
   comments:
     "Webhook Key authentication: the key Dynamics sends as the 'code' query parameter ('Auth' or 'auth' work too). When blank (and Register Webhook is off) every request is accepted, as in Prismatic's component, with a warning in the logs. Not used when Register Webhook is on: a key is generated then.",
-  clean: toOptionalString,
+  clean: toSecretText("Webhook Key"),
 });
 
 export const authName = input({
@@ -55,7 +69,7 @@ export const authValue = input({
   type: "password",
   required: false,
   comments: "HTTP Header or HTTP Query String authentication: the value that header or query parameter must have.",
-  clean: toOptionalString,
+  clean: toSecretText("Auth Value"),
 });
 
 export const registerWebhook = input({

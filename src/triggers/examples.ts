@@ -10,7 +10,8 @@ export const exampleTriggerPayload: TriggerPayload = {
   body: { data: null, contentType: "application/json" },
   pathFragment: "",
   webhookUrls: { "Flow 1": "https://hooks.prismatic.io/trigger/SW5zdGFuY2VGbG93Q29uZmlnOjE=" },
-  webhookApiKeys: { "Flow 1": ["prismatic-api-key"] },
+  // The triggers pass no API key of the flow on.
+  webhookApiKeys: {},
   invokeUrl: "https://hooks.prismatic.io/trigger/SW5zdGFuY2VGbG93Q29uZmlnOjE=",
   executionId: "SW5zdGFuY2VFeGVjdXRpb25SZXN1bHQ6MQ==",
   customer: { id: "Q3VzdG9tZXI6MQ==", name: "Contoso", externalId: "contoso" },

@@ -54,7 +54,8 @@ export const pollChangesTrigger = pollingTrigger({
       updated: params.showUpdatedRecords ? found.updated : [],
     };
     const changed = result.created.length + result.updated.length + result.deleted.length > 0;
-    return { payload: { ...payload, body: { data: result } }, polledNoChanges: !changed };
+    // Prismatic's API keys for the flow's URL are not the flow's to read.
+    return { payload: { ...payload, webhookApiKeys: {}, body: { data: result } }, polledNoChanges: !changed };
   },
   examplePayload: {
     payload: {

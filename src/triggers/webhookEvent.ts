@@ -24,8 +24,6 @@ export interface WebhookEvent extends DynamicsEvent {
   truncated: boolean;
 }
 
-const describeText = (text: string): string => (text.length > 80 ? `${text.slice(0, 80)}… (${text.length} characters)` : text);
-
 /** The body as a JSON object, whether it arrived as text, bytes or already parsed. */
 export const parseWebhookBody = (data: unknown): Record<string, unknown> => {
   let parsed = data;
@@ -41,7 +39,8 @@ export const parseWebhookBody = (data: unknown): Record<string, unknown> => {
     try {
       parsed = JSON.parse(text);
     } catch {
-      throw new WebhookRejectedError(`the body is not JSON: ${describeText(text)}`);
+      // Not repeated: a body we cannot read may hold anything, a secret among it.
+      throw new WebhookRejectedError(`the body is not JSON (${text.length} characters); Dynamics sends its execution context as JSON.`);
     }
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {

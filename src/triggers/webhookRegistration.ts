@@ -119,8 +119,10 @@ export const createWebhook = async (context: Context, params: WebhookParams) => 
   const url = flowUrl(context);
   const stored = storedRegistration(context);
   const authentication = authenticationFor(params);
+  // A server that echoes the request body would otherwise put the key into an error.
+  const secret = authentication.type === "WebhookKey" ? authentication.key : authentication.value;
   const registration = await registerWebhook(
-    clientFor(context, connection),
+    clientFor(context, connection, [secret]),
     {
       name: params.webhookName ?? `Prismatic: ${context.flow.name}`,
       url,

@@ -1,5 +1,6 @@
+import { InputError } from "../../src/client";
 import type { TableDefinition } from "../emulator/schema";
-import { runAction, useEmulator } from "../support";
+import { actionError, runAction, useEmulator } from "../support";
 
 const fixture = useEmulator();
 
@@ -40,5 +41,46 @@ describe("fetchXml: character references in the query", () => {
     const markup = await namesMatching("Smith &amp; &lt;Sons&gt; &quot;Quoted&quot; &apos;Apostrophe&apos;");
     expect(markup.names).toEqual([MARKUP]);
     expect(markup.sent).toContain(`value="Smith &amp; &lt;Sons&gt; &quot;Quoted&quot; &apos;Apostrophe&apos;"`);
+  });
+});
+
+describe("fetchXml: many references, DOCTYPE, and line breaks in values", () => {
+  const fetchWith = (condition: string) =>
+    `<fetch><entity name="account"><attribute name="name" /><filter>${condition}</filter></entity></fetch>`;
+
+  it("accepts a valid query with more than 1000 character references", async () => {
+    const value = `Contoso${"&#37;".repeat(1500)}`;
+    const data = await runAction("fetchXml", {
+      connection: fixture.connection,
+      entityType: "accounts",
+      xmlQuery: fetchWith(`<condition attribute="name" operator="like" value="${value}" />`),
+    });
+    expect(data.value.map((record: { name: string }) => record.name)).toEqual(["Contoso Ltd"]);
+    const [request] = fixture.emulator.takeRequests();
+    expect(request.query.fetchXml).toContain(`value="Contoso${"%".repeat(1500)}"`);
+  });
+
+  it("refuses a DOCTYPE, naming XML Query, before any request", async () => {
+    const error = await actionError("fetchXml", {
+      connection: fixture.connection,
+      entityType: "accounts",
+      xmlQuery: `<!DOCTYPE fetch [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]>${fetchWith('<condition attribute="name" operator="eq" value="&b;" />')}`,
+    });
+    expect(error).toBeInstanceOf(InputError);
+    expect(error.message).toMatch(/^XML Query: has a DOCTYPE/);
+    expect(fixture.emulator.takeRequests()).toHaveLength(0);
+  });
+
+  it("keeps &#13;, &#10; and &#9; in attribute values as character references, and a raw line break as the space XML reads it as", async () => {
+    await runAction("fetchXml", {
+      connection: fixture.connection,
+      entityType: "accounts",
+      xmlQuery: fetchWith(
+        '<condition attribute="description" operator="eq" value="one&#13;&#10;two&#xD;&#xA;three&#9;four" /><condition attribute="name" operator="ne" value="raw\r\nline\tbreak" />',
+      ),
+    });
+    const [request] = fixture.emulator.takeRequests();
+    expect(request.query.fetchXml).toContain('value="one&#13;&#10;two&#13;&#10;three&#9;four"');
+    expect(request.query.fetchXml).toContain('value="raw line break"');
   });
 });

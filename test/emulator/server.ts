@@ -97,9 +97,9 @@ const readBytes = (request: IncomingMessage): Promise<Buffer> =>
     request.on("error", reject);
   });
 
-const readBody = async (request: IncomingMessage): Promise<string> => (await readBytes(request)).toString("utf8");
+export const readBody = async (request: IncomingMessage): Promise<string> => (await readBytes(request)).toString("utf8");
 
-const lowerHeaders = (request: IncomingMessage): Record<string, string> =>
+export const lowerHeaders = (request: IncomingMessage): Record<string, string> =>
   Object.fromEntries(
     Object.entries(request.headers).map(([name, value]) => [
       name.toLowerCase(),
@@ -260,7 +260,8 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
   const server: Server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (request, response) => {
     response.setHeader("x-ms-dop-hint", String(protection.options.dopHint));
     const rawUrl = request.url ?? "/";
-    const url = new URL(rawUrl, origin || "http://127.0.0.1");
+    // Joined, not resolved: a path such as `//x` is a path on this host, not a protocol-relative URL.
+    const url = new URL(`${origin || "http://127.0.0.1"}${rawUrl.startsWith("/") ? rawUrl : `/${rawUrl}`}`);
     const rawQuery = rawUrl.includes("?") ? rawUrl.slice(rawUrl.indexOf("?") + 1) : "";
     const work =
       url.pathname.startsWith(API_PREFIX) || url.pathname === API_PREFIX.slice(0, -1)

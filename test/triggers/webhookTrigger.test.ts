@@ -154,7 +154,7 @@ describe("Webhook trigger: body and event", () => {
 
   it("refuses a body that is not JSON, or not an object", async () => {
     const html = payloadFor({ headers: dynamicsHeaders, query: {}, body: Buffer.from("<html>Bad gateway</html>") });
-    await expect(run(html, params)).rejects.toThrow("Webhook request refused: the body is not JSON: <html>Bad gateway</html>");
+    await expect(run(html, params)).rejects.toThrow(/^Webhook request refused: the body is not JSON \(24 characters\)/);
     const array = payloadFor({ headers: dynamicsHeaders, query: {}, body: Buffer.from("[1,2]") });
     await expect(run(array, params)).rejects.toThrow("must be a JSON object");
     const empty = payloadFor({ headers: dynamicsHeaders, query: {}, body: Buffer.from("") });

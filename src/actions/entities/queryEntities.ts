@@ -9,6 +9,7 @@ import {
   nextPageId,
   orderByFieldNames,
   recordsPerPage,
+  requireNextPageOf,
 } from "../../inputs/queries";
 import { queryOptionInputs, requestOptionsOf } from "../../inputs/requestOptions";
 import { exampleNamedAccountRow } from "../examples";
@@ -52,7 +53,7 @@ export const queryEntities = action({
       expand: params.expandPropertyNames,
       count: params.includeCount,
       pageSize: params.recordsPerPage,
-      nextPageId: params.nextPageId,
+      nextPageId: requireNextPageOf(params.nextPageId, params.entityType, client.webApi),
       requestOptions: requestOptionsOf(params),
     };
     // Fetch All returns one combined list, so the page size only decides how many requests it takes.

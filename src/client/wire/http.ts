@@ -2,7 +2,7 @@ import { performance } from "node:perf_hooks";
 import { ConnectionError, type Connection } from "@prismatic-io/spectral";
 import { getClock } from "./clock";
 import { DataverseError, readErrorBody, type DataverseErrorKind } from "./errors";
-import { redactUrl } from "./redact";
+import { redactUrl, scrubValue, secretsOf } from "./redact";
 import { DEFAULT_RETRY, decide, isRead, mayHaveApplied, type AttemptOutcome, type RetryOptions } from "./retryPolicy";
 import { sendAttempt, type TransportFailure, type TransportResult } from "./transport";
 import { parseWebApiUrl, withQuery, type QueryOptions, type WebApiUrl } from "./url";
@@ -58,6 +58,8 @@ export interface DataverseClientOptions {
   timeoutMs?: number;
   /** Receives one line per attempt: method, URL (credentials redacted), status or failure, milliseconds. */
   log?: (line: string) => void;
+  /** Secrets besides the connection's own that a request carries (a webhook key), scrubbed from every answer. */
+  secrets?: string[];
 }
 
 /** Dataverse gives up on a request after two minutes; an attempt waits no longer. */
@@ -74,7 +76,7 @@ export const ODATA_HEADERS = {
 const redactedConnection = (connection: Connection): Connection => ({
   key: connection.key,
   configVarKey: connection.configVarKey,
-  fields: { webApiUrl: connection.fields?.webApiUrl },
+  fields: { webApiUrl: redactUrl(String(connection.fields?.webApiUrl ?? "")) },
 });
 
 export const requestIdOf = (headers: Record<string, string>): string | undefined =>
@@ -155,6 +157,8 @@ const attemptLine = (method: string, url: string, result: TransportResult, ms: n
 /** The one place that talks HTTP to Dataverse, and the one loop that retries. */
 export class DataverseClient {
   private readonly baseHeaders: Record<string, string>;
+  /** What no answer may carry on: the token this client sends and whatever else the request holds. */
+  private readonly secrets: string[];
 
   constructor(
     readonly webApi: WebApiUrl,
@@ -162,6 +166,17 @@ export class DataverseClient {
     private readonly options: DataverseClientOptions = {},
   ) {
     this.baseHeaders = { ...ODATA_HEADERS, "Accept-Encoding": "gzip, deflate", Authorization: `Bearer ${accessToken}` };
+    this.secrets = [accessToken, ...(options.secrets ?? [])];
+  }
+
+  /**
+   * The answer (or what arrived of it) with every secret replaced, before anything parses it or
+   * builds an error from it: a gateway or a plug-in may echo the request's headers or body.
+   */
+  private scrubbed(result: TransportResult): TransportResult {
+    const headers = result.headers && scrubValue({ ...result.headers }, this.secrets);
+    const bytes = result.bytes && scrubValue(result.bytes, this.secrets);
+    return { ...result, headers, bytes } as TransportResult;
   }
 
   /** Resolves a path or a link Dataverse gave us, refusing any host but the connection's own. */
@@ -219,7 +234,7 @@ export class DataverseClient {
   async send<T = unknown>(request: DataverseRequest): Promise<DataverseResponse<T>> {
     const url = withQuery(this.resolve(request.path), request.query);
     const method = request.method.toUpperCase();
-    const where = { method, path: this.displayPath(url) };
+    const where = { method, path: redactUrl(this.displayPath(url)) };
     const headers = this.headersFor(request, method);
     const body = request.rawBody ? request.rawBody.text : request.body !== undefined ? JSON.stringify(request.body) : undefined;
     if (body !== undefined) headers["Content-Length"] = String(Buffer.byteLength(body));
@@ -238,7 +253,9 @@ export class DataverseClient {
     for (let attempt = 1; ; attempt += 1) {
       const remaining = retry.budgetMs - (clock.now() - started);
       const begun = performance.now();
-      const result = await sendAttempt({ method, url, headers, body, timeoutMs: Math.max(1, Math.min(timeoutMs, remaining)) });
+      const result = this.scrubbed(
+        await sendAttempt({ method, url, headers, body, timeoutMs: Math.max(1, Math.min(timeoutMs, remaining)) }),
+      );
       this.options.log?.(attemptLine(method, url, result, performance.now() - begun));
       if (result.ok && (isSuccess(result.status) || request.acceptStatus?.(result.status))) {
         return this.toResponse<T>(request, result, where, attempt, throttled);
@@ -361,5 +378,5 @@ export const createDataverseClient = (connection: Connection, options: Dataverse
       "The connection has no access token yet: authorize the connection (or check its client ID, secret and scopes) and try again.",
     );
   }
-  return new DataverseClient(webApi, accessToken, options);
+  return new DataverseClient(webApi, accessToken, { ...options, secrets: [...secretsOf(connection), ...(options.secrets ?? [])] });
 };

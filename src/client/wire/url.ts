@@ -1,4 +1,5 @@
 import { InputError } from "./errors";
+import { redactUrl } from "./redact";
 
 export const API_PATH = "/api/data/v9.2/";
 
@@ -25,15 +26,17 @@ export const parseWebApiUrl = (value: unknown, inputLabel = "Web API URL"): WebA
   if (!text) {
     throw new InputError(inputLabel, "is required: give your organization URL, for example https://my-org.crm.dynamics.com.");
   }
+  // Every message below may repeat what was given: never its user name or password.
+  const shown = redactUrl(text);
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    throw new InputError(inputLabel, `'${text}' is not a URL: give your organization URL, for example https://my-org.crm.dynamics.com.`);
+    throw new InputError(inputLabel, `'${shown}' is not a URL: give your organization URL, for example https://my-org.crm.dynamics.com.`);
   }
   const secure = url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK.has(url.hostname));
   if (!secure) {
-    throw new InputError(inputLabel, `'${text}' must use https (for example https://my-org.crm.dynamics.com).`);
+    throw new InputError(inputLabel, `'${shown}' must use https (for example https://my-org.crm.dynamics.com).`);
   }
   if (url.username || url.password || url.search || url.hash) {
     throw new InputError(inputLabel, "must not contain credentials, a query or a fragment: give only the organization URL.");
@@ -41,7 +44,7 @@ export const parseWebApiUrl = (value: unknown, inputLabel = "Web API URL"): WebA
   if (url.pathname !== "/" && !API_DATA_PATH.test(url.pathname)) {
     throw new InputError(
       inputLabel,
-      `'${text}' has an unexpected path '${url.pathname}': give the organization URL (https://my-org.crm.dynamics.com), optionally followed by /api/data/v9.2.`,
+      `'${shown}' has an unexpected path '${url.pathname}': give the organization URL (https://my-org.crm.dynamics.com), optionally followed by /api/data/v9.2.`,
     );
   }
   return { origin: url.origin, root: `${url.origin}${API_PATH}` };
@@ -61,10 +64,17 @@ export const joinNames = (names: string[] | undefined): string | undefined => (n
  */
 const encodeQueryValue = (value: string): string => encodeURIComponent(value).replace(/%24/g, "$").replace(/%2C/g, ",");
 
+/**
+ * One `name=value` pair, both encoded, so neither can add an option or end the query; `@` stays
+ * readable in a name, as parameter aliases (`@p1`) are written.
+ */
+export const queryPair = (name: string, value: string): string =>
+  `${encodeQueryValue(name).replace(/%40/g, "@")}=${encodeQueryValue(value)}`;
+
 export const buildQueryString = (query: QueryOptions = {}): string =>
   Object.entries(query)
     .filter(([, value]) => value !== undefined && value !== "")
-    .map(([key, value]) => `${key}=${encodeQueryValue(String(value))}`)
+    .map(([key, value]) => queryPair(key, String(value)))
     .join("&");
 
 export const withQuery = (path: string, query?: QueryOptions): string => {
