@@ -1,6 +1,5 @@
 import { input } from "@prismatic-io/spectral";
 import { type BulkLabels, InputError, MAX_BATCH_SIZE, MAX_PARALLELISM, requireName } from "../client";
-import { toChoice } from "./choices";
 import { parseJsonInput, toIntegerInRange, toOptionalString } from "./clean";
 
 const RECORDS = "Records";
@@ -91,27 +90,6 @@ export const maxDurationSeconds = input({
       throw new InputError("Max Duration Seconds", `'${text}' must be a number of seconds above 0 and at most 86400.`);
     }
     return seconds;
-  },
-});
-
-const BYPASS_CHOICES = ["CustomSync", "CustomAsync", "CustomSync,CustomAsync"] as const;
-
-export const bypassBusinessLogic = input({
-  label: "Bypass Business Logic",
-  type: "string",
-  required: false,
-  default: "none",
-  model: [
-    { label: "None", value: "none" },
-    { label: "Synchronous custom logic", value: "CustomSync" },
-    { label: "Asynchronous custom logic", value: "CustomAsync" },
-    { label: "Both", value: "CustomSync,CustomAsync" },
-  ],
-  comments:
-    "Skip custom plug-ins and workflows (sent as MSCRM.BypassBusinessLogicExecution). The user needs the prvBypassCustomBusinessLogic privilege.",
-  clean: (value: unknown): string | undefined => {
-    const text = (toOptionalString(value) ?? "none").replace(/\s+/g, "");
-    return text.toLowerCase() === "none" ? undefined : toChoice(text, BYPASS_CHOICES, "Bypass Business Logic");
   },
 });
 

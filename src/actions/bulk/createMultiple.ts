@@ -8,6 +8,6 @@ export const createMultiple = action({
     description: "Create many records of one table with CreateMultiple, in parallel chunks, reporting each record's outcome.",
   },
   inputs: bulkInputs(createRecords),
-  perform: (_context, params) => performBulk("CreateMultiple", params),
+  perform: (context, params) => performBulk(context, "CreateMultiple", params),
   examplePayload: exampleBulkResult("CreateMultiple", "Created"),
 });

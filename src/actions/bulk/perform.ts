@@ -1,15 +1,9 @@
-import type { Connection } from "@prismatic-io/spectral";
-import { createDataverseClient, runBulk, type BulkMessage, type BulkResult } from "../../client";
+import type { ActionContext, Connection } from "@prismatic-io/spectral";
+import { runBulk, type BulkMessage, type BulkResult } from "../../client";
 import { connectionInput } from "../../inputs/entities";
-import {
-  batchSize,
-  bulkEntityType,
-  bulkLabels,
-  bypassBusinessLogic,
-  maxDurationSeconds,
-  maxParallelism,
-  startIndex,
-} from "../../inputs/bulk";
+import { batchSize, bulkEntityType, bulkLabels, maxDurationSeconds, maxParallelism, startIndex } from "../../inputs/bulk";
+import { bypassBusinessLogic } from "../../inputs/requestOptions";
+import { clientFor } from "../clientFor";
 import { EXAMPLE_ACCOUNT_ID } from "../examples";
 
 export interface BulkParams {
@@ -35,8 +29,8 @@ export const bulkInputs = <T>(records: T) => ({
   bypassBusinessLogic,
 });
 
-export const performBulk = async (message: BulkMessage, params: BulkParams): Promise<{ data: BulkResult }> => ({
-  data: await runBulk(createDataverseClient(params.connection), {
+export const performBulk = async (context: ActionContext, message: BulkMessage, params: BulkParams): Promise<{ data: BulkResult }> => ({
+  data: await runBulk(clientFor(context, params.connection), {
     message,
     entitySetName: params.entityType,
     records: params.records,

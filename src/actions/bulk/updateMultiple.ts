@@ -8,6 +8,6 @@ export const updateMultiple = action({
     description: "Update many records of one table with UpdateMultiple, in parallel chunks, reporting each record's outcome.",
   },
   inputs: bulkInputs(updateRecords),
-  perform: (_context, params) => performBulk("UpdateMultiple", params),
+  perform: (context, params) => performBulk(context, "UpdateMultiple", params),
   examplePayload: exampleBulkResult("UpdateMultiple", "Updated"),
 });

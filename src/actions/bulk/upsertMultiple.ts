@@ -8,6 +8,6 @@ export const upsertMultiple = action({
     description: "Create or update many records of one table with UpsertMultiple, in parallel chunks, reporting each record's outcome.",
   },
   inputs: bulkInputs(upsertRecords),
-  perform: (_context, params) => performBulk("UpsertMultiple", params),
+  perform: (context, params) => performBulk(context, "UpsertMultiple", params),
   examplePayload: exampleBulkResult("UpsertMultiple", "Upserted"),
 });

@@ -1,6 +1,5 @@
 import { action } from "@prismatic-io/spectral";
 import {
-  createDataverseClient,
   FETCH_ALL_LIMIT,
   InputError,
   MAX_PAGE_SIZE,
@@ -17,6 +16,7 @@ import { odataQuery, VIEW_OPTIONS } from "../../inputs/odataQuery";
 import { fetchAll, fetchAllTooMany, nextPageId, recordsPerPage } from "../../inputs/queries";
 import { queryOptionInputs, requestOptionsOf } from "../../inputs/requestOptions";
 import { exampleAccount } from "../examples";
+import { clientFor } from "../clientFor";
 
 const EXAMPLE_NEXT_LINK =
   "https://my-org.crm.dynamics.com/api/data/v9.2/accounts?$select=name&$skiptoken=%3Ccookie%20pagenumber=%222%22%20pagingcookie=%22%253ccookie%2520page%253d%25221%2522%253e%253c%252fcookie%253e%22%20istracking=%22False%22%20/%3E";
@@ -34,12 +34,12 @@ export const queryEntitiesByUrl = action({
     description: "Query Microsoft Dynamics 365 CRM entity records with an OData query relative to the Web API root.",
   },
   inputs: { odataQuery, recordsPerPage, nextPageId, fetchAll, connection: connectionInput, ...queryOptionInputs },
-  perform: async (_context, params) => {
+  perform: async (context, params) => {
     const { entitySetName, queryOptions } = params.odataQuery;
     if (params.top !== undefined && queryOptions.$top !== undefined) {
       throw new InputError("Top", `the OData Query already has $top=${queryOptions.$top}: give one of them.`);
     }
-    const client = createDataverseClient(params.connection);
+    const client = clientFor(context, params.connection);
     // A view pages by its own count, so no page size is sent with it.
     const view = VIEW_OPTIONS.some((name) => name in queryOptions);
     const query: RecordQuery = {

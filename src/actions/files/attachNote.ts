@@ -1,9 +1,10 @@
 import { action } from "@prismatic-io/spectral";
-import { attachNote as attach, createDataverseClient, describeRecordKey } from "../../client";
+import { attachNote as attach, describeRecordKey } from "../../client";
 import { connectionInput, entityId, entityType } from "../../inputs/entities";
 import { FILE_INPUT_LABELS, fileContent, fileName, mimeType, noteText, resolveMimeType, subject } from "../../inputs/files";
 import { EXAMPLE_ACCOUNT_ID } from "../examples";
 import { EXAMPLE_FILE_NAME } from "./examples";
+import { clientFor } from "../clientFor";
 
 export const attachNote = action({
   display: {
@@ -11,8 +12,8 @@ export const attachNote = action({
     description: "Create a note holding a file, attached to any Microsoft Dynamics 365 CRM record.",
   },
   inputs: { entityType, entityId, fileContent, fileName, mimeType, subject, noteText, connection: connectionInput },
-  perform: async (_context, params) => {
-    const client = createDataverseClient(params.connection);
+  perform: async (context, params) => {
+    const client = clientFor(context, params.connection);
     const content = params.fileContent.data;
     const type = resolveMimeType(params.mimeType, params.fileName, params.fileContent);
     const note = await attach(

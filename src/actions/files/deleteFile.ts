@@ -1,8 +1,9 @@
 import { action } from "@prismatic-io/spectral";
-import { createDataverseClient, deleteFile as clear, describeRecordKey, fileColumnOf } from "../../client";
+import { deleteFile as clear, describeRecordKey, fileColumnOf } from "../../client";
 import { connectionInput, entityId, entityType } from "../../inputs/entities";
 import { columnName, FILE_INPUT_LABELS } from "../../inputs/files";
 import { EXAMPLE_FILE } from "./examples";
+import { clientFor } from "../clientFor";
 
 export const deleteFile = action({
   display: {
@@ -10,8 +11,8 @@ export const deleteFile = action({
     description: "Clear a file or image column of a Microsoft Dynamics 365 CRM record; a column that is already empty stays empty.",
   },
   inputs: { entityType, entityId, columnName, connection: connectionInput },
-  perform: async (_context, params) => {
-    const client = createDataverseClient(params.connection);
+  perform: async (context, params) => {
+    const client = clientFor(context, params.connection);
     const column = await fileColumnOf(client, params.entityType, params.columnName, FILE_INPUT_LABELS);
     await clear(client, { entitySetName: params.entityType, key: params.entityId }, column);
     return {

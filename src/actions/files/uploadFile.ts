@@ -1,8 +1,9 @@
 import { action } from "@prismatic-io/spectral";
-import { createDataverseClient, describeRecordKey, fileColumnOf, uploadFile as upload } from "../../client";
+import { describeRecordKey, fileColumnOf, uploadFile as upload } from "../../client";
 import { connectionInput, entityId, entityType } from "../../inputs/entities";
 import { columnName, FILE_INPUT_LABELS, fileContent, fileName, mimeType, resolveMimeType } from "../../inputs/files";
 import { EXAMPLE_FILE, EXAMPLE_FILE_NAME } from "./examples";
+import { clientFor } from "../clientFor";
 
 export const uploadFile = action({
   display: {
@@ -10,8 +11,8 @@ export const uploadFile = action({
     description: "Put a file into a file or image column of a Microsoft Dynamics 365 CRM record, in chunks when it is larger than 4 MB.",
   },
   inputs: { entityType, entityId, columnName, fileContent, fileName, mimeType, connection: connectionInput },
-  perform: async (_context, params) => {
-    const client = createDataverseClient(params.connection);
+  perform: async (context, params) => {
+    const client = clientFor(context, params.connection);
     const column = await fileColumnOf(client, params.entityType, params.columnName, FILE_INPUT_LABELS);
     const record = { entitySetName: params.entityType, key: params.entityId };
     const content = params.fileContent.data;
