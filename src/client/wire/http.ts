@@ -144,7 +144,7 @@ const describeFailure = (failure: TransportFailure): string => {
     case "sent-no-answer":
       return `no answer from Dataverse (${failure.reason})`;
     default:
-      return `the answer${failure.status ? ` (status ${failure.status})` : ""} was cut off: ${failure.reason}`;
+      return `the answer${failure.status ? ` (status ${failure.status})` : ""} was ${failure.oversized ? "not read" : "cut off"}: ${failure.reason}`;
   }
 };
 
@@ -272,6 +272,11 @@ export class DataverseClient {
         throw new DataverseError(`the request could not be built (${result.reason})`, { ...where, kind: "refused", attempts: attempt });
       }
       const outcome = outcomeOf(result);
+      if (!result.ok && result.oversized) {
+        // Asking again would fetch the same body; a write it answered may have been applied all the same.
+        const outcomeUnknown = afterLostAnswer || (mayHaveApplied(outcome) && !isRead(policyRequest));
+        throw this.errorOf(result, where, { outcomeUnknown, attempts: attempt });
+      }
       const decision = decide(attempt, policyRequest, outcome, clock.now() - started, retry, { now: clock.now(), random: Math.random() });
       if ("retryAfterMs" in decision) {
         if (outcome.status === 429) throttled += 1;
