@@ -4,7 +4,6 @@
  */
 import { DataverseError, InputError, type DataverseErrorDetails } from "./wire/errors";
 import type { DataverseClient, DataverseResponse } from "./wire/http";
-import { GATEWAY_FAULTS } from "./wire/retryPolicy";
 import { recordPath, type RecordKey } from "./wire/names";
 import { listEntityDefinitions, retrieveAttribute, type MetadataDefinition } from "./metadata";
 import { createRecord } from "./records";
@@ -222,12 +221,12 @@ const uploadWhole = async (client: DataverseClient, path: string, upload: FileUp
 };
 
 /**
- * Dataverse stores the file when its last chunk arrives, so only that chunk's lost answer (no
- * answer, or a gateway's instead of Dataverse's) leaves the file possibly stored.
+ * Dataverse stores the file when its last chunk arrives, so only that chunk's unknown outcome (as
+ * the loop tells it: an answer lost on the last attempt or on an earlier one) leaves the file possibly stored.
  */
 const stopped = (error: unknown, fileName: string, sent: number, total: number, lastChunk: boolean): unknown => {
   if (!isDataverseError(error)) return error;
-  const mayBeStored = lastChunk && (error.status === undefined || GATEWAY_FAULTS.has(error.status));
+  const mayBeStored = lastChunk && error.outcomeUnknown;
   // An outcome-unknown error gets its own closing advice (DataverseError), so this message then ends without one.
   const message = mayBeStored
     ? `the upload of '${fileName}' sent all ${total} bytes, but the last chunk's answer was lost (${error.dataverseMessage}), so the file may be complete: download it to check`

@@ -143,9 +143,8 @@ export const upsertRecord = async (
     });
   }
   const id = recordIdOf(entitySetName, response.data) ?? idFromEntityIdHeader(response.headers["odata-entityid"]) ?? keyId;
-  // Retries after 429 are refusals, nothing done; any other retry may follow a first attempt that created the record.
-  const retriedAfterLoss = response.attempts > 1 + response.throttled;
-  return { created: retriedAfterLoss ? null : response.status === 201, id, record: response.data };
+  // An earlier attempt whose answer was lost may have created the record this one then updated.
+  return { created: response.afterLostAnswer ? null : response.status === 201, id, record: response.data };
 };
 
 export interface DeletedRecord {

@@ -207,6 +207,36 @@ describe("bulk writes", () => {
     expect(accountsNamed(fixture.emulator, "Dropped").map((record) => record.telephone1)).toEqual(["555-0199", "555-0199"]);
   });
 
+  it.each<[string, string, InjectedFault[]]>([
+    [
+      "a $batch change set, refused on its retry",
+      "opportunities",
+      [{ path: "$batch", status: 400, body: { error: { code: "0x80040216", message: "Refused." } }, times: 1000 }],
+    ],
+    [
+      "an UpdateMultiple chunk, throttled on its retry and then refused",
+      "accounts",
+      [
+        { path: /UpdateMultiple$/, status: 429, headers: { "Retry-After": "1" } },
+        { path: /UpdateMultiple$/, status: 400, body: { error: { code: "0x80040216", message: "Refused." } }, times: 1000 },
+      ],
+    ],
+  ])("reports %s after a lost answer as unknown, never as failed: the first attempt applied it", async (_, entityType, later) => {
+    const prefix = `Refused after loss ${entityType}`;
+    const created = await run(fixture, "createMultiple", { entityType, records: named(prefix, 2) });
+    const path = entityType === "accounts" ? /UpdateMultiple$/ : "$batch";
+    fixture.emulator.inject({ method: "POST", path, drop: true, afterHandling: true });
+    for (const fault of later) fixture.emulator.inject({ method: "POST", ...fault });
+    const key = entityType === "accounts" ? "accountid" : "opportunityid";
+    const records = created.results.map((result: { id: string }) => ({ [key]: result.id, name: `${prefix} applied` }));
+    const data = await run(fixture, "updateMultiple", { entityType, records });
+    fixture.emulator.clearFaults();
+    expect(data.counts).toMatchObject({ Updated: 0, OutcomeUnknown: 2, Failed: 0 });
+    const stored = fixture.emulator.store.list(fixture.emulator.store.bySetName(entityType)!);
+    const ours = stored.filter((record) => String(record.name).startsWith(prefix));
+    expect(ours.map((record) => record.name)).toEqual([`${prefix} applied`, `${prefix} applied`]);
+  });
+
   it("upserts by alternate key, updating the records that exist and creating the rest", async () => {
     await run(fixture, "createMultiple", { records: [{ name: "Keyed old", accountnumber: "K-1" }] });
     const records = [

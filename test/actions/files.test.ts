@@ -145,6 +145,21 @@ describe("uploadFile and downloadFile", () => {
     expect((await download(SEED.accounts.litware)).file.data.equals(content)).toBe(true);
   });
 
+  it("reports a last chunk whose lost answer was followed by a refusal as an outcome unknown: the first attempt stored it", async () => {
+    const content = randomBytes(CHUNK_SIZE + 10);
+    const lost = { start: CHUNK_SIZE, status: 504, headers: { "Retry-After": "0" }, body: "<html>Gateway Timeout</html>" };
+    failChunk(fixture.emulator.store, { ...lost, afterHandling: true });
+    // Dataverse ends a session with its last chunk, so the retry meets a refusal.
+    failChunk(fixture.emulator.store, { start: CHUNK_SIZE, status: 400, body: { error: { code: "0x80040216", message: "No session." } } });
+    const error = await actionError(
+      "uploadFile",
+      params("accounts", SEED.accounts.litware, "new_contract", { fileContent: content, fileName: "retried.bin" }),
+    );
+    expect(error).toMatchObject({ name: "FileTransferError", status: 400, outcomeUnknown: true, bytesSent: CHUNK_SIZE });
+    expect(error.message).not.toMatch(/was not stored/);
+    expect((await download(SEED.accounts.litware)).file.data.equals(content)).toBe(true);
+  });
+
   it("sends a file name that is not ASCII in the query string only, and reads it back", async () => {
     const name = "Übersicht – 契約.txt";
     await upload(SEED.accounts.northwind, "hello", name);

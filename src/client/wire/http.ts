@@ -50,6 +50,8 @@ export interface DataverseResponse<T = unknown> {
   attempts: number;
   /** How many 429 answers were retried within this request. */
   throttled: number;
+  /** An earlier attempt of this write lost its answer and may have been carried out before the one answered here. */
+  afterLostAnswer: boolean;
 }
 
 export interface DataverseClientOptions {
@@ -142,7 +144,7 @@ const describeFailure = (failure: TransportFailure): string => {
     case "sent-no-answer":
       return `no answer from Dataverse (${failure.reason})`;
     default:
-      return `the answer${failure.status ? ` (status ${failure.status})` : ""} was cut off: ${failure.reason}`;
+      return `the answer${failure.status ? ` (status ${failure.status})` : ""} was ${failure.oversized ? "not read" : "cut off"}: ${failure.reason}`;
   }
 };
 
@@ -257,17 +259,24 @@ export class DataverseClient {
         await sendAttempt({ method, url, headers, body, timeoutMs: Math.max(1, Math.min(timeoutMs, remaining)) }),
       );
       this.options.log?.(attemptLine(method, url, result, performance.now() - begun));
-      if (result.ok && (isSuccess(result.status) || request.acceptStatus?.(result.status))) {
-        return this.toResponse<T>(request, result, where, attempt, throttled);
+      const afterLostAnswer = earlierMayHaveApplied && !isRead(policyRequest);
+      // A refusal handed to the caller says nothing was done, which after a lost answer is not known: the loop decides then.
+      if (result.ok && (isSuccess(result.status) || (!afterLostAnswer && request.acceptStatus?.(result.status)))) {
+        return this.toResponse<T>(request, result, where, { attempts: attempt, throttled, afterLostAnswer });
       }
-      if (result.ok && method === "DELETE" && result.status === 404 && earlierMayHaveApplied) {
+      if (result.ok && method === "DELETE" && result.status === 404 && afterLostAnswer) {
         // The earlier attempt whose answer was lost deleted it: the record is gone, as asked.
-        return this.toResponse<T>(request, result, where, attempt, throttled);
+        return this.toResponse<T>(request, result, where, { attempts: attempt, throttled, afterLostAnswer });
       }
       if (!result.ok && result.unsendable) {
         throw new DataverseError(`the request could not be built (${result.reason})`, { ...where, kind: "refused", attempts: attempt });
       }
       const outcome = outcomeOf(result);
+      if (!result.ok && result.oversized) {
+        // Asking again would fetch the same body; a write it answered may have been applied all the same.
+        const outcomeUnknown = afterLostAnswer || (mayHaveApplied(outcome) && !isRead(policyRequest));
+        throw this.errorOf(result, where, { outcomeUnknown, attempts: attempt });
+      }
       const decision = decide(attempt, policyRequest, outcome, clock.now() - started, retry, { now: clock.now(), random: Math.random() });
       if ("retryAfterMs" in decision) {
         if (outcome.status === 429) throttled += 1;
@@ -276,7 +285,7 @@ export class DataverseClient {
         continue;
       }
       // A refusal now does not undo an earlier attempt whose lost answer may have followed the write.
-      const outcomeUnknown = decision.outcomeUnknown || (earlierMayHaveApplied && !isRead(policyRequest));
+      const outcomeUnknown = decision.outcomeUnknown || afterLostAnswer;
       throw this.errorOf(result, where, { outcomeUnknown, attempts: attempt });
     }
   }
@@ -285,10 +294,9 @@ export class DataverseClient {
     request: DataverseRequest,
     result: TransportResult & { ok: true },
     where: Where,
-    attempts: number,
-    throttled: number,
+    counts: Pick<DataverseResponse, "attempts" | "throttled" | "afterLostAnswer">,
   ) {
-    const common = { status: result.status, headers: result.headers, attempts, throttled };
+    const common = { status: result.status, headers: result.headers, ...counts };
     if (request.responseKind === "binary") {
       return { ...common, data: undefined as T, text: "", bytes: result.bytes };
     }

@@ -26,7 +26,12 @@ export interface TransportRequest {
   body?: string | Buffer;
   /** The attempt fails once it has taken this long, wherever it is. */
   timeoutMs: number;
+  /** The most bytes an answer's body may hold, as received and once decompressed (default MAX_BODY_BYTES). */
+  maxBodyBytes?: number;
 }
+
+/** Far above any Dataverse answer (a file comes in 4 MB chunks); a body beyond it, or a gzip bomb, is refused, not held in memory. */
+export const MAX_BODY_BYTES = 256 * 1024 * 1024;
 
 export interface TransportAnswer {
   ok: true;
@@ -44,6 +49,8 @@ export interface TransportFailure {
   timedOut: boolean;
   /** Node refused to build the request (a header it cannot send): sending it again would fail the same way. */
   unsendable?: boolean;
+  /** The body (as received or decompressed) passed maxBodyBytes: sending it again would meet the same answer. */
+  oversized?: boolean;
   /** The system's code and message, e.g. `ECONNRESET: socket hang up`. */
   reason: string;
   /** When the answer was cut off: what had arrived of it. */
@@ -65,15 +72,15 @@ const flattenHeaders = (headers: http.IncomingHttpHeaders): Record<string, strin
     Object.entries(headers).map(([name, value]) => [name.toLowerCase(), Array.isArray(value) ? value.join(", ") : String(value ?? "")]),
   );
 
-const decompress = (bytes: Buffer, encoding: string | undefined): Buffer => {
+const decompress = (bytes: Buffer, encoding: string | undefined, maxOutputLength: number): Buffer => {
   switch ((encoding ?? "").trim().toLowerCase()) {
     case "gzip":
     case "x-gzip":
-      return zlib.gunzipSync(bytes);
+      return zlib.gunzipSync(bytes, { maxOutputLength });
     case "deflate":
-      return zlib.inflateSync(bytes);
+      return zlib.inflateSync(bytes, { maxOutputLength });
     case "br":
-      return zlib.brotliDecompressSync(bytes);
+      return zlib.brotliDecompressSync(bytes, { maxOutputLength });
     default:
       return bytes;
   }
@@ -118,6 +125,9 @@ export const sendAttempt = (request: TransportRequest): Promise<TransportResult>
     const url = new URL(request.url);
     const library = url.protocol === "https:" ? https : http;
     const timeoutReason = `no complete answer within ${request.timeoutMs} ms`;
+    const maxBodyBytes = request.maxBodyBytes ?? MAX_BODY_BYTES;
+    const oversizedReason = `the answer's body is larger than the ${maxBodyBytes} bytes accepted`;
+    let oversized = false;
     let connected = false;
     let answer: Answer | undefined;
     let settled = false;
@@ -134,7 +144,8 @@ export const sendAttempt = (request: TransportRequest): Promise<TransportResult>
     const fail = (reason: string) => {
       const failure: TransportFailureKind = answer ? "answer-cut-off" : connected ? "sent-no-answer" : "never-sent";
       const partial = answer ? { status: answer.status, headers: answer.headers, bytes: Buffer.concat(answer.chunks) } : {};
-      settle({ ok: false, failure, timedOut, reason: timedOut ? timeoutReason : reason, ...partial });
+      const why = timedOut ? timeoutReason : oversized ? oversizedReason : reason;
+      settle({ ok: false, failure, timedOut, ...(oversized ? { oversized } : {}), reason: why, ...partial });
     };
 
     let outgoing: http.ClientRequest;
@@ -166,6 +177,11 @@ export const sendAttempt = (request: TransportRequest): Promise<TransportResult>
       incoming.on("data", (chunk: Buffer) => {
         current.chunks.push(chunk);
         current.received += chunk.length;
+        if (current.received > maxBodyBytes && !oversized) {
+          oversized = true;
+          fail(oversizedReason);
+          outgoing.destroy();
+        }
       });
       incoming.on("error", () => fail(cutOffReason(request.method, current)));
       incoming.on("close", () => {
@@ -179,9 +195,10 @@ export const sendAttempt = (request: TransportRequest): Promise<TransportResult>
             ok: true,
             status: current.status,
             headers: current.headers,
-            bytes: decompress(Buffer.concat(current.chunks), current.headers["content-encoding"]),
+            bytes: decompress(Buffer.concat(current.chunks), current.headers["content-encoding"], maxBodyBytes),
           });
         } catch (error) {
+          oversized = (error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE";
           fail(`the body could not be decompressed (${(error as Error).message})`);
         }
       });
