@@ -1,10 +1,11 @@
 /** The figures of the table: each measured for both clients in the same run. */
 import { randomUUID } from "node:crypto";
-import type { BenchClient, Row } from "./clients";
-import { benchAccount, cannedBatchResponse } from "./canned";
+import { type BulkLimits, boundMs, bulkRecords, FULL_LIMITS, SMOKE_LIMITS } from "./bulk";
+import { type BenchClient, clientsFor, type Row } from "./clients";
+import { benchAccount, cannedBatchResponse, cannedId } from "./canned";
 import { withCannedTransport } from "./inMemory";
 import { median, medianOf, type Sample, timed, withPeakHeap } from "./measure";
-import type { Servers } from "./servers";
+import type { EmulatorAddress, Servers } from "./servers";
 
 export interface Sizes {
   batchOperations: number;
@@ -16,6 +17,11 @@ export interface Sizes {
   throttleLimit: number;
   throttleWindowMs: number;
   requireRuns: number;
+  /** Records our bulk upsert writes; dynamics-web-api, slower, writes `bulkTheirRecords`. */
+  bulkRecords: number;
+  bulkTheirRecords: number;
+  bulkBatchSize: number;
+  bulkLimits: BulkLimits;
 }
 
 export const FULL: Sizes = {
@@ -28,6 +34,10 @@ export const FULL: Sizes = {
   throttleLimit: 25,
   throttleWindowMs: 250,
   requireRuns: 9,
+  bulkRecords: 100_000,
+  bulkTheirRecords: 20_000,
+  bulkBatchSize: 1000,
+  bulkLimits: FULL_LIMITS,
 };
 
 export const SMOKE: Sizes = {
@@ -40,15 +50,21 @@ export const SMOKE: Sizes = {
   throttleLimit: 4,
   throttleWindowMs: 40,
   requireRuns: 2,
+  bulkRecords: 3000,
+  bulkTheirRecords: 1000,
+  bulkBatchSize: 100,
+  bulkLimits: SMOKE_LIMITS,
 };
 
 /** One client's figures, by name. */
 export type Measured = Record<string, number>;
 
-const distinctIds = (ids: (string | undefined)[]): number => new Set(ids.filter(Boolean)).size;
-
+/** Each operation's id as the canned answer gives it, in order: the client read that answer, not another server's. */
 const checkBatch = (client: BenchClient, ids: (string | undefined)[], expected: number): void => {
-  if (distinctIds(ids) !== expected) throw new Error(`${client.name}: the change set reported ${distinctIds(ids)} ids, not ${expected}`);
+  const right = ids.filter((id, index) => id === cannedId(index)).length;
+  if (ids.length !== expected || right !== expected) {
+    throw new Error(`${client.name}: the change set reported ${right} of the ${expected} canned ids (${ids.length} results)`);
+  }
 };
 
 const records = (count: number): Row[] => Array.from({ length: count }, (_, index) => benchAccount(index));
@@ -58,8 +74,9 @@ export const batchInMemory = async (client: BenchClient, sizes: Sizes): Promise<
   const canned = cannedBatchResponse("http://127.0.0.1:9", sizes.batchOperations);
   const answer = { status: 200, headers: { "content-type": canned.contentType, "odata-version": "4.0" }, body: canned.text };
   const input = records(sizes.batchOperations);
-  const sample = await withCannedTransport(answer, async () => {
+  const sample = await withCannedTransport(answer, async (answered) => {
     checkBatch(client, await client.createInChangeSet(input), sizes.batchOperations);
+    if (answered() !== 1) throw new Error(`${client.name}: the change set sent ${answered()} requests through the canned transport, not 1`);
     return medianOf(2, sizes.batchRuns, () => client.createInChangeSet(input));
   });
   return { cpuMs: sample.cpuMs, wallMs: sample.wallMs };
@@ -172,5 +189,37 @@ export const throttledCreates = async (client: BenchClient, servers: Servers, si
     duplicates: stored - distinct,
     stored,
     wallMs: sample.wallMs,
+  };
+};
+
+/**
+ * One client's bulk upsert into a fresh emulator with service protection on (in the server process), half of
+ * the records there before the run: records per second, its share of the bound the limits allow, and what
+ * the emulator holds afterwards. `lost` are records neither stored as sent nor reported not written.
+ */
+export const bulkUpsert = async (which: 0 | 1, servers: Servers, sizes: Sizes, count: number): Promise<Measured> => {
+  const tag = which + 1;
+  const address = await servers.send<EmulatorAddress>({ op: "bulkEmulator", limits: sizes.bulkLimits, tag, existing: count / 2 });
+  const client = clientsFor(address)[which];
+  const input = bulkRecords(tag, count);
+  const { sample, result } = await timed(() => client.upsertAll(input, sizes.bulkBatchSize));
+  const audit = await servers.send<{ notStored: number; duplicated: number; requests: number; throttled: number }>({
+    op: "bulkAudit",
+    tag,
+    count,
+  });
+  const perSecond = count / (sample.wallMs / 1000);
+  const bound = count / (boundMs(count, sizes.bulkBatchSize, sizes.bulkLimits) / 1000);
+  return {
+    recordsPerSecond: perSecond,
+    boundShare: (perSecond / bound) * 100,
+    bound,
+    wallMs: sample.wallMs,
+    cpuPer1000Ms: (sample.cpuMs / count) * 1000,
+    requests: audit.requests,
+    throttled: audit.throttled,
+    failed: result.failed,
+    lost: Math.max(0, audit.notStored - result.failed),
+    duplicated: audit.duplicated,
   };
 };

@@ -2,7 +2,9 @@
  * `npm run bench`: our component against dynamics-web-api 2.5.0, side by side in one run.
  * Prints one table and writes bench/results.json. `npm run bench -- --smoke` (or BENCH_SMOKE=1)
  * runs every figure at tiny sizes, as CI does, and writes bench/results.smoke.json instead.
- * `--only=batch,actions,paging,throttling,bundle` measures only those groups (and writes no file).
+ * `--only=batch,actions,paging,throttling,bulk,bundle` measures only those groups (and writes no file).
+ * A figure that cannot be measured, or a check of ours that fails (a record lost or duplicated, a
+ * row missing), makes the run exit non-zero, after the table.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -30,6 +32,12 @@ const both = async (label: string, clients: BenchClient[], measure: (client: Ben
   log(`… ${label}`);
   const [ours, theirs] = [await measure(clients[0]), await measure(clients[1])];
   return { ours, theirs };
+};
+
+/** What our client must get right in every run, whatever the timings: each broken one fails the run. */
+const problems: string[] = [];
+const check = (holds: boolean, problem: string): void => {
+  if (!holds) problems.push(problem);
 };
 
 const run = async (servers: Servers): Promise<Row[]> => {
@@ -79,6 +87,10 @@ const run = async (servers: Servers): Promise<Row[]> => {
       add(`${label}: rows returned`, "", paged, "rows", false);
       add(`${label}: distinct ids`, "", paged, "distinctIds", false);
       add(`${label}: peak heap`, "MB", paged, "peakHeapMb");
+      check(
+        paged.ours.rows === stored && paged.ours.distinctIds === stored,
+        `${label}: ours returned ${paged.ours.distinctIds} distinct of ${stored}`,
+      );
     }
   }
   if (wanted("throttling")) {
@@ -91,6 +103,31 @@ const run = async (servers: Servers): Promise<Row[]> => {
     add(`${creates}: retries`, "", throttled, "retries", false);
     add(`${creates}: duplicates`, "", throttled, "duplicates", false);
     add(`${creates}: time`, "ms", throttled, "wallMs", false);
+    check(
+      throttled.ours.completed === sizes.throttledCreates && throttled.ours.duplicates === 0,
+      `${creates}: ours did not complete each once`,
+    );
+  }
+  if (wanted("bulk")) {
+    log("… bulk upsert under service protection");
+    const bulk = {
+      ours: await figures.bulkUpsert(0, servers, sizes, sizes.bulkRecords),
+      theirs: await figures.bulkUpsert(1, servers, sizes, sizes.bulkTheirRecords),
+    };
+    const [ourCount, theirCount] = [sizes.bulkRecords, sizes.bulkTheirRecords].map((count) => count.toLocaleString("en-US"));
+    const upsert = `bulk upsert under service protection (ours ${ourCount} records, theirs ${theirCount})`;
+    add(`${upsert}: records/s`, "", bulk, "recordsPerSecond");
+    add(`${upsert}: share of the limits' bound`, "%", bulk, "boundShare", false);
+    add(`${upsert}: the limits' bound`, "", bulk, "bound", false);
+    add(`${upsert}: time`, "ms", bulk, "wallMs", false);
+    add(`${upsert}: client CPU per 1,000 records`, "ms", bulk, "cpuPer1000Ms");
+    add(`${upsert}: requests (429s included)`, "", bulk, "requests", false);
+    add(`${upsert}: 429s`, "", bulk, "throttled", false);
+    add(`${upsert}: reported not written`, "", bulk, "failed", false);
+    add(`${upsert}: lost`, "", bulk, "lost", false);
+    add(`${upsert}: duplicated`, "", bulk, "duplicated", false);
+    const { failed, lost, duplicated } = bulk.ours;
+    check(failed + lost + duplicated === 0, `${upsert}: ours left ${failed} not written, ${lost} lost, ${duplicated} duplicated`);
   }
   if (!wanted("bundle")) return rows;
 
@@ -120,6 +157,7 @@ const main = async (): Promise<void> => {
   const { cores, node, cpu } = results.machine;
   console.log(`${command} · ${cores} cores (${cpu}) · Node ${node} · medians after warm-up`);
   console.log(tableOf(rows));
+  if (problems.length) throw new Error(problems.join("; "));
 };
 
 main().catch((error: Error) => {
