@@ -1,13 +1,12 @@
 /**
  * The two clients, driven the way their users drive them: ours through the BUILT component
- * (dist/index.js) in spectral's harness, as Prismatic runs an action; dynamics-web-api
+ * (dist/index.js), each action run as Prismatic runs it (runAction.ts); dynamics-web-api
  * through its own API, one instance per connection.
  */
-import { join } from "node:path";
 import type { Connection } from "@prismatic-io/spectral";
-import { createHarness } from "@prismatic-io/spectral/dist/testing";
 import { DynamicsWebApi } from "dynamics-web-api";
 import type { BulkRecord } from "./bulk";
+import { runAction } from "./runAction";
 import type { EmulatorAddress } from "./servers";
 
 export type Row = Record<string, unknown>;
@@ -28,11 +27,9 @@ export interface BenchClient {
 
 const PAGING_COOKIE = "Microsoft.Dynamics.CRM.fetchxmlpagingcookie";
 
-type Harness = ReturnType<typeof createHarness>;
-
-const ours = (harness: Harness, connection: Connection): BenchClient => {
+const ours = (connection: Connection): BenchClient => {
   const run = async (key: string, params: Record<string, unknown>): Promise<any> =>
-    ((await harness.action(key, { connection, entityType: "accounts", ...params })) as { data: unknown }).data;
+    (await runAction(key, { connection, entityType: "accounts", ...params })).data;
   return {
     name: "ours",
     create: async (data) => (await run("createEntity", { dynamicValues: data }))["@component.id"],
@@ -94,15 +91,6 @@ const theirs = (api: DynamicsWebApi): BenchClient => ({
   },
 });
 
-let harness: Harness | undefined;
-
-/** Loads dist/index.js once, as Prismatic loads a component once per process. */
-const builtComponentHarness = (): Harness => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  harness ??= createHarness(require(join(__dirname, "..", "dist", "index.js")).default);
-  return harness;
-};
-
 export const clientsFor = (address: EmulatorAddress): BenchClient[] => {
   const connection: Connection = {
     key: "clientCredentials",
@@ -121,5 +109,5 @@ export const clientsFor = (address: EmulatorAddress): BenchClient[] => {
     dataApi: { version: "9.2" },
     onTokenRefresh: async () => address.accessToken,
   });
-  return [ours(builtComponentHarness(), connection), theirs(api)];
+  return [ours(connection), theirs(api)];
 };
