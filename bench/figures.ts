@@ -4,7 +4,7 @@ import { type BulkLimits, boundMs, bulkRecords, FULL_LIMITS, SMOKE_LIMITS } from
 import { type BenchClient, clientsFor, type Row } from "./clients";
 import { benchAccount, cannedBatchResponse, cannedId } from "./canned";
 import { withCannedTransport } from "./inMemory";
-import { median, medianOf, type Sample, timed, withPeakHeap } from "./measure";
+import { median, mediansInTurns, type Sample, timed, withPeakHeap } from "./measure";
 import type { EmulatorAddress, Servers } from "./servers";
 
 export interface Sizes {
@@ -69,58 +69,87 @@ const checkBatch = (client: BenchClient, ids: (string | undefined)[], expected: 
 
 const records = (count: number): Row[] => Array.from({ length: count }, (_, index) => benchAccount(index));
 
+/** Both clients' figures for one measurement, ours first. */
+export interface Pair {
+  ours: Measured;
+  theirs: Measured;
+}
+
+const pairOf = ([ours, theirs]: Sample[]): Pair => ({ ours: { ...ours }, theirs: { ...theirs } });
+
+/** Each client's change set, checked once, then timed in turns. */
+const changeSetsInTurns = async (clients: BenchClient[], sizes: Sizes, checkSent: (client: BenchClient) => Promise<void>) => {
+  const input = records(sizes.batchOperations);
+  for (const client of clients) await checkSent(client);
+  // The warm-up is as long as the measurement: a change set is large, and JIT and heap settle slowly.
+  return pairOf(
+    await mediansInTurns(
+      sizes.batchRuns,
+      sizes.batchRuns,
+      clients.map((client) => () => client.createInChangeSet(input)),
+    ),
+  );
+};
+
 /** The change set built and its answer read with no network at all. */
-export const batchInMemory = async (client: BenchClient, sizes: Sizes): Promise<Measured> => {
+export const batchInMemory = async (clients: BenchClient[], sizes: Sizes): Promise<Pair> => {
   const canned = cannedBatchResponse("http://127.0.0.1:9", sizes.batchOperations);
   const answer = { status: 200, headers: { "content-type": canned.contentType, "odata-version": "4.0" }, body: canned.text };
   const input = records(sizes.batchOperations);
-  const sample = await withCannedTransport(answer, async (answered) => {
-    checkBatch(client, await client.createInChangeSet(input), sizes.batchOperations);
-    if (answered() !== 1) throw new Error(`${client.name}: the change set sent ${answered()} requests through the canned transport, not 1`);
-    return medianOf(2, sizes.batchRuns, () => client.createInChangeSet(input));
-  });
-  return { cpuMs: sample.cpuMs, wallMs: sample.wallMs };
+  return withCannedTransport(answer, (answered) =>
+    changeSetsInTurns(clients, sizes, async (client) => {
+      const before = answered();
+      checkBatch(client, await client.createInChangeSet(input), sizes.batchOperations);
+      const sent = answered() - before;
+      if (sent !== 1) throw new Error(`${client.name}: the change set sent ${sent} requests through the canned transport, not 1`);
+    }),
+  );
 };
 
 /** The change set sent to a canned `$batch` server in the other process. */
-export const batchEndToEnd = async (client: BenchClient, sizes: Sizes): Promise<Measured> => {
+export const batchEndToEnd = (clients: BenchClient[], sizes: Sizes): Promise<Pair> => {
   const input = records(sizes.batchOperations);
-  checkBatch(client, await client.createInChangeSet(input), sizes.batchOperations);
-  const sample = await medianOf(2, sizes.batchRuns, () => client.createInChangeSet(input));
-  return { wallMs: sample.wallMs, cpuMs: sample.cpuMs };
+  return changeSetsInTurns(clients, sizes, async (client) =>
+    checkBatch(client, await client.createInChangeSet(input), sizes.batchOperations),
+  );
 };
 
 const ACTIONS = ["create", "get", "update", "delete"] as const;
+type ActionName = (typeof ACTIONS)[number];
 
-/** create → get → update → delete of one record, over and over; each step timed on its own. */
-export const perAction = async (client: BenchClient, servers: Servers, sizes: Sizes): Promise<Measured> => {
-  const samples: Record<(typeof ACTIONS)[number], Sample[]> = { create: [], get: [], update: [], delete: [] };
-  const requests: Record<string, number> = {};
+/** create → get → update → delete of one record, over and over, the clients in turns; each step timed on its own. */
+export const perAction = async (clients: BenchClient[], servers: Servers, sizes: Sizes): Promise<Pair> => {
+  const samples = clients.map((): Record<ActionName, Sample[]> => ({ create: [], get: [], update: [], delete: [] }));
+  const requests = clients.map((): Record<string, number> => ({}));
   const warmup = Math.max(2, Math.floor(sizes.actionRuns / 10));
   for (let run = 0; run < warmup + sizes.actionRuns; run += 1) {
-    const counted = run >= warmup;
-    const step = async <T>(name: (typeof ACTIONS)[number], work: () => Promise<T>): Promise<T> => {
-      await servers.send<number>({ op: "requests" });
-      const { sample, result } = await timed(work);
-      const sent = await servers.send<number>({ op: "requests" });
-      if (counted) {
-        samples[name].push(sample);
-        requests[name] = (requests[name] ?? 0) + sent;
-      }
-      return result;
-    };
-    const id = await step("create", () => client.create({ name: `Bench action ${run}`, revenue: run }));
-    await step("get", () => client.get(id));
-    await step("update", () => client.update(id, { revenue: run + 1 }));
-    await step("delete", () => client.remove(id));
+    for (const [which, client] of clients.entries()) {
+      const step = async <T>(name: ActionName, work: () => Promise<T>): Promise<T> => {
+        await servers.send<number>({ op: "requests" });
+        const { sample, result } = await timed(work);
+        const sent = await servers.send<number>({ op: "requests" });
+        if (run >= warmup) {
+          samples[which][name].push(sample);
+          requests[which][name] = (requests[which][name] ?? 0) + sent;
+        }
+        return result;
+      };
+      const id = await step("create", () => client.create({ name: `Bench action ${run}`, revenue: run }));
+      await step("get", () => client.get(id));
+      await step("update", () => client.update(id, { revenue: run + 1 }));
+      await step("delete", () => client.remove(id));
+    }
   }
-  const figures: Measured = {};
-  for (const name of ACTIONS) {
-    figures[`${name}Ms`] = median(samples[name].map((sample) => sample.wallMs));
-    figures[`${name}CpuMs`] = median(samples[name].map((sample) => sample.cpuMs));
-    figures[`${name}Requests`] = requests[name] / sizes.actionRuns;
-  }
-  return figures;
+  const [ours, theirs] = clients.map((_, which) => {
+    const figures: Measured = {};
+    for (const name of ACTIONS) {
+      figures[`${name}Ms`] = median(samples[which][name].map((sample) => sample.wallMs));
+      figures[`${name}CpuMs`] = median(samples[which][name].map((sample) => sample.cpuMs));
+      figures[`${name}Requests`] = requests[which][name] / sizes.actionRuns;
+    }
+    return figures;
+  });
+  return { ours, theirs };
 };
 
 const rowsFigures = async (servers: Servers, sizes: Sizes, run: () => Promise<Row[]>): Promise<Measured> => {

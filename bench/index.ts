@@ -42,7 +42,7 @@ const check = (holds: boolean, problem: string): void => {
 
 const run = async (servers: Servers): Promise<Row[]> => {
   const rows: Row[] = [];
-  const add = (figure: string, unit: string, pair: { ours: figures.Measured; theirs: figures.Measured }, key: string, compare = true) =>
+  const add = (figure: string, unit: string, pair: figures.Pair, key: string, compare = true) =>
     rows.push({ figure, unit, ours: pair.ours[key], theirs: pair.theirs[key], compare });
   const ops = sizes.batchOperations;
 
@@ -52,14 +52,17 @@ const run = async (servers: Servers): Promise<Row[]> => {
   const cannedClients = clientsFor({ ...emulator, url: cannedUrl });
 
   if (wanted("batch")) {
-    const inMemory = await both("$batch in memory", clients, (client) => figures.batchInMemory(client, sizes));
+    log("… $batch in memory");
+    const inMemory = await figures.batchInMemory(clients, sizes);
     add(`${ops}-operation change set, build + parse in memory: CPU`, "ms", inMemory, "cpuMs");
-    const endToEnd = await both("$batch end to end", cannedClients, (client) => figures.batchEndToEnd(client, sizes));
+    log("… $batch end to end");
+    const endToEnd = await figures.batchEndToEnd(cannedClients, sizes);
     add(`${ops}-operation change set, end to end (canned server): wall`, "ms", endToEnd, "wallMs");
     add(`${ops}-operation change set, end to end: client CPU`, "ms", endToEnd, "cpuMs");
   }
   if (wanted("actions")) {
-    const actions = await both("per action", clients, (client) => figures.perAction(client, servers, sizes));
+    log("… per action");
+    const actions = await figures.perAction(clients, servers, sizes);
     for (const name of ["create", "get", "update", "delete"]) {
       add(`${name} (emulator): wall per action`, "ms", actions, `${name}Ms`);
       add(`${name}: client CPU per action`, "ms", actions, `${name}CpuMs`);
