@@ -145,6 +145,7 @@ const run = async (servers: Servers): Promise<Row[]> => {
 };
 
 const main = async (): Promise<void> => {
+  const before = machine();
   log("… building dist/index.js if it is older than its sources");
   await ensureBuilt();
   const servers = Servers.start();
@@ -155,10 +156,10 @@ const main = async (): Promise<void> => {
     await servers.stop();
   }
   const command = `npm run bench${smoke ? " -- --smoke" : ""}`;
-  const results = { command, date: new Date().toISOString(), smoke, machine: machine(), sizes, figures: rows };
+  const results = { command, date: new Date().toISOString(), smoke, machine: before, sizes, figures: rows };
   if (!only) writeFileSync(join(__dirname, smoke ? "results.smoke.json" : "results.json"), `${JSON.stringify(results, null, 2)}\n`);
-  const { cores, node, cpu } = results.machine;
-  console.log(`${command} · ${cores} cores (${cpu}) · Node ${node} · medians after warm-up`);
+  const { cores, node, cpu, loadAverage } = results.machine;
+  console.log(`${command} · ${cores} cores (${cpu}) · load average ${loadAverage.join(", ")} · Node ${node} · medians after warm-up`);
   console.log(tableOf(rows));
   if (problems.length) throw new Error(problems.join("; "));
 };

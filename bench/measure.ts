@@ -1,5 +1,5 @@
 /** Timing helpers: medians after a warm-up, CPU time of this process, peak heap while a run lasts. */
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 
 export interface Sample {
   wallMs: number;
@@ -56,8 +56,10 @@ export const withPeakHeap = async <T>(run: () => Promise<T>): Promise<{ result: 
   }
 };
 
+/** The machine, with its load average (1, 5 and 15 minutes) as the run began: other work on it slows every figure. */
 export const machine = () => ({
   cores: cpus().length,
+  loadAverage: loadavg().map((load) => Number(load.toFixed(2))),
   cpu: cpus()[0]?.model ?? "unknown",
   node: process.version,
   platform: process.platform,
