@@ -5,7 +5,8 @@
  */
 const CRLF = "\r\n";
 
-const guid = (index: number): string => `be0c0000-0000-4000-8000-${index.toString(16).padStart(12, "0")}`;
+/** The id the canned answer gives the record of operation `index`. */
+export const cannedId = (index: number): string => `be0c0000-0000-4000-8000-${index.toString(16).padStart(12, "0")}`;
 
 export const benchAccount = (index: number): Record<string, unknown> => ({
   name: `Bench account ${index}`,
@@ -20,7 +21,7 @@ const cannedRecord = (origin: string, index: number): string =>
   JSON.stringify({
     "@odata.context": `${origin}/api/data/v9.2/$metadata#accounts/$entity`,
     "@odata.etag": `W/"${2_000_000 + index}"`,
-    accountid: guid(index),
+    accountid: cannedId(index),
     ...benchAccount(index),
     statecode: 0,
     statuscode: 1,
@@ -39,7 +40,7 @@ const cannedPart = (origin: string, index: number): string =>
     "HTTP/1.1 201 Created",
     "Content-Type: application/json; odata.metadata=minimal",
     "OData-Version: 4.0",
-    `OData-EntityId: ${origin}/api/data/v9.2/accounts(${guid(index)})`,
+    `OData-EntityId: ${origin}/api/data/v9.2/accounts(${cannedId(index)})`,
     "Preference-Applied: return=representation",
     "",
     cannedRecord(origin, index),

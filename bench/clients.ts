@@ -1,12 +1,12 @@
 /**
  * The two clients, driven the way their users drive them: ours through the BUILT component
- * (dist/index.js) in spectral's harness, as Prismatic runs an action; dynamics-web-api
+ * (dist/index.js), each action run as Prismatic runs it (runAction.ts); dynamics-web-api
  * through its own API, one instance per connection.
  */
-import { join } from "node:path";
 import type { Connection } from "@prismatic-io/spectral";
-import { createHarness } from "@prismatic-io/spectral/dist/testing";
 import { DynamicsWebApi } from "dynamics-web-api";
+import type { BulkRecord } from "./bulk";
+import { runAction } from "./runAction";
 import type { EmulatorAddress } from "./servers";
 
 export type Row = Record<string, unknown>;
@@ -21,15 +21,15 @@ export interface BenchClient {
   createInChangeSet(records: Row[]): Promise<(string | undefined)[]>;
   fetchAll(select: string[]): Promise<Row[]>;
   fetchXmlAll(fetchXml: string): Promise<Row[]>;
+  /** Upserts every record by its id, each client its best way; how many it reported not written. */
+  upsertAll(records: BulkRecord[], batchSize: number): Promise<{ failed: number }>;
 }
 
 const PAGING_COOKIE = "Microsoft.Dynamics.CRM.fetchxmlpagingcookie";
 
-type Harness = ReturnType<typeof createHarness>;
-
-const ours = (harness: Harness, connection: Connection): BenchClient => {
+const ours = (connection: Connection): BenchClient => {
   const run = async (key: string, params: Record<string, unknown>): Promise<any> =>
-    ((await harness.action(key, { connection, entityType: "accounts", ...params })) as { data: unknown }).data;
+    (await runAction(key, { connection, entityType: "accounts", ...params })).data;
   return {
     name: "ours",
     create: async (data) => (await run("createEntity", { dynamicValues: data }))["@component.id"],
@@ -47,6 +47,11 @@ const ours = (harness: Harness, connection: Connection): BenchClient => {
     },
     fetchAll: async (select) => (await run("queryEntities", { fieldNames: select, fetchAll: true })).value,
     fetchXmlAll: async (fetchXml) => (await run("fetchXml", { xmlQuery: fetchXml, fetchAll: true })).value,
+    upsertAll: async (records, batchSize) => {
+      const targets = records.map(({ id, ...columns }) => ({ "@odata.id": `accounts(${id})`, ...columns }));
+      const { counts } = await run("upsertMultiple", { records: targets, batchSize, maxDurationSeconds: 600 });
+      return { failed: records.length - counts.Upserted };
+    },
   };
 };
 
@@ -69,16 +74,22 @@ const theirs = (api: DynamicsWebApi): BenchClient => ({
   fetchAll: async (select) => (await api.retrieveAll({ collection: "accounts", select, maxPageSize: 5000 })).value,
   // Without the paging cookie annotation dynamics-web-api stops after the first page.
   fetchXmlAll: async (fetchXml) => (await api.fetchAll({ collection: "accounts", fetchXml, includeAnnotations: PAGING_COOKIE })).value,
+  // Its best way: consecutive change sets of batchSize operations; it has no bulk messages and no retry on 429.
+  upsertAll: async (records, batchSize) => {
+    let failed = 0;
+    for (let start = 0; start < records.length; start += batchSize) {
+      const chunk = records.slice(start, start + batchSize);
+      api.startBatch();
+      for (const { id, ...data } of chunk) api.upsert({ collection: "accounts", key: id, data });
+      try {
+        await api.executeBatch({ inChangeSet: true });
+      } catch {
+        failed += chunk.length;
+      }
+    }
+    return { failed };
+  },
 });
-
-let harness: Harness | undefined;
-
-/** Loads dist/index.js once, as Prismatic loads a component once per process. */
-const builtComponentHarness = (): Harness => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  harness ??= createHarness(require(join(__dirname, "..", "dist", "index.js")).default);
-  return harness;
-};
 
 export const clientsFor = (address: EmulatorAddress): BenchClient[] => {
   const connection: Connection = {
@@ -98,5 +109,5 @@ export const clientsFor = (address: EmulatorAddress): BenchClient[] => {
     dataApi: { version: "9.2" },
     onTokenRefresh: async () => address.accessToken,
   });
-  return [ours(builtComponentHarness(), connection), theirs(api)];
+  return [ours(connection), theirs(api)];
 };

@@ -29,13 +29,20 @@ const fakeRequest = (answer: CannedAnswer, callback: Callback | undefined): http
   return request;
 };
 
-/** Runs `work` with every `http.request` answered by `answer`, then puts the real one back. */
-export const withCannedTransport = async <T>(answer: CannedAnswer, work: () => Promise<T>): Promise<T> => {
+/**
+ * Runs `work` with every `http.request` answered by `answer`, then puts the real one back; `answered`
+ * counts the requests it answered, so a figure can tell that its client went through it.
+ */
+export const withCannedTransport = async <T>(answer: CannedAnswer, work: (answered: () => number) => Promise<T>): Promise<T> => {
   const real = http.request;
-  const patched = (...args: unknown[]) => fakeRequest(answer, args.find((arg) => typeof arg === "function") as Callback | undefined);
+  let answered = 0;
+  const patched = (...args: unknown[]) => {
+    answered += 1;
+    return fakeRequest(answer, args.find((arg) => typeof arg === "function") as Callback | undefined);
+  };
   (http as { request: unknown }).request = patched;
   try {
-    return await work();
+    return await work(() => answered);
   } finally {
     (http as { request: unknown }).request = real;
   }

@@ -1,5 +1,5 @@
 /** Timing helpers: medians after a warm-up, CPU time of this process, peak heap while a run lasts. */
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 
 export interface Sample {
   wallMs: number;
@@ -22,12 +22,20 @@ export const timed = async <T>(run: () => Promise<T>): Promise<{ sample: Sample;
   return { sample: { wallMs, cpuMs: (cpu.user + cpu.system) / 1000 }, result };
 };
 
-/** Medians of wall and CPU time over `runs` runs, after `warmup` runs that are not counted. */
-export const medianOf = async (warmup: number, runs: number, run: () => Promise<unknown>): Promise<Sample> => {
-  for (let index = 0; index < warmup; index += 1) await run();
-  const samples: Sample[] = [];
-  for (let index = 0; index < runs; index += 1) samples.push((await timed(run)).sample);
-  return { wallMs: median(samples.map((sample) => sample.wallMs)), cpuMs: median(samples.map((sample) => sample.cpuMs)) };
+/**
+ * Medians of wall and CPU time for each of `work`, their runs taken in turns after each has run `warmup` times,
+ * so that neither client is measured in a process the other has warmed up for it (compiled code, heap size).
+ */
+export const mediansInTurns = async (warmup: number, runs: number, work: (() => Promise<unknown>)[]): Promise<Sample[]> => {
+  for (let index = 0; index < warmup; index += 1) for (const run of work) await run();
+  const samples: Sample[][] = work.map(() => []);
+  for (let index = 0; index < runs; index += 1) {
+    for (const [which, run] of work.entries()) samples[which].push((await timed(run)).sample);
+  }
+  return samples.map((taken) => ({
+    wallMs: median(taken.map((sample) => sample.wallMs)),
+    cpuMs: median(taken.map((sample) => sample.cpuMs)),
+  }));
 };
 
 const collectGarbage = (): void => (globalThis as { gc?: () => void }).gc?.();
@@ -48,8 +56,10 @@ export const withPeakHeap = async <T>(run: () => Promise<T>): Promise<{ result: 
   }
 };
 
+/** The machine, with its load average (1, 5 and 15 minutes) as the run began: other work on it slows every figure. */
 export const machine = () => ({
   cores: cpus().length,
+  loadAverage: loadavg().map((load) => Number(load.toFixed(2))),
   cpu: cpus()[0]?.model ?? "unknown",
   node: process.version,
   platform: process.platform,

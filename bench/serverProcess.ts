@@ -1,17 +1,20 @@
 /**
  * The servers the benchmark talks to, in a process of their own so that the benchmark's CPU
- * time is the clients' alone: the emulator, a throttling front for it, and a canned `$batch`
- * server. The parent drives it with the messages of servers.ts.
+ * time is the clients' alone: the emulator, a throttling front for it, a canned `$batch`
+ * server, and an emulator with service protection on for the bulk figure, fresh for each
+ * client. The parent drives it with the messages of servers.ts.
  */
 import { randomUUID } from "node:crypto";
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { buffer } from "node:stream/consumers";
 import { startEmulator, type Emulator } from "../test/emulator/server";
+import { auditBulk, seedExisting, serviceProtectionOf } from "./bulk";
 import { cannedBatchResponse } from "./canned";
 import type { ServerCommand } from "./servers";
 
 let emulator: Emulator | undefined;
+let bulkEmulator: Emulator | undefined;
 const servers: Server[] = [];
 const throttle = { forwarded: 0, throttled: 0, windowStart: 0, used: 0 };
 
@@ -87,18 +90,28 @@ const running = (): Emulator => {
   return emulator;
 };
 
+const addressOf = (started: Emulator) => ({
+  url: started.url,
+  tokenUrl: started.tokenUrl,
+  accessToken: started.accessToken,
+  clientId: started.issuer.clientId,
+  clientSecret: started.issuer.clientSecret,
+});
+
 const handle = async (command: ServerCommand): Promise<unknown> => {
   switch (command.op) {
-    case "emulator": {
+    case "emulator":
       emulator = await startEmulator({ seed: true });
-      return {
-        url: emulator.url,
-        tokenUrl: emulator.tokenUrl,
-        accessToken: emulator.accessToken,
-        clientId: emulator.issuer.clientId,
-        clientSecret: emulator.issuer.clientSecret,
-      };
-    }
+      return addressOf(emulator);
+    case "bulkEmulator":
+      await bulkEmulator?.stop();
+      bulkEmulator = await startEmulator({ seed: false, serviceProtection: serviceProtectionOf(command.limits) });
+      seedExisting(bulkEmulator, command.tag, command.existing);
+      bulkEmulator.takeRequests();
+      return addressOf(bulkEmulator);
+    case "bulkAudit":
+      if (!bulkEmulator) throw new Error("start the bulk emulator first");
+      return auditBulk(bulkEmulator, command.tag, command.count);
     case "seed":
       seedAccounts(running(), command.count);
       return running().store.list(accountsTable(running())).length;
@@ -123,6 +136,7 @@ const handle = async (command: ServerCommand): Promise<unknown> => {
       return startCanned(command.operations);
     case "stop":
       await emulator?.stop();
+      await bulkEmulator?.stop();
       servers.forEach((server) => server.closeAllConnections());
       await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
       return null;

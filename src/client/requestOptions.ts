@@ -67,10 +67,10 @@ export function withRequestOptions(request: DataverseRequest, options?: RequestO
 export function withRequestOptions<T extends OptionTarget>(request: T, options?: RequestOptions): T;
 export function withRequestOptions<T extends OptionTarget>(request: T, options: RequestOptions = {}): T {
   const prefer = request.prefer ?? [];
-  return {
-    ...request,
+  // Object.assign, not a spread with keys after it, which V8 builds several times slower: a `$batch` part is built with this.
+  return Object.assign({}, request, {
     headers: { ...request.headers, ...requestOptionHeaders(options) },
     prefer: options.includeFormattedValues ? withAnnotations(prefer) : prefer,
     query: options.top === undefined ? request.query : { ...request.query, $top: options.top },
-  };
+  });
 }
