@@ -52,6 +52,8 @@ export interface WebhookSettings {
   /** For Update steps: only changes to these columns send a request. */
   filteringAttributes: string[];
   authentication: WebhookAuthentication;
+  /** The input the entity logical name came from, which an unknown table's error names. */
+  labels: { entityLogicalName: string };
 }
 
 export interface WebhookRegistration {
@@ -133,6 +135,7 @@ const findMessageFilters = async (
   client: DataverseClient,
   entityLogicalName: string,
   messages: WebhookMessage[],
+  label: string,
 ): Promise<MessageFilter[]> => {
   const messageRecords = await lookUp(client, MESSAGES, {
     select: ["sdkmessageid", "name"],
@@ -151,7 +154,7 @@ const findMessageFilters = async (
     const filterRecord = sdkMessageId && filterRecords.find((record) => isSameId(record._sdkmessageid_value, sdkMessageId));
     if (!sdkMessageId || !filterRecord) {
       throw new InputError(
-        "Entity Logical Name",
+        label,
         `Dynamics offers no ${message} step for '${entityLogicalName}': check the table's logical name (account, not accounts).`,
       );
     }
@@ -252,7 +255,7 @@ export const registerWebhook = async (
   known?: Partial<WebhookRegistration>,
 ): Promise<WebhookRegistration> => {
   // Looked up first, so a table that cannot have steps is reported before anything is written.
-  const filters = await findMessageFilters(client, settings.entityLogicalName, settings.messages);
+  const filters = await findMessageFilters(client, settings.entityLogicalName, settings.messages, settings.labels.entityLogicalName);
   const existingId = await findEndpoint(client, settings.url, known?.serviceEndpointId);
   const serviceEndpointId = existingId ?? (await saveEndpoint(client, settings));
   const stepIds = await reconcileSteps(client, settings, filters, serviceEndpointId);

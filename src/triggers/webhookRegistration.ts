@@ -16,7 +16,7 @@ import {
   type WebhookRegistration,
 } from "../client";
 import { clientFor } from "../actions/clientFor";
-import type { AuthenticationType } from "../inputs/webhooks";
+import { type AuthenticationType, entityLogicalName } from "../inputs/webhooks";
 import { hashSecret, WebhookRejectedError, type ExpectedSecret } from "./webhookAuthentication";
 
 export interface StoredRegistration extends WebhookRegistration {
@@ -115,7 +115,7 @@ export const createWebhook = async (context: Context, params: WebhookParams) => 
   if (!params.registerWebhook) return;
   const connection = requireConnection(params);
   if (!params.entityLogicalName)
-    throw new InputError("Entity Logical Name", "is required when Register Webhook is on, for example 'account'.");
+    throw new InputError(entityLogicalName.label, "is required when Register Webhook is on, for example 'account'.");
   const url = flowUrl(context);
   const stored = storedRegistration(context);
   const authentication = authenticationFor(params);
@@ -130,6 +130,7 @@ export const createWebhook = async (context: Context, params: WebhookParams) => 
       messages: params.messages,
       filteringAttributes: params.filteringAttributes,
       authentication,
+      labels: { entityLogicalName: entityLogicalName.label },
     },
     stored,
   );
