@@ -4,6 +4,7 @@
  */
 import type { Connection } from "@prismatic-io/spectral";
 import { type Clock, resetClock, setClock } from "../src/client/wire/clock";
+import { DEFAULT_RETRY } from "../src/client/wire/retryPolicy";
 import { createConnection, createHarness } from "@prismatic-io/spectral/dist/testing";
 import component from "../src";
 import { clientCredentials } from "../src/connections";
@@ -119,6 +120,14 @@ export interface TestClock extends Clock {
   slept: number[];
   /** The emulator's view of the same time: its simulated server cost moves time on, without counting as a pause. */
   server: Clock;
+  /**
+   * Until the end of the test, each new request (`requestNumber` changed and not undefined) finds all
+   * but `leftMs` of its budget spent when its first attempt starts, so that attempt waits at most
+   * `leftMs` real milliseconds for an answer instead of Dataverse's two minutes. Time jumps right after
+   * the request's first reading; on a clock that stands still the attempts and pauses after it keep
+   * those `leftMs`.
+   */
+  startLate(leftMs: number, requestNumber: () => number | undefined): void;
 }
 
 export interface TestClockOptions {
@@ -137,13 +146,27 @@ export interface TestClockOptions {
 export const useTestClock = ({ realTime = true }: TestClockOptions = {}): TestClock => {
   const start = Date.now();
   let passed = 0;
+  let late: { leftMs: number; requestNumber: () => number | undefined; startedFor?: number } | undefined;
   const advance = async (ms: number): Promise<void> => {
     passed += Math.max(0, ms);
   };
   const now = () => (realTime ? Date.now() : start) + passed;
+  /** The client's reading: the first one of each new request is followed by the jump. */
+  const read = () => {
+    const reading = now();
+    const request = late?.requestNumber();
+    if (late && request !== undefined && request !== late.startedFor) {
+      late.startedFor = request;
+      passed += DEFAULT_RETRY.budgetMs - late.leftMs;
+    }
+    return reading;
+  };
   const clock: TestClock = {
     slept: [],
-    now,
+    now: read,
+    startLate: (leftMs, requestNumber) => {
+      late = { leftMs, requestNumber };
+    },
     sleep: (ms) => {
       clock.slept.push(ms);
       return advance(ms);
@@ -152,6 +175,7 @@ export const useTestClock = ({ realTime = true }: TestClockOptions = {}): TestCl
   };
   beforeEach(() => {
     clock.slept.length = 0;
+    late = undefined;
     setClock(clock);
   });
   afterEach(() => resetClock());

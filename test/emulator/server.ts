@@ -148,7 +148,7 @@ const sendCutOff = (response: ServerResponse, answer: EmuResponse): void => {
   response.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => response.socket?.destroy());
 };
 
-const matches = (fault: InjectedFault, method: string, path: string): boolean =>
+export const matches = (fault: InjectedFault, method: string, path: string): boolean =>
   (!fault.method || fault.method.toUpperCase() === method) &&
   (!fault.path || (typeof fault.path === "string" ? path.startsWith(fault.path) : fault.path.test(path)));
 
