@@ -4,6 +4,14 @@ import component from "../../src";
 import { SEED } from "../emulator/seed";
 import { actionError, connectionFor, expectSameShape, harness, runAction, useEmulator } from "../support";
 
+/** A logger that keeps every line it is given, whatever the level. */
+const lineLogger = () => {
+  const lines: string[] = [];
+  const record = (...args: unknown[]) => lines.push(args.map(String).join(" "));
+  const levels = ["metric", "trace", "debug", "info", "log", "warn", "error", "section", "sectionEnd"];
+  return { lines, record, logger: Object.fromEntries(levels.map((level) => [level, record])) };
+};
+
 const fixture = useEmulator();
 const example = (key: string) => (component.actions[key].examplePayload as { data: unknown }).data;
 
@@ -108,19 +116,7 @@ describe.each(["rawRequest", "rawRequestV2"])("%s", (key) => {
 
   it("logs the request with Debug Request, with the token redacted everywhere", async () => {
     const { emulator, connection } = fixture;
-    const lines: string[] = [];
-    const record = (...args: unknown[]) => lines.push(args.map(String).join(" "));
-    const logger = {
-      metric: record,
-      trace: record,
-      debug: record,
-      info: record,
-      log: record,
-      warn: record,
-      error: record,
-      section: record,
-      sectionEnd: record,
-    };
+    const { lines, record, logger } = lineLogger();
     const consoleLog = jest.spyOn(console, "log").mockImplementation(record);
     try {
       await harness.action(
@@ -161,19 +157,7 @@ describe.each(["rawRequest", "rawRequestV2"])("%s", (key) => {
   });
 
   it("logs nothing without Debug Request", async () => {
-    const lines: string[] = [];
-    const record = (...args: unknown[]) => lines.push(args.map(String).join(" "));
-    const logger = {
-      metric: record,
-      trace: record,
-      debug: record,
-      info: record,
-      log: record,
-      warn: record,
-      error: record,
-      section: record,
-      sectionEnd: record,
-    };
+    const { lines, logger } = lineLogger();
     await harness.action(key, { connection: fixture.connection, method: "GET", url: "/api/data/v9.2/accounts?$top=1" }, {
       logger,
     } as never);
