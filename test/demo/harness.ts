@@ -66,3 +66,26 @@ export const cleanUp = async (demo: Demo): Promise<void> => {
   }
   demo.leftovers.clear();
 };
+
+/** Creates a record with Create Entity and remembers it for the clean-up; its id. */
+export const createRecord = async (
+  demo: Demo,
+  entityType: string,
+  dynamicValues: Record<string, unknown>,
+  describe: (data: any) => string,
+): Promise<string> => {
+  const record = await step("[CRM] Create Entity", "createEntity", { connection: demo.connection, entityType, dynamicValues }, describe);
+  created(demo, entityType, record["@component.id"]);
+  return record["@component.id"];
+};
+
+/** Deletes a record with Delete Entity and forgets it. */
+export const deleteRecord = async (demo: Demo, entityType: string, entityId: string): Promise<void> => {
+  await step(
+    "[CRM] Delete Entity",
+    "deleteEntity",
+    { connection: demo.connection, entityType, entityId },
+    (data) => `${entityType}(${data.id}) deleted`,
+  );
+  deleted(demo, entityType, entityId);
+};

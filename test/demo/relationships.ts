@@ -1,26 +1,5 @@
 /** Associations through a navigation property, and Dataverse functions and actions. */
-import { created, deleted, step, type Demo } from "./harness";
-
-const createRecord = async (
-  demo: Demo,
-  entityType: string,
-  dynamicValues: Record<string, unknown>,
-  describe: (data: any) => string,
-): Promise<string> => {
-  const record = await step("[CRM] Create Entity", "createEntity", { connection: demo.connection, entityType, dynamicValues }, describe);
-  created(demo, entityType, record["@component.id"]);
-  return record["@component.id"];
-};
-
-const deleteRecord = async (demo: Demo, entityType: string, entityId: string): Promise<void> => {
-  await step(
-    "[CRM] Delete Entity",
-    "deleteEntity",
-    { connection: demo.connection, entityType, entityId },
-    (data) => `${entityType}(${data.id}) deleted`,
-  );
-  deleted(demo, entityType, entityId);
-};
+import { createRecord, deleteRecord, step, type Demo } from "./harness";
 
 export const relationships = async (demo: Demo): Promise<void> => {
   const { connection, suffix } = demo;

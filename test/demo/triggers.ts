@@ -5,7 +5,7 @@
  */
 import type { ActionContext } from "@prismatic-io/spectral";
 import { defaultTriggerPayload, loggerMock } from "@prismatic-io/spectral/dist/testing";
-import { attempt, created, deleted, harness, skipped, step, type Demo } from "./harness";
+import { attempt, createRecord, deleteRecord, harness, skipped, type Demo } from "./harness";
 import { startListener, type Delivery } from "./listener";
 
 // The harness runs triggers as this flow, so the registration is stored under its stable id.
@@ -77,14 +77,12 @@ export const webhookTrigger = async (demo: Demo): Promise<void> => {
       () => `${endpointsFor(demo, listener.url)} service endpoint for ${listener.url} (generated key), step on account Create`,
     );
     const crossFlowState = registration?.crossFlowState ?? {};
-    const account = await step(
-      "[CRM] Create Entity",
-      "createEntity",
-      { connection: demo.connection, entityType: "accounts", fieldValues: [{ key: "name", value: `Demo Webhook ${demo.suffix}` }] },
+    const accountId = await createRecord(
+      demo,
+      "accounts",
+      { name: `Demo Webhook ${demo.suffix}` },
       (data) => `accounts(${data["@component.id"]}) "${data.name}"`,
     );
-    const accountId = account["@component.id"];
-    created(demo, "accounts", accountId);
     await attempt(
       "Webhook trigger",
       async () => {
@@ -105,13 +103,7 @@ export const webhookTrigger = async (demo: Demo): Promise<void> => {
         return "service endpoint and step removed";
       },
     );
-    await step(
-      "[CRM] Delete Entity",
-      "deleteEntity",
-      { connection: demo.connection, entityType: "accounts", entityId: accountId },
-      (data) => `accounts(${data.id}) deleted`,
-    );
-    deleted(demo, "accounts", accountId);
+    await deleteRecord(demo, "accounts", accountId);
   } finally {
     await listener.stop();
   }
@@ -133,23 +125,15 @@ export const pollingTrigger = async (demo: Demo): Promise<void> => {
     poll,
     (data) => `${data.created.length} created, ${data.updated.length} updated (${data.restarted ? "starting point set" : "resumed"})`,
   );
-  const account = await step(
-    "[CRM] Create Entity",
-    "createEntity",
-    { connection: demo.connection, entityType: "accounts", fieldValues: [{ key: "name", value: `Demo Poll ${demo.suffix}` }] },
+  const accountId = await createRecord(
+    demo,
+    "accounts",
+    { name: `Demo Poll ${demo.suffix}` },
     (data) => `accounts(${data["@component.id"]}) "${data.name}"`,
   );
-  const accountId = account["@component.id"];
-  created(demo, "accounts", accountId);
   await attempt("Polling trigger: second poll", poll, (data) => {
     if (!data.created.some((record: any) => record.accountid === accountId)) throw new Error("the new account was not reported as created");
     return `${data.created.length} created: ${data.created.map((record: any) => `"${record.name}"`).join(", ")}; ${data.updated.length} updated`;
   });
-  await step(
-    "[CRM] Delete Entity",
-    "deleteEntity",
-    { connection: demo.connection, entityType: "accounts", entityId: accountId },
-    (data) => `accounts(${data.id}) deleted`,
-  );
-  deleted(demo, "accounts", accountId);
+  await deleteRecord(demo, "accounts", accountId);
 };
